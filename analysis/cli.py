@@ -1,0 +1,69 @@
+"""Command line: `python -m analysis ...` (also installed as `transcripts`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .corpus import load_corpus
+from .errors import TranscriptError
+
+FRAMES = ("events", "speakers", "utterances")
+
+
+def _export(args: argparse.Namespace) -> int:
+    corpus = load_corpus(args.seeds)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in FRAMES:
+        frame = getattr(corpus, name)
+        for fmt in args.format:
+            path = out / f"{name}.{fmt}"
+            if fmt == "csv":
+                frame.to_csv(path, index=False, encoding="utf-8")
+            else:
+                frame.to_parquet(path, index=False)
+            print(f"wrote {path} ({len(frame)} rows)")
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    corpus = load_corpus(args.seeds)
+    table = corpus.utterances.pivot_table(index="event_id", columns="kind", values="seq",
+                                          aggfunc="size", fill_value=0)
+    print(corpus)
+    print(table.to_string())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description="Load the transcripts described in seeds/events.yaml and work with the "
+                    "events, speakers and utterances tables.")
+    parser.add_argument("--seeds", default=None,
+                        help="seeds folder holding events.yaml and transcripts/ "
+                             "(default: the project's seeds/)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    export = commands.add_parser("export", help="write the three tables as CSV and/or Parquet")
+    export.add_argument("--out", default="exports", help="output folder (default: exports/)")
+    export.add_argument("--format", nargs="+", choices=("csv", "parquet"),
+                        default=["csv", "parquet"], help="file formats (default: both)")
+    export.set_defaults(run=_export)
+    summary = commands.add_parser("summary", help="validate the seeds and print utterance counts")
+    summary.set_defaults(run=_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except TranscriptError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""The corpus: events, speakers and utterances as tidy pandas frames, built from seeds/.
+
+Columns (one row per ...):
+
+events (event)
+    event_id, title, date (period start), date_precision, organiser, format, source_file,
+    original_file, parser, encoding, n_utterances, n_chars, n_speakers
+speakers (person or unnamed voice of an event; ids unique across the corpus)
+    speaker_id (`<event_id>.<id>`), event_id, name, affiliation, title, role, n_utterances,
+    n_chars
+utterances (utterance, in source order)
+    utterance_id (`<event_id>.<seq:04d>`), event_id, seq, speaker_id, speaker (display name),
+    section, kind (speech, question, note, meta), text (cleaned, for analysis), raw_text
+    (exactly as in the source), n_chars (non-whitespace characters of text), line_start,
+    line_end
+
+`n_chars` of events and speakers counts speech and question utterances only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from pypinyin import lazy_pinyin
+
+from .errors import TranscriptError
+from .lexicons import data_path, load_yaml
+from .metadata import ROLES, EventMeta, Participant, load_metadata
+from .parsers import KINDS, PARSERS, UNNAMED, ParseResult
+from .sources import Source, read_source
+
+METADATA_FILE = "events.yaml"
+TRANSCRIPTS_DIR = "transcripts"
+SPOKEN = ("speech", "question")
+_UNNAMED_DISPLAY = {"editor": "编者", "audience": "听众提问", "anonymous": "匿名参与者",
+                    "unattributed": "未标注"}
+_UNNAMED_ROLE = {"editor": "editor", "audience": "audience", "anonymous": "anonymous",
+                 "unattributed": "unattributed"}
+_WS = re.compile(r"\s+")
+
+
+@dataclass
+class Corpus:
+    """Events, speakers and utterances of a set of transcripts.
+
+    Attributes:
+        events, speakers, utterances: the three tidy frames (columns in the module docstring).
+        root: the seeds folder the corpus was read from.
+        sources: event_id -> decoded source text, for checks that need the original.
+    """
+
+    events: pd.DataFrame
+    speakers: pd.DataFrame
+    utterances: pd.DataFrame
+    root: Path
+    sources: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:
+        return (f"Corpus({len(self.events)} events, {len(self.speakers)} speakers, "
+                f"{len(self.utterances)} utterances)")
+
+    def spoken(self) -> pd.DataFrame:
+        """Utterances of kind speech or question (what the discussion said)."""
+        return self.utterances[self.utterances["kind"].isin(SPOKEN)]
+
+
+def find_seeds(start: str | Path | None = None) -> Path:
+    """The seeds folder: $ANALYSIS_SEEDS, else `seeds/` in the nearest parent of the working
+    directory that has one, else the one next to the package."""
+    if env := os.environ.get("ANALYSIS_SEEDS"):
+        return Path(env)
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "seeds" / METADATA_FILE).is_file():
+            return folder / "seeds"
+    return Path(__file__).resolve().parents[1] / "seeds"
+
+
+def load_corpus(path: str | Path | None = None) -> Corpus:
+    """Load every transcript described in `<path>/events.yaml`.
+
+    Args:
+        path: a seeds folder holding `events.yaml` and `transcripts/`; default: the project's.
+
+    Returns:
+        The corpus with its three frames.
+
+    Raises:
+        TranscriptError: bad metadata or a transcript that cannot be read or parsed; the
+            message names the file, the line and the fix.
+    """
+    root = Path(path) if path is not None else find_seeds()
+    transcripts = root / TRANSCRIPTS_DIR
+    events = load_metadata(root / METADATA_FILE, transcripts_dir=transcripts,
+                           parsers=tuple(PARSERS))
+    event_rows, speaker_rows, utterance_rows, sources = [], [], [], {}
+    for event in events:
+        source = read_source(transcripts / event.file, event.encoding)
+        result = PARSERS[event.parser](source, event)
+        check_units(source, result)
+        speakers = _speakers(event, result)
+        rows = _utterances(event, source, result, speakers)
+        sources[event.event_id] = source.text
+        utterance_rows.extend(rows)
+        speaker_rows.extend(speakers.values())
+        event_rows.append(_event_row(event, source))
+    utterances = pd.DataFrame(utterance_rows, columns=_UTTERANCE_COLUMNS)
+    speakers = _speaker_frame(speaker_rows, utterances)
+    events_frame = _event_frame(event_rows, utterances, speakers)
+    return Corpus(events=events_frame, speakers=speakers, utterances=utterances, root=root,
+                  sources=sources)
+
+
+_UTTERANCE_COLUMNS = ["utterance_id", "event_id", "seq", "speaker_id", "speaker", "section",
+                      "kind", "text", "raw_text", "n_chars", "line_start", "line_end"]
+
+
+def check_units(source: Source, result: ParseResult) -> None:
+    """A parser's units must be in order, not overlap, have a known kind and keep every
+    non-whitespace character of the source; anything else is a bug worth stopping for."""
+    position = 0
+    for unit in result.units:
+        if unit.kind not in KINDS:
+            raise TranscriptError(source.path, f"parser produced unknown kind {unit.kind!r}",
+                                  fix="report this as a bug in the parser")
+        if unit.start < position or unit.end < unit.start:
+            raise TranscriptError(source.path, "parser produced overlapping utterances",
+                                  line=source.text.count("\n", 0, unit.start) + 1,
+                                  fix="report this as a bug in the parser")
+        gap = source.text[position:unit.start]
+        if gap.strip():
+            raise TranscriptError(source.path, f"parser dropped text {gap.strip()[:40]!r}",
+                                  line=source.text.count("\n", 0, position) + 1,
+                                  fix="report this as a bug in the parser")
+        position = unit.end
+    if source.text[position:].strip():
+        raise TranscriptError(source.path, "parser dropped text at the end",
+                              line=source.text.count("\n", 0, position) + 1,
+                              fix="report this as a bug in the parser")
+
+
+def slug(name: str) -> str:
+    """A snake_case id for a name, Chinese names in pinyin (徐鹏 -> xu_peng)."""
+    words = "_".join(lazy_pinyin(name, errors=lambda chars: list(chars)))
+    words = re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
+    return words if words and words[0].isalpha() else f"p_{words}"
+
+
+def role_from_title(title: str) -> str:
+    """The role for a job title, by the first matching rule of data/roles.yaml."""
+    rules = load_yaml("roles.yaml").get("rules") or []
+    lowered = title.casefold()
+    for rule in rules:
+        if not isinstance(rule, dict) or rule.get("role") not in ROLES:
+            raise TranscriptError(data_path("roles.yaml"), f"bad rule {rule!r}",
+                                  fix=f"each rule needs `role:` (one of {', '.join(ROLES)}) "
+                                      "and `words:`")
+        if any(str(word).casefold() in lowered for word in rule.get("words") or []):
+            return rule["role"]
+    return "unattributed"
+
+
+def _speakers(event: EventMeta, result: ParseResult) -> dict[str, dict]:
+    """Speaker rows keyed by the parser's speaker keys: participants, roster people, unnamed."""
+    rows: dict[str, dict] = {}
+
+    def add(key: str, pid: str, name: str, affiliation: str, title: str, role: str) -> None:
+        rows[key] = {"speaker_id": f"{event.event_id}.{pid}", "event_id": event.event_id,
+                     "name": name, "affiliation": affiliation, "title": title, "role": role}
+
+    by_name = {p.name: p for p in event.participants}
+    for p in event.participants:
+        add(p.id, p.id, p.name, p.affiliation, p.title, p.role)
+    taken = {p.id for p in event.participants}
+    for person in result.roster:
+        participant: Participant | None = by_name.get(person.name)
+        if participant:
+            row = rows[participant.id]
+            row["affiliation"] = row["affiliation"] or person.affiliation
+            row["title"] = row["title"] or person.title
+            continue
+        pid = slug(person.name)
+        while pid in taken or pid in UNNAMED:
+            pid += "_2"
+        taken.add(pid)
+        add(f"roster:{person.name}", pid, person.name, person.affiliation, person.title,
+            role_from_title(person.title))
+    for key in {u.speaker for u in result.units} - set(rows):
+        if key not in UNNAMED:
+            raise TranscriptError(event.file, f"parser produced unknown speaker {key!r}",
+                                  fix="report this as a bug in the parser")
+        add(key, key, _UNNAMED_DISPLAY[key], "", "", _UNNAMED_ROLE[key])
+    return rows
+
+
+def _utterances(event: EventMeta, source: Source, result: ParseResult,
+                speakers: dict[str, dict]) -> list[dict]:
+    text = source.text
+    rows = []
+    for seq, unit in enumerate(result.units, 1):
+        speaker = speakers[unit.speaker]
+        rows.append({
+            "utterance_id": f"{event.event_id}.{seq:04d}", "event_id": event.event_id,
+            "seq": seq, "speaker_id": speaker["speaker_id"], "speaker": speaker["name"],
+            "section": unit.section, "kind": unit.kind, "text": unit.text,
+            "raw_text": text[unit.start:unit.end], "n_chars": len(_WS.sub("", unit.text)),
+            "line_start": text.count("\n", 0, unit.start) + 1,
+            "line_end": text.count("\n", 0, max(unit.start, unit.end - 1)) + 1,
+        })
+    return rows
+
+
+def _event_row(event: EventMeta, source: Source) -> dict:
+    return {"event_id": event.event_id, "title": event.title, "date": event.date,
+            "date_precision": event.date_precision, "organiser": event.organiser,
+            "format": event.format, "source_file": event.file,
+            "original_file": event.original_file, "parser": event.parser,
+            "encoding": source.encoding}
+
+
+def _speaker_frame(rows: list[dict], utterances: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["speaker_id", "event_id", "name", "affiliation", "title",
+                                        "role"])
+    spoken = utterances[utterances["kind"].isin(SPOKEN)]
+    stats = spoken.groupby("speaker_id").agg(n_utterances=("utterance_id", "size"),
+                                             n_chars=("n_chars", "sum"))
+    frame = frame.join(stats, on="speaker_id")
+    frame[["n_utterances", "n_chars"]] = frame[["n_utterances", "n_chars"]].fillna(0).astype("int64")
+    return frame.reset_index(drop=True)
+
+
+def _event_frame(rows: list[dict], utterances: pd.DataFrame, speakers: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    spoken = utterances[utterances["kind"].isin(SPOKEN)]
+    frame["n_utterances"] = frame["event_id"].map(utterances.groupby("event_id").size()).fillna(0)
+    frame["n_chars"] = frame["event_id"].map(spoken.groupby("event_id")["n_chars"].sum()).fillna(0)
+    named = speakers[speakers["n_utterances"] > 0]
+    frame["n_speakers"] = frame["event_id"].map(named.groupby("event_id").size()).fillna(0)
+    for column in ("n_utterances", "n_chars", "n_speakers"):
+        frame[column] = frame[column].astype("int64")
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame

@@ -1,0 +1,58 @@
+"""Loading the package's versioned data files (lexicons, cue lists) with validation."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from .errors import TranscriptError
+
+
+def data_path(name: str) -> Path:
+    """Path of a data file shipped in analysis/data/."""
+    return Path(str(resources.files("analysis") / "data" / name))
+
+
+@lru_cache(maxsize=None)
+def load_yaml(name: str) -> dict:
+    """A YAML data file as a mapping; a clear error names the file and line when it is broken."""
+    path = data_path(name)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TranscriptError(path, "data file not found", fix="reinstall the package") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise TranscriptError(path, f"is not valid YAML: {getattr(err, 'problem', err)}",
+                              line=mark.line + 1 if mark else None,
+                              fix="check indentation and quoting on that line") from None
+    if not isinstance(doc, dict):
+        raise TranscriptError(path, "must hold a YAML mapping", line=1,
+                              fix="see the comment at the top of the file for its format")
+    return doc
+
+
+def string_list(name: str, key: str) -> tuple[str, ...]:
+    """A list of non-empty strings under `key` of a data file."""
+    doc = load_yaml(name)
+    items = doc.get(key)
+    path = data_path(name)
+    if not isinstance(items, list) or not items:
+        raise TranscriptError(path, f"`{key}` must be a non-empty list",
+                              fix=f"add `{key}:` with one `- entry` per line")
+    bad = [item for item in items if not isinstance(item, str) or not item.strip()]
+    if bad:
+        line = _line_of(path, str(bad[0]))
+        raise TranscriptError(path, f"`{key}` holds a non-text or empty entry {bad[0]!r}",
+                              line=line, fix="quote the entry or remove it")
+    return tuple(item.strip() for item in items)
+
+
+def _line_of(path: Path, needle: str) -> int | None:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return number
+    return None

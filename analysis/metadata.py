@@ -1,0 +1,304 @@
+"""The event metadata file (seeds/events.yaml): read, validate, report every problem with its line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .errors import MetadataError, TranscriptError
+
+ROLES = ("host", "investor", "founder_exec", "engineer_researcher", "product", "editor",
+         "audience", "anonymous", "unattributed")
+PRECISIONS = ("day", "month", "quarter", "year")
+SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
+
+_REQUIRED = ("event_id", "title", "date", "organiser", "format", "file", "parser")
+_OPTIONAL = ("date_precision", "original_file", "encoding", "participants", "notes",
+             "parser_options")
+_PARTICIPANT_KEYS = ("id", "name", "aliases", "affiliation", "title", "role")
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A person listed for an event in the metadata."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    affiliation: str = ""
+    title: str = ""
+    role: str = "unattributed"
+
+
+@dataclass(frozen=True)
+class EventMeta:
+    """One validated event entry of the metadata file."""
+
+    event_id: str
+    title: str
+    date: pd.Timestamp
+    date_precision: str
+    organiser: str
+    format: str
+    file: str
+    parser: str
+    original_file: str = ""
+    encoding: str | None = None
+    participants: tuple[Participant, ...] = ()
+    notes: str = ""
+    parser_options: dict = field(default_factory=dict)
+    line: int = 0
+
+
+class _LineDict(dict):
+    """A YAML mapping that remembers the line of itself and of each key."""
+
+    line: int = 0
+    key_lines: dict
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
+    mapping = _LineDict(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value
+                         if isinstance(k, yaml.ScalarNode)}
+    return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def parse_date(value: object) -> tuple[pd.Timestamp, str]:
+    """Turn a metadata date (YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY) into (period start, precision)."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return pd.Timestamp(value), "day"
+    text = str(value).strip()
+    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text):
+        return pd.Timestamp(int(m[1]), int(m[2]), int(m[3])), "day"
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+        return pd.Timestamp(int(m[1]), int(m[2]), 1), "month"
+    if m := re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text):
+        return pd.Timestamp(int(m[1]), 3 * int(m[2]) - 2, 1), "quarter"
+    if m := re.fullmatch(r"(\d{4})", text):
+        return pd.Timestamp(int(m[1]), 1, 1), "year"
+    raise ValueError(text)
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Checker:
+    """Collects every problem instead of stopping at the first."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[TranscriptError] = []
+
+    def add(self, line: int | None, problem: str, fix: str) -> None:
+        self.problems.append(TranscriptError(self.path, problem, line=line, fix=fix))
+
+    def text(self, entry: _LineDict, key: str, *, required: bool = True) -> str:
+        value = entry.get(key)
+        line = entry.key_lines.get(key, entry.line)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.add(entry.line, f"`{key}` is missing or empty",
+                         fix=f"add `{key}:` to this entry")
+            return ""
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            self.add(line, f"`{key}` must be text, not {type(value).__name__}",
+                     fix=f"write `{key}:` as a single line of text")
+            return ""
+        return str(value).strip()
+
+
+def load_metadata(path: str | Path, *, transcripts_dir: str | Path | None = None,
+                  parsers: tuple[str, ...] = ()) -> list[EventMeta]:
+    """Read and validate the metadata file.
+
+    Args:
+        path: the YAML file (seeds/events.yaml).
+        transcripts_dir: where `file:` entries live; checked for existence when given.
+        parsers: the known parser names; checked when given.
+
+    Returns:
+        The events in file order.
+
+    Raises:
+        MetadataError: listing every problem found, each with its line and fix.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MetadataError([TranscriptError(path, "metadata file not found",
+                                             fix="create seeds/events.yaml (see README, "
+                                                 "'Add a transcript')")])
+    raw = path.read_bytes()
+    try:
+        doc = yaml.load(raw.decode("utf-8-sig"), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except UnicodeDecodeError as err:
+        raise MetadataError([TranscriptError(path, "is not UTF-8 text",
+                                             line=raw.count(b"\n", 0, err.start) + 1,
+                                             fix="save the metadata file as UTF-8")]) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        problem = getattr(err, "problem", None) or str(err)
+        raise MetadataError([TranscriptError(
+            path, f"is not valid YAML: {problem}", line=mark.line + 1 if mark else None,
+            fix="check indentation and quoting on that line (text with ': ' or '#' needs quotes)",
+        )]) from None
+    check = _Checker(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("events"), list):
+        check.add(1, "the file must hold a mapping with an `events:` list",
+                  fix="start the file with `events:` followed by one `- event_id: ...` entry per "
+                      "transcript")
+        raise MetadataError(check.problems)
+    events: list[EventMeta] = []
+    seen_ids: dict[str, int] = {}
+    seen_files: dict[str, int] = {}
+    for entry in doc["events"]:
+        if not isinstance(entry, _LineDict):
+            check.add(doc.line, "each item under `events:` must be a mapping of keys",
+                      fix="write each event as `- event_id: ...` with its keys indented below")
+            continue
+        event = _check_event(entry, check, transcripts_dir, parsers)
+        if event is None:
+            continue
+        if event.event_id in seen_ids:
+            check.add(entry.line, f"duplicate event_id {event.event_id!r} (first on line "
+                                  f"{seen_ids[event.event_id]})", fix="give each event its own event_id")
+        seen_ids.setdefault(event.event_id, entry.line)
+        if event.file in seen_files:
+            check.add(entry.key_lines.get("file", entry.line),
+                      f"file {event.file!r} is already described on line {seen_files[event.file]}",
+                      fix="describe each transcript once")
+        seen_files.setdefault(event.file, entry.line)
+        events.append(event)
+    if not events and not check.problems:
+        check.add(doc.line, "`events:` is empty", fix="add at least one event entry")
+    if check.problems:
+        raise MetadataError(check.problems)
+    return events
+
+
+def _check_event(entry: _LineDict, check: _Checker, transcripts_dir, parsers) -> EventMeta | None:
+    n_before = len(check.problems)
+    for key in entry:
+        if key not in _REQUIRED + _OPTIONAL:
+            check.add(entry.key_lines.get(key, entry.line), f"unknown key `{key}`"
+                      f"{_suggest(key, _REQUIRED + _OPTIONAL)}",
+                      fix="remove it or correct its spelling; known keys are listed at the top "
+                          "of the file")
+    values = {key: check.text(entry, key) for key in ("event_id", "title", "organiser", "format",
+                                                      "file", "parser")}
+    event_id = values["event_id"]
+    if event_id and not SLUG.match(event_id):
+        check.add(entry.key_lines.get("event_id"), f"event_id {event_id!r} is not a snake_case slug",
+                  fix="use lower-case letters, digits and underscores, starting with a letter")
+    if values["parser"] and parsers and values["parser"] not in parsers:
+        check.add(entry.key_lines.get("parser"), f"unknown parser {values['parser']!r}"
+                  f"{_suggest(values['parser'], parsers)}",
+                  fix=f"use one of: {', '.join(parsers)}")
+    if values["file"] and transcripts_dir is not None:
+        if not (Path(transcripts_dir) / values["file"]).is_file():
+            check.add(entry.key_lines.get("file"), f"transcript {values['file']!r} not found in "
+                      f"{transcripts_dir}", fix="copy the file there, or correct `file:`")
+    date, precision = pd.NaT, ""
+    if "date" not in entry or entry["date"] is None:
+        check.add(entry.line, "`date` is missing", fix="add `date:` as YYYY-MM-DD, YYYY-MM, "
+                                                      "YYYY-Qn or YYYY")
+    else:
+        try:
+            date, precision = parse_date(entry["date"])
+        except ValueError:
+            check.add(entry.key_lines.get("date"), f"date {entry['date']!r} is not understood",
+                      fix="write YYYY-MM-DD, YYYY-MM, YYYY-Qn (quarter) or YYYY")
+    declared = entry.get("date_precision")
+    if declared is not None and precision:
+        if declared not in PRECISIONS:
+            check.add(entry.key_lines.get("date_precision"), f"date_precision {declared!r} is not "
+                      f"one of {', '.join(PRECISIONS)}", fix="use day, month, quarter or year")
+        elif declared != precision:
+            check.add(entry.key_lines.get("date_precision"), f"date_precision {declared!r} does not "
+                      f"match the date {entry['date']!s} ({precision})",
+                      fix="write the date in the form of its precision (2023-03 for a month, "
+                          "2023-Q1 for a quarter) or drop `date_precision`")
+    encoding = entry.get("encoding")
+    if encoding is not None and not isinstance(encoding, str):
+        check.add(entry.key_lines.get("encoding"), "`encoding` must be text",
+                  fix="write a codec name such as utf-8 or gb18030")
+        encoding = None
+    options = entry.get("parser_options") or {}
+    if not isinstance(options, dict):
+        check.add(entry.key_lines.get("parser_options"), "`parser_options` must be a mapping",
+                  fix="indent `key: value` lines under `parser_options:`")
+        options = {}
+    participants = _check_participants(entry, check)
+    if len(check.problems) > n_before:
+        return None
+    return EventMeta(
+        event_id=event_id, title=values["title"], date=date, date_precision=precision,
+        organiser=values["organiser"], format=values["format"], file=values["file"],
+        parser=values["parser"], original_file=check.text(entry, "original_file", required=False),
+        encoding=encoding, participants=participants,
+        notes=check.text(entry, "notes", required=False), parser_options=dict(options),
+        line=entry.line,
+    )
+
+
+def _check_participants(entry: _LineDict, check: _Checker) -> tuple[Participant, ...]:
+    items = entry.get("participants") or []
+    if not isinstance(items, list):
+        check.add(entry.key_lines.get("participants"), "`participants` must be a list",
+                  fix="write one `- {id: ..., name: ..., role: ...}` per person")
+        return ()
+    out, ids = [], set()
+    for item in items:
+        if not isinstance(item, _LineDict):
+            check.add(entry.key_lines.get("participants"), "each participant must be a mapping",
+                      fix="write `- {id: ..., name: ..., role: ...}`")
+            continue
+        for key in item:
+            if key not in _PARTICIPANT_KEYS:
+                check.add(item.line, f"unknown participant key `{key}`"
+                          f"{_suggest(key, _PARTICIPANT_KEYS)}",
+                          fix=f"use only {', '.join(_PARTICIPANT_KEYS)}")
+        pid, name = check.text(item, "id"), check.text(item, "name")
+        if pid and not SLUG.match(pid):
+            check.add(item.line, f"participant id {pid!r} is not a snake_case slug",
+                      fix="use lower-case letters, digits and underscores (e.g. xu_peng)")
+        if pid in ids:
+            check.add(item.line, f"participant id {pid!r} appears twice in this event",
+                      fix="give each person their own id")
+        if pid in ROLES:
+            check.add(item.line, f"participant id {pid!r} is reserved for unnamed speakers",
+                      fix="choose another id")
+        ids.add(pid)
+        role = item.get("role", "unattributed")
+        if role not in ROLES:
+            check.add(item.key_lines.get("role", item.line), f"unknown role {role!r}"
+                      f"{_suggest(role, ROLES)}", fix=f"use one of: {', '.join(ROLES)}")
+        aliases = item.get("aliases") or []
+        if isinstance(aliases, str):
+            aliases = [aliases]
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+            check.add(item.key_lines.get("aliases", item.line), "`aliases` must be a list of names",
+                      fix="write `aliases: [name one, name two]`")
+            aliases = []
+        out.append(Participant(id=pid, name=name, aliases=tuple(a.strip() for a in aliases),
+                               affiliation=check.text(item, "affiliation", required=False),
+                               title=check.text(item, "title", required=False), role=str(role)))
+    return tuple(out)
