@@ -37,6 +37,13 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .corpus import find_seeds
+    from .report import run
+
+    return run(Path(args.seeds).resolve().parent if args.seeds else find_seeds().parent)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
@@ -53,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_export)
     summary = commands.add_parser("summary", help="validate the seeds and print utterance counts")
     summary.set_defaults(run=_summary)
+    report = commands.add_parser("report", help="execute every notebook in order (in place); "
+                                               "the notebooks export their figures to figures/")
+    report.set_defaults(run=_report)
     return parser
 
 

@@ -2,8 +2,8 @@
 
 Columns (one row per ...):
 
-events (event)
-    event_id, title, date (period start), date_precision, organiser, format, source_file,
+events (event, in metadata order)
+    event_id, label (short display name for charts), title, date (period start), date_precision, organiser, format, source_file,
     original_file, parser, encoding, n_utterances, n_chars, n_speakers
 speakers (person or unnamed voice of an event; ids unique across the corpus)
     speaker_id (`<event_id>.<id>`), event_id, name, affiliation, title, role, n_utterances,
@@ -215,7 +215,8 @@ def _utterances(event: EventMeta, source: Source, result: ParseResult,
 
 
 def _event_row(event: EventMeta, source: Source) -> dict:
-    return {"event_id": event.event_id, "title": event.title, "date": event.date,
+    return {"event_id": event.event_id, "label": event.label, "title": event.title,
+            "date": event.date,
             "date_precision": event.date_precision, "organiser": event.organiser,
             "format": event.format, "source_file": event.file,
             "original_file": event.original_file, "parser": event.parser,

@@ -19,7 +19,7 @@ PRECISIONS = ("day", "month", "quarter", "year")
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
 _REQUIRED = ("event_id", "title", "date", "organiser", "format", "file", "parser")
-_OPTIONAL = ("date_precision", "original_file", "encoding", "participants", "notes",
+_OPTIONAL = ("label", "date_precision", "original_file", "encoding", "participants", "notes",
              "parser_options")
 _PARTICIPANT_KEYS = ("id", "name", "aliases", "affiliation", "title", "role")
 
@@ -48,6 +48,7 @@ class EventMeta:
     format: str
     file: str
     parser: str
+    label: str = ""
     original_file: str = ""
     encoding: str | None = None
     participants: tuple[Participant, ...] = ()
@@ -252,7 +253,8 @@ def _check_event(entry: _LineDict, check: _Checker, transcripts_dir, parsers) ->
     return EventMeta(
         event_id=event_id, title=values["title"], date=date, date_precision=precision,
         organiser=values["organiser"], format=values["format"], file=values["file"],
-        parser=values["parser"], original_file=check.text(entry, "original_file", required=False),
+        parser=values["parser"], label=check.text(entry, "label", required=False) or event_id,
+        original_file=check.text(entry, "original_file", required=False),
         encoding=encoding, participants=participants,
         notes=check.text(entry, "notes", required=False), parser_options=dict(options),
         line=entry.line,

@@ -36,8 +36,8 @@ def test_every_seed_is_loaded(corpus):
 
 
 def test_frames_have_documented_columns(corpus):
-    assert list(corpus.events.columns[:2]) == ["event_id", "title"]
-    for column in ("date", "date_precision", "organiser", "format", "source_file",
+    assert corpus.events.columns[0] == "event_id"
+    for column in ("label", "title", "date", "date_precision", "organiser", "format", "source_file",
                    "n_utterances", "n_chars", "n_speakers"):
         assert column in corpus.events.columns
     assert list(corpus.speakers.columns[:6]) == ["speaker_id", "event_id", "name", "affiliation",

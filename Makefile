@@ -1,0 +1,34 @@
+# Two commands do everything on a fresh machine with Python 3.11 and make:
+#   make run    execute every notebook in place and export every figure (the main job)
+#   make test   unit tests plus nbval over every notebook
+# Both create the virtual environment (.venv) and install the project on first use.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lab export install clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m analysis report
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+export: $(STAMP)
+	$(BIN)/python -m analysis export --out exports
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,67 @@
+"""Describing the corpus: who speaks, how much, in which kinds of utterance (tidy frames)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .corpus import SPOKEN, Corpus
+
+#: Display names of the roles, for tables and charts.
+ROLE_NAMES = {
+    "host": "主持人", "investor": "投资人", "founder_exec": "创始人/高管",
+    "engineer_researcher": "工程师/研究者", "product": "产品", "editor": "编者",
+    "audience": "听众", "anonymous": "匿名参与者", "unattributed": "未标注",
+}
+KIND_NAMES = {"speech": "发言", "question": "提问", "note": "编者注", "meta": "元信息"}
+
+
+def event_table(corpus: Corpus) -> pd.DataFrame:
+    """One row per event with its date, format and size, in date order."""
+    columns = ["event_id", "label", "date", "date_precision", "format", "n_utterances",
+               "n_chars", "n_speakers"]
+    return corpus.events[columns].sort_values(["date", "event_id"]).reset_index(drop=True)
+
+
+def utterances_by_kind(corpus: Corpus) -> pd.DataFrame:
+    """Long frame: event_id, label, kind, kind_name, n_utterances, n_chars (all four kinds)."""
+    counts = (corpus.utterances.groupby(["event_id", "kind"])
+              .agg(n_utterances=("utterance_id", "size"), n_chars=("n_chars", "sum"))
+              .reset_index())
+    counts["kind_name"] = counts["kind"].map(KIND_NAMES)
+    counts = counts.merge(corpus.events[["event_id", "label"]], on="event_id")
+    order = {e: i for i, e in enumerate(corpus.events["event_id"])}
+    kinds = {k: i for i, k in enumerate(KIND_NAMES)}
+    counts = counts.sort_values(["event_id", "kind"], key=lambda s: s.map(order if s.name ==
+                                                                          "event_id" else kinds))
+    return counts[["event_id", "label", "kind", "kind_name", "n_utterances", "n_chars"]
+                  ].reset_index(drop=True)
+
+
+def speakers_by_role(corpus: Corpus, *, spoken_only: bool = True) -> pd.DataFrame:
+    """Long frame: event_id, label, role, role_name, n_speakers (speakers who spoke, by default)."""
+    speakers = corpus.speakers
+    if spoken_only:
+        speakers = speakers[speakers["n_utterances"] > 0]
+    counts = speakers.groupby(["event_id", "role"]).size().rename("n_speakers").reset_index()
+    counts["role_name"] = counts["role"].map(ROLE_NAMES)
+    counts = counts.merge(corpus.events[["event_id", "label"]], on="event_id")
+    order = {e: i for i, e in enumerate(corpus.events["event_id"])}
+    roles = {r: i for i, r in enumerate(ROLE_NAMES)}
+    counts = counts.sort_values(["event_id", "role"], key=lambda s: s.map(order if s.name ==
+                                                                          "event_id" else roles))
+    return counts[["event_id", "label", "role", "role_name", "n_speakers"]].reset_index(drop=True)
+
+
+def speaker_table(corpus: Corpus) -> pd.DataFrame:
+    """Speakers with their event label, role name and how much they said (speech and questions),
+    largest first; speakers who said nothing are kept (n_utterances 0)."""
+    table = corpus.speakers.merge(corpus.events[["event_id", "label"]], on="event_id")
+    table["role_name"] = table["role"].map(ROLE_NAMES)
+    table["display"] = table["name"] + "（" + table["label"] + "）"
+    return (table.sort_values(["n_chars", "speaker_id"], ascending=[False, True])
+            [["speaker_id", "event_id", "label", "name", "display", "affiliation", "title",
+              "role", "role_name", "n_utterances", "n_chars"]].reset_index(drop=True))
+
+
+__all__ = ["KIND_NAMES", "ROLE_NAMES", "SPOKEN", "event_table", "speaker_table",
+           "speakers_by_role", "utterances_by_kind"]

@@ -1,0 +1,543 @@
+"""House style for charts that analysts paste into 16:9 slides.
+
+Every chart is a 13.333 x 7.5 inch figure with a Chinese title, an optional
+English subtitle, fonts large enough to read when projected and a fixed colour
+cycle. Chinese text is drawn with Noto Sans CJK SC (SIL Open Font License),
+shipped as a plain file by the pip package ``mplfonts``.
+
+Figures are built with :class:`matplotlib.figure.Figure` directly rather than
+through pyplot, so nothing piles up in pyplot's figure registry. In a notebook,
+show one by making it the last expression of a cell or with
+``IPython.display.display(fig)``.
+
+Typical use::
+
+    from analysis import plots
+
+    plots.use_house_style()
+    fig = plots.bar_chart(df, x="speaker", y="n_turns", title="发言次数",
+                          subtitle="Turns per speaker", horizontal=True)
+    plots.save(fig, "turns_per_speaker")
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import re
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager, patheffects, ticker
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+__all__ = [
+    "CJK_FONT_FAMILY",
+    "DPI",
+    "FIGSIZE",
+    "PALETTE",
+    "bar_chart",
+    "color_map",
+    "new_figure",
+    "register_cjk_font",
+    "save",
+    "stacked_bar_chart",
+    "use_house_style",
+]
+
+CJK_FONT_FAMILY = "Noto Sans CJK SC"
+"""Family name matplotlib reports for the registered font."""
+
+_CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+
+FIGSIZE = (13.333, 7.5)
+"""Figure size in inches: 16:9, the shape of a slide."""
+
+DPI = 200
+"""Resolution of saved PNG files."""
+
+_SVG_HASHSALT = "analysis-plots"
+
+PALETTE: list[str] = [
+    # matplotlib's tab10: familiar and saturated enough for a projector.
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    # Paul Tol's colour-blind-safe "muted" scheme, then near-black.
+    "#332288",
+    "#88ccee",
+    "#44aa99",
+    "#117733",
+    "#999933",
+    "#ddcc77",
+    "#cc6677",
+    "#882255",
+    "#aa4499",
+    "#222222",
+]
+"""Twenty distinct colours; :func:`color_map` assigns them by position."""
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_\-]*")
+
+_GRID_COLOR = "#dddddd"
+_SUBTITLE_COLOR = "#666666"
+_TITLE_SIZE = 22
+_SUBTITLE_SIZE = 15
+
+# Space around the title block, in inches.
+_TOP_PAD = 0.15
+_TITLE_GAP = 0.06
+_BELOW_TITLES = 0.12
+
+
+def register_cjk_font() -> Path:
+    """Register Noto Sans CJK SC with matplotlib and make it the default font.
+
+    The font file is taken from the installed ``mplfonts`` package without
+    running its ``init`` command, which would rewrite matplotlib's installation.
+    Only that one font is registered: ``mplfonts`` also ships SimHei, whose
+    licence is doubtful. Calling this again is cheap: the font is added once
+    and the rcParams are simply set again.
+
+    Returns:
+        Path of the font file, e.g. for ``WordCloud(font_path=...)``.
+
+    Raises:
+        RuntimeError: If ``mplfonts`` or its Noto Sans CJK SC file is missing.
+    """
+    path = _cjk_font_path()
+    if not any(os.fsdecode(entry.fname) == str(path) for entry in font_manager.fontManager.ttflist):
+        font_manager.fontManager.addfont(path)
+
+    sans = [name for name in mpl.rcParams["font.sans-serif"] if name != CJK_FONT_FAMILY]
+    mpl.rcParams.update(
+        {
+            "font.family": ["sans-serif"],
+            "font.sans-serif": [CJK_FONT_FAMILY, *sans],
+            # The font has U+2212 but slides mix fonts; a hyphen is always safe.
+            "axes.unicode_minus": False,
+            # Keep Type 3: Type 42 embedding of this CFF-flavoured OpenType font
+            # produces PDFs whose text does not show up in viewers.
+            "pdf.fonttype": 3,
+            # Glyphs as paths: the SVG looks the same without the font installed.
+            "svg.fonttype": "path",
+            # A fixed salt makes SVG element ids, hence the files, deterministic.
+            "svg.hashsalt": _SVG_HASHSALT,
+        }
+    )
+    return path
+
+
+def _cjk_font_path() -> Path:
+    """Locate the Noto Sans CJK SC file inside the installed mplfonts package."""
+    fix = "install it with: pip install mplfonts"
+    spec = importlib.util.find_spec("mplfonts")  # finds the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"The Chinese chart font comes from the mplfonts package; {fix}")
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / "fonts" / _CJK_FONT_FILE
+        if candidate.is_file():
+            return candidate.resolve()
+    raise RuntimeError(
+        f"{_CJK_FONT_FILE} was not found in the mplfonts package "
+        f"({', '.join(spec.submodule_search_locations)}); {fix}"
+    )
+
+
+def use_house_style() -> None:
+    """Apply the slide house style to matplotlib's rcParams.
+
+    Registers the Chinese font (see :func:`register_cjk_font`) and sets a 16:9
+    figure size, font sizes legible when projected, a white background, a light
+    grid, no top/right spines, constrained layout and the :data:`PALETTE`
+    colour cycle. Call it once at the top of a notebook; calling it again
+    resets any rcParams it sets.
+    """
+    register_cjk_font()
+    mpl.rcParams.update(
+        {
+            "figure.figsize": FIGSIZE,
+            "figure.facecolor": "white",
+            "figure.edgecolor": "white",
+            "figure.constrained_layout.use": True,
+            "figure.constrained_layout.h_pad": 0.08,
+            "figure.constrained_layout.w_pad": 0.08,
+            "figure.titlesize": _TITLE_SIZE,
+            # The font has no bold face: asking for one makes matplotlib log a
+            # "Failed to find font weight bold" warning. new_figure emulates
+            # bold for the figure title instead.
+            "figure.titleweight": "normal",
+            "font.size": 14,
+            "axes.facecolor": "white",
+            "axes.edgecolor": "#333333",
+            "axes.titlesize": 18,
+            "axes.titleweight": "normal",
+            "axes.labelsize": 16,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "axes.grid.axis": "y",
+            "axes.axisbelow": True,
+            "axes.prop_cycle": mpl.cycler(color=PALETTE),
+            "grid.color": _GRID_COLOR,
+            "grid.linewidth": 0.8,
+            "xtick.labelsize": 14,
+            "ytick.labelsize": 14,
+            "legend.fontsize": 14,
+            "legend.title_fontsize": 14,
+            "legend.frameon": False,
+            "savefig.dpi": DPI,
+            "savefig.facecolor": "white",
+        }
+    )
+
+
+def color_map(keys: Iterable[str]) -> dict[str, str]:
+    """Map keys to :data:`PALETTE` colours by position.
+
+    The i-th key gets ``PALETTE[i % len(PALETTE)]``. Pass the keys in an order
+    that never changes, such as the order of the metadata file (which only grows
+    by appending), so that a given event or topic keeps its colour in every
+    chart and every run.
+
+    Args:
+        keys: Unique keys (event ids, topic ids) in their stable order.
+
+    Returns:
+        Dict from key to hex colour, in the order of ``keys``.
+
+    Raises:
+        ValueError: If a key appears twice, which would make positions ambiguous.
+    """
+    mapping: dict[str, str] = {}
+    for position, key in enumerate(keys):
+        if key in mapping:
+            raise ValueError(f"color_map keys must be unique; {key!r} appears twice")
+        mapping[key] = PALETTE[position % len(PALETTE)]
+    return mapping
+
+
+def event_colors(events: pd.DataFrame, *, key: str = "event_id") -> dict[str, str]:
+    """One colour per event, by the order of the metadata file, keyed by the column `key`
+    (`event_id`, or `label` for charts whose categories are the events' labels)."""
+    by_id = color_map(events["event_id"])
+    return dict(zip(events[key], events["event_id"].map(by_id)))
+
+
+def new_figure(
+    title: str, subtitle: str | None = None, *, nrows: int = 1, ncols: int = 1, **kw
+) -> tuple[Figure, Axes | np.ndarray]:
+    """Create a 16:9 figure with a Chinese title and an optional English subtitle.
+
+    The title is bold and large; the subtitle is smaller and grey, just under
+    it. Constrained layout places the axes below both so nothing overlaps.
+
+    Args:
+        title: Main title, usually Chinese.
+        subtitle: Optional smaller grey line under the title, usually English.
+        nrows: Rows of axes.
+        ncols: Columns of axes.
+        **kw: ``figsize`` (default :data:`FIGSIZE`); everything else goes to
+            :meth:`matplotlib.figure.Figure.subplots` (``sharex``,
+            ``width_ratios``, ``squeeze``, ...).
+
+    Returns:
+        ``(fig, ax)`` with a single Axes, or ``(fig, axes)`` with an array of
+        Axes when there are several.
+    """
+    register_cjk_font()
+    figsize = kw.pop("figsize", FIGSIZE)
+    fig = Figure(figsize=figsize, layout="constrained", facecolor="white")
+    FigureCanvasAgg(fig)  # gives fig.canvas.draw() and a renderer to measure text
+    axes = fig.subplots(nrows, ncols, **kw)
+    _add_titles(fig, title, subtitle)
+    return fig, axes
+
+
+def _add_titles(fig: Figure, title: str, subtitle: str | None) -> None:
+    """Place title and subtitle at the top and keep the layout below them.
+
+    Constrained layout reserves room for a suptitle but not for a second line
+    under it, so both texts are placed by hand and the layout is confined to
+    the rest of the figure.
+    """
+    height_in = fig.get_figheight()
+    renderer = fig.canvas.get_renderer()
+    y = 1 - _TOP_PAD / height_in
+    heading = fig.suptitle(
+        title,
+        y=y,
+        va="top",
+        fontsize=_TITLE_SIZE,
+        # Noto Sans CJK SC ships in Regular only (requesting "bold" only logs a
+        # warning); a thin outline in the text colour makes it look bold.
+        fontweight="normal",
+        path_effects=[patheffects.withStroke(linewidth=0.6, foreground=mpl.rcParams["text.color"])],
+    )
+    heading.set_in_layout(False)
+    y -= heading.get_window_extent(renderer).height / fig.bbox.height
+    if subtitle:
+        y -= _TITLE_GAP / height_in
+        sub = fig.text(0.5, y, subtitle, ha="center", va="top", fontsize=_SUBTITLE_SIZE, color=_SUBTITLE_COLOR)
+        sub.set_in_layout(False)
+        y -= sub.get_window_extent(renderer).height / fig.bbox.height
+    y -= _BELOW_TITLES / height_in
+    fig.get_layout_engine().set(rect=(0, 0, 1, y))
+
+
+def save(fig: Figure, name: str, *, folder: str | os.PathLike | None = None) -> list[Path]:
+    """Write a figure as ``<folder>/<name>.png`` (200 dpi) and ``<folder>/<name>.svg``.
+
+    The files are byte-stable: no timestamp or software version is embedded and
+    SVG ids come from a fixed salt, so re-running a notebook leaves unchanged
+    charts unchanged in git. The saved area is the whole figure (constrained
+    layout keeps labels inside it), never a "tight" box whose size varies.
+
+    Args:
+        fig: Figure to save.
+        name: File stem, a stable snake_case slug such as ``"turns_per_speaker"``.
+        folder: Output folder. Defaults to ``figures/`` at the project root: the
+            nearest parent of the working directory holding ``pyproject.toml``
+            and a ``figures`` or ``seeds`` folder, else the folder above the
+            ``analysis`` package. Created if missing.
+
+    Returns:
+        Paths of the PNG and SVG files.
+
+    Raises:
+        ValueError: If ``name`` is not a slug matching ``^[a-z0-9][a-z0-9_\\-]*$``.
+    """
+    if not isinstance(name, str) or not _SLUG.fullmatch(name):
+        raise ValueError(
+            f"Figure name {name!r} is not a stable slug: use lowercase ASCII letters, digits, "
+            "'_' and '-', starting with a letter or digit (regex ^[a-z0-9][a-z0-9_\\-]*$), "
+            "e.g. 'turns_per_speaker'."
+        )
+    out = Path(folder) if folder is not None else _default_figures_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    png, svg = out / f"{name}.png", out / f"{name}.svg"
+    stable = {"savefig.bbox": "standard", "svg.hashsalt": _SVG_HASHSALT, "svg.fonttype": "path"}
+    with mpl.rc_context(stable):
+        fig.savefig(png, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
+        fig.savefig(svg, format="svg", facecolor="white", metadata={"Date": None, "Creator": None})
+    return [png, svg]
+
+
+def _default_figures_dir() -> Path:
+    """Return ``<project root>/figures`` (see :func:`save`)."""
+    cwd = Path.cwd().resolve()
+    for folder in (cwd, *cwd.parents):
+        if (folder / "pyproject.toml").is_file() and (
+            (folder / "figures").is_dir() or (folder / "seeds").is_dir()
+        ):
+            return folder / "figures"
+    return Path(__file__).resolve().parents[1] / "figures"
+
+
+def bar_chart(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    title: str,
+    subtitle: str | None = None,
+    color: str | None = None,
+    colors: Mapping[str, str] | Sequence[str] | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    horizontal: bool = False,
+    annotate: bool = True,
+    fmt: str = "{:,.0f}",
+) -> Figure:
+    """Draw one bar per row of ``df``, categories in row order.
+
+    Long category labels are wrapped onto several lines so they neither
+    overlap nor get clipped; for many long labels prefer ``horizontal=True``.
+
+    Args:
+        df: One row per bar.
+        x: Column with the category labels.
+        y: Column with the bar values.
+        title: Chinese title.
+        subtitle: Optional English subtitle.
+        color: Colour of every bar (default: the first palette colour).
+        colors: Per-bar colours: a dict from category to colour (e.g. from
+            :func:`color_map`; missing categories fall back to ``color``) or a
+            list in row order.
+        xlabel: Label of the horizontal axis.
+        ylabel: Label of the vertical axis.
+        horizontal: Draw horizontal bars, first row at the top.
+        annotate: Write each value at the end of its bar.
+        fmt: :meth:`str.format` pattern for the annotations.
+
+    Returns:
+        The figure.
+    """
+    categories = [str(c) for c in df[x]]
+    values = pd.to_numeric(df[y]).to_numpy(dtype=float)
+    default = color or PALETTE[0]
+    if colors is None:
+        bar_colors = [default] * len(categories)
+    elif isinstance(colors, Mapping):
+        bar_colors = [colors.get(raw, colors.get(cat, default)) for raw, cat in zip(df[x], categories)]
+    else:
+        bar_colors = list(colors)
+
+    fig, ax = new_figure(title, subtitle)
+    positions = np.arange(len(categories))
+    if horizontal:
+        bars = ax.barh(positions, values, color=bar_colors)
+    else:
+        bars = ax.bar(positions, values, color=bar_colors)
+    _style_category_axis(fig, ax, positions, categories, horizontal)
+    _style_value_axis(ax, values, horizontal)
+    if annotate:
+        labels = ["" if math.isnan(v) else fmt.format(v) for v in values]
+        ax.bar_label(bars, labels=labels, padding=4, fontsize=mpl.rcParams["xtick.labelsize"])
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    return fig
+
+
+def stacked_bar_chart(
+    df: pd.DataFrame,
+    *,
+    index: str,
+    columns: str,
+    values: str,
+    title: str,
+    subtitle: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    horizontal: bool = True,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+) -> Figure:
+    """Draw stacked bars from a tidy (long) frame.
+
+    ``df`` is pivoted to ``index`` x ``columns`` (values summed, missing cells
+    0). Bars and segments follow the order of first appearance in ``df`` (or the
+    category order of a categorical column). The legend sits outside the plot,
+    to the right, so it never covers bars.
+
+    Args:
+        df: Long frame with one row per (bar, segment).
+        index: Column naming the bars.
+        columns: Column naming the stacked segments.
+        values: Column with the segment sizes.
+        title: Chinese title.
+        subtitle: Optional English subtitle.
+        colors: Dict from segment name to colour; default :func:`color_map`
+            over the segment order.
+        horizontal: Horizontal bars (default), first bar at the top.
+        xlabel: Label of the horizontal axis.
+        ylabel: Label of the vertical axis.
+
+    Returns:
+        The figure.
+    """
+    bar_keys = _ordered_unique(df[index])
+    segment_keys = _ordered_unique(df[columns])
+    table = (
+        df.pivot_table(index=index, columns=columns, values=values, aggfunc="sum", observed=True)
+        .reindex(index=bar_keys, columns=segment_keys)
+        .fillna(0)
+    )
+    palette = color_map([str(k) for k in segment_keys])
+    if colors is not None:
+        palette = {str(k): colors.get(k, colors.get(str(k), palette[str(k)])) for k in segment_keys}
+
+    fig, ax = new_figure(title, subtitle)
+    positions = np.arange(len(bar_keys))
+    base = np.zeros(len(bar_keys))
+    for key in segment_keys:
+        part = table[key].to_numpy(dtype=float)
+        if horizontal:
+            ax.barh(positions, part, left=base, color=palette[str(key)], label=str(key))
+        else:
+            ax.bar(positions, part, bottom=base, color=palette[str(key)], label=str(key))
+        base = base + part
+    _style_category_axis(fig, ax, positions, [str(k) for k in bar_keys], horizontal)
+    _style_value_axis(ax, base, horizontal)
+
+    handles, labels = ax.get_legend_handles_labels()
+    if not horizontal:
+        # Bottom segment last, so the legend reads in the same order as the stack.
+        handles, labels = handles[::-1], labels[::-1]
+    ax.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0,
+        ncols=1 if len(labels) <= 14 else 2,
+    )
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    return fig
+
+
+def _ordered_unique(column: pd.Series) -> list:
+    """Distinct non-null values: category order if categorical, else first appearance."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        present = set(column.dropna())
+        return [c for c in column.cat.categories if c in present]
+    return list(pd.unique(column.dropna()))
+
+
+def _style_category_axis(
+    fig: Figure, ax: Axes, positions: np.ndarray, labels: list[str], horizontal: bool
+) -> None:
+    """Put wrapped category labels on the category axis, without tick marks."""
+    fontsize = font_manager.FontProperties(size=mpl.rcParams["xtick.labelsize"]).get_size_in_points()
+    char_in = fontsize / 72  # a CJK character is about one em wide
+    count = max(len(labels), 1)
+    if horizontal:
+        # Wrap only when each bar has room for two lines of text.
+        room_lines = 0.8 * fig.get_figheight() / count / (1.3 * char_in)
+        width = 18 if room_lines >= 2 else 10_000
+        wrapped = [_wrap(label, width) for label in labels]
+        ax.set_yticks(positions, wrapped)
+        ax.invert_yaxis()
+        ax.tick_params(axis="y", length=0)
+    else:
+        slot_in = 0.85 * fig.get_figwidth() / count
+        width = max(1, int(0.9 * slot_in / char_in))
+        ax.set_xticks(positions, [_wrap(label, width) for label in labels])
+        ax.tick_params(axis="x", length=0)
+
+
+def _wrap(label: str, width: int) -> str:
+    """Wrap a label to ``width`` characters; Chinese text breaks anywhere."""
+    return "\n".join(textwrap.wrap(label, width=width, break_on_hyphens=False)) or label
+
+
+def _style_value_axis(ax: Axes, values: np.ndarray, horizontal: bool) -> None:
+    """Grid and head-room on the value axis; integer ticks for counts."""
+    value_axis = "x" if horizontal else "y"
+    ax.grid(False)
+    ax.grid(True, axis=value_axis, color=_GRID_COLOR)
+    ax.set_axisbelow(True)
+    ax.margins(**{value_axis: 0.12})
+    axis = ax.xaxis if horizontal else ax.yaxis
+    finite = values[np.isfinite(values)]
+    if finite.size and np.all(finite == np.round(finite)):
+        axis.set_major_locator(ticker.MaxNLocator(integer=True))
+        axis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
