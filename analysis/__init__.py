@@ -7,5 +7,10 @@
 
 from .corpus import Corpus, load_corpus
 from .errors import MetadataError, TranscriptError
+from .normalise import normalise
+from .terms import entity_counts, entity_mentions, keywords, kwic, term_frequencies
+from .tokenise import tokenize, tokens_table
 
-__all__ = ["Corpus", "MetadataError", "TranscriptError", "load_corpus"]
+__all__ = ["Corpus", "MetadataError", "TranscriptError", "entity_counts", "entity_mentions",
+           "keywords", "kwic", "load_corpus", "normalise", "term_frequencies", "tokenize",
+           "tokens_table"]

@@ -17,9 +17,10 @@ def data_path(name: str) -> Path:
 
 
 @lru_cache(maxsize=None)
-def load_yaml(name: str) -> dict:
-    """A YAML data file as a mapping; a clear error names the file and line when it is broken."""
-    path = data_path(name)
+def load_yaml(name: str | Path) -> dict:
+    """A YAML data file (a name in analysis/data/ or a path) as a mapping; a clear error
+    names the file and line when it is broken."""
+    path = name if isinstance(name, Path) else data_path(name)
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -45,13 +46,14 @@ def string_list(name: str, key: str) -> tuple[str, ...]:
                               fix=f"add `{key}:` with one `- entry` per line")
     bad = [item for item in items if not isinstance(item, str) or not item.strip()]
     if bad:
-        line = _line_of(path, str(bad[0]))
+        line = line_of(path, str(bad[0]))
         raise TranscriptError(path, f"`{key}` holds a non-text or empty entry {bad[0]!r}",
                               line=line, fix="quote the entry or remove it")
     return tuple(item.strip() for item in items)
 
 
-def _line_of(path: Path, needle: str) -> int | None:
+def line_of(path: Path, needle: str) -> int | None:
+    """First line (1-based) of a file containing `needle`, for error messages."""
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if needle in line:
             return number

@@ -45,11 +45,15 @@ __all__ = [
     "PALETTE",
     "bar_chart",
     "color_map",
+    "event_colors",
+    "facet_bars",
+    "heatmap",
     "new_figure",
     "register_cjk_font",
     "save",
     "stacked_bar_chart",
     "use_house_style",
+    "word_clouds",
 ]
 
 CJK_FONT_FAMILY = "Noto Sans CJK SC"
@@ -541,3 +545,143 @@ def _style_value_axis(ax: Axes, values: np.ndarray, horizontal: bool) -> None:
     if finite.size and np.all(finite == np.round(finite)):
         axis.set_major_locator(ticker.MaxNLocator(integer=True))
         axis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
+
+
+def facet_bars(
+    df: pd.DataFrame,
+    *,
+    facet: str,
+    label: str,
+    value: str,
+    title: str,
+    subtitle: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    facet_titles: Mapping[str, str] | None = None,
+    ncols: int = 5,
+    xlabel: str | None = None,
+    order: Sequence[str] | None = None,
+) -> Figure:
+    """Small multiples: one horizontal bar panel per `facet` value (in `order`, default row
+    order), bars in row order within a panel, each panel in its facet's colour."""
+    present = _ordered_unique(df[facet])
+    facets = [f for f in order if f in set(present)] if order is not None else present
+    nrows = max(1, math.ceil(len(facets) / ncols))
+    fig, axes = new_figure(title, subtitle, nrows=nrows, ncols=min(ncols, max(len(facets), 1)),
+                           squeeze=False)
+    for ax in axes.flat[len(facets):]:
+        ax.set_visible(False)
+    for ax, key in zip(axes.flat, facets):
+        part = df[df[facet] == key]
+        positions = np.arange(len(part))
+        ax.barh(positions, part[value].to_numpy(float),
+                color=(colors or {}).get(key, PALETTE[0]))
+        ax.set_yticks(positions, [str(v) for v in part[label]])
+        ax.invert_yaxis()
+        ax.tick_params(axis="y", length=0, labelsize=12)
+        ax.tick_params(axis="x", labelsize=11)
+        ax.grid(False)
+        ax.grid(True, axis="x", color=_GRID_COLOR)
+        ax.set_title(_wrap(str((facet_titles or {}).get(key, key)), 14), fontsize=15)
+        if xlabel:
+            ax.set_xlabel(xlabel, fontsize=12)
+    return fig
+
+
+def heatmap(
+    matrix: pd.DataFrame,
+    *,
+    title: str,
+    subtitle: str | None = None,
+    annotations: pd.DataFrame | None = None,
+    fmt: str = "{:.0f}",
+    cmap: str = "Blues",
+    diverging: bool = False,
+    faded: pd.DataFrame | None = None,
+    colorbar_label: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+) -> Figure:
+    """A labelled heatmap of `matrix` (rows x columns, in their order).
+
+    `annotations` (same shape) is written in the cells (default: the values, with `fmt`);
+    `diverging=True` centres the colour scale on 0 (red-blue, for stances); cells where
+    `faded` is True are hatched and drawn pale (e.g. low confidence or few utterances).
+    Missing values stay blank.
+    """
+    values = matrix.to_numpy(dtype=float)
+    fig, ax = new_figure(title, subtitle)
+    if diverging:
+        limit = np.nanmax(np.abs(values)) if np.isfinite(values).any() else 1.0
+        norm = mpl.colors.TwoSlopeNorm(vcenter=0, vmin=-max(limit, 1e-9), vmax=max(limit, 1e-9))
+        cmap = "RdBu"
+    else:
+        norm = mpl.colors.Normalize(vmin=0, vmax=np.nanmax(values) if np.isfinite(values).any()
+                                    else 1)
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto")
+    ax.set_xticks(np.arange(matrix.shape[1]), [_wrap(str(c), 10) for c in matrix.columns])
+    ax.set_yticks(np.arange(matrix.shape[0]), [str(r) for r in matrix.index])
+    ax.tick_params(length=0, labelsize=12)
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    notes = annotations if annotations is not None else matrix
+    colormap = mpl.colormaps[cmap]
+    for i in range(matrix.shape[0]):
+        for j in range(matrix.shape[1]):
+            value = values[i, j]
+            pale = faded is not None and bool(faded.iat[i, j])
+            if pale and np.isfinite(value):
+                ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=True,
+                                                   facecolor=(1, 1, 1, 0.55), hatch="///",
+                                                   edgecolor="#999999", linewidth=0))
+            note = notes.iat[i, j]
+            if note is None or (isinstance(note, float) and math.isnan(note)) or \
+                    not np.isfinite(value):
+                continue
+            rgba = colormap(norm(value))
+            dark = (0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2]) < 0.5 and not pale
+            text = fmt.format(note) if not isinstance(note, str) else note
+            ax.text(j, i, text, ha="center", va="center", fontsize=11,
+                    color="white" if dark else "#222222")
+    bar = fig.colorbar(image, ax=ax, shrink=0.8)
+    if colorbar_label:
+        bar.set_label(colorbar_label)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    return fig
+
+
+def word_clouds(
+    frequencies: Mapping[str, Mapping[str, float]],
+    *,
+    title: str,
+    subtitle: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    titles: Mapping[str, str] | None = None,
+    ncols: int = 3,
+    max_words: int = 80,
+    seed: int = 2023,
+) -> Figure:
+    """One word cloud per key of `frequencies` (word -> weight), in the CJK font, each in
+    its key's colour; a fixed `seed` makes the layout identical on every run."""
+    from wordcloud import WordCloud
+
+    keys = list(frequencies)
+    nrows = max(1, math.ceil(len(keys) / ncols))
+    fig, axes = new_figure(title, subtitle, nrows=nrows, ncols=ncols, squeeze=False)
+    font = str(register_cjk_font())
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for ax, key in zip(axes.flat, keys):
+        colour = (colors or {}).get(key, PALETTE[0])
+        cloud = WordCloud(font_path=font, width=800, height=500, background_color="white",
+                          max_words=max_words, random_state=seed, prefer_horizontal=1.0,
+                          color_func=lambda *args, c=colour, **kw: c)
+        words = {w: float(v) for w, v in frequencies[key].items() if v > 0}
+        if words:
+            cloud.generate_from_frequencies(words)
+            ax.imshow(cloud.to_array(), interpolation="bilinear")
+        ax.set_title(str((titles or {}).get(key, key)), fontsize=16)
+    return fig

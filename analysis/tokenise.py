@@ -1,0 +1,386 @@
+"""Segmentation: normalised text -> tokens, domain terms whole, entities canonical.
+
+The steps, per utterance:
+
+1. `normalise` the text (analysis/normalise.py).
+2. **Protect**: one longest-match pass finds every entity spelling of `data/aliases.yaml`
+   and every user-dictionary term that holds Latin letters, spaces or symbols
+   (`AI native`, `Claude+`); each becomes one token, in its canonical spelling.
+3. **Segment** the text between protected spans with jieba's algorithm and the user
+   dictionary `data/userdict.txt` — a dedicated engine instance, never jieba's global one.
+   Engines: `rjieba` (Rust port of jieba, same dictionary and HMM; the default) or
+   `jieba` (the reference implementation the tests compare against).
+4. **Compound**: Latin pieces that jieba splits at hyphens (`end`, `-`, `to`) are joined
+   back (`end-to-end`), as quanteda's `tokens_compound` joins multi-word expressions.
+5. Blank tokens are dropped. Stopwords are kept; `is_stopword` marks them
+   (`data/stopwords.txt`, plus any token without a letter or a Chinese character).
+
+Segmentations are cached on disk (`TokenCache`), keyed by the text and by a fingerprint of
+the engine and of every data file that changes segmentation, so a dictionary edit
+invalidates the cache by itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import TranscriptError
+from .lexicons import data_path
+from .normalise import ALIASES_FILE, Aliases, TermMatcher, aliases, normalise
+
+USERDICT_FILE = "userdict.txt"
+STOPWORDS_FILE = "stopwords.txt"
+ENGINES = ("rjieba", "jieba")
+# Bump when the steps above change in a way that changes tokens for the same inputs.
+PIPELINE_VERSION = "1"
+BATCH = 2000
+
+_JOINERS = ("-", ".")
+_LATIN_RUN = re.compile(r"[A-Za-z0-9]")
+_WORDLIKE = re.compile(r"[A-Za-z\u3400-\u9fff\uf900-\ufaff]")
+
+
+def read_userdict(path: Path) -> list[tuple[str, int | None, str | None]]:
+    """The user dictionary: one `term [freq] [tag]` per line, `#` comments; terms holding
+    spaces are written with underscores for spaces or quoted with double quotes."""
+    entries = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.split("#", 1)[0].strip() if not line.lstrip().startswith('"') else line.strip()
+        if not line:
+            continue
+        if line.startswith('"'):
+            closing = line.find('"', 1)
+            if closing < 0:
+                raise TranscriptError(path, "unclosed quote", line=number,
+                                      fix='write a term with spaces as "AI native" 5000')
+            term, rest = line[1:closing], line[closing + 1:].split("#", 1)[0].split()
+        else:
+            term, *rest = line.split()
+        freq, tag = None, None
+        if rest:
+            if not rest[0].isdigit():
+                raise TranscriptError(path, f"frequency {rest[0]!r} of {term!r} is not a number",
+                                      line=number, fix="write `term [frequency] [tag]`")
+            freq = int(rest[0])
+            tag = rest[1] if len(rest) > 1 else None
+        if len(rest) > 2:
+            raise TranscriptError(path, f"too many fields after {term!r}", line=number,
+                                  fix='write `term [frequency] [tag]`; quote terms with spaces')
+        entries.append((normalise(term), freq, tag))
+    if not entries:
+        raise TranscriptError(path, "the user dictionary is empty", fix="add one term per line")
+    return entries
+
+
+def read_stopwords(path: Path) -> frozenset[str]:
+    """Stopwords: one per line, `#` starts a comment line. Punctuation, digits and symbols
+    need no entry: a token without a letter or Chinese character is a stopword anyway."""
+    words = {normalise(line.strip()).lower()
+             for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.lstrip().startswith("#")}
+    if not words:
+        raise TranscriptError(path, "the stopword list is empty", fix="add one word per line")
+    return frozenset(words)
+
+
+class Tokenizer:
+    """Normalise, protect, segment and compound texts with the project's data files."""
+
+    def __init__(self, engine: str | None = None, *, userdict: str | Path | None = None,
+                 aliases_file: str | Path | None = None,
+                 stopwords: str | Path | None = None) -> None:
+        self.engine = engine or default_engine()
+        if self.engine not in ENGINES:
+            raise ValueError(f"unknown engine {self.engine!r}: use one of {', '.join(ENGINES)}")
+        self.userdict_path = Path(userdict) if userdict else data_path(USERDICT_FILE)
+        self.aliases_path = Path(aliases_file) if aliases_file else data_path(ALIASES_FILE)
+        self.stopwords_path = Path(stopwords) if stopwords else data_path(STOPWORDS_FILE)
+        self.aliases: Aliases = aliases(str(self.aliases_path))
+        self.userdict = read_userdict(self.userdict_path)
+        self.stopwords = read_stopwords(self.stopwords_path)
+        self._cut = self._make_engine()
+        spellings = {key: entity.name for key, entity in self.aliases._by_key.items()}
+        for term, _, _ in self.userdict:
+            if not _plain_chinese(term):
+                spellings.setdefault(term.lower(), term)
+        self._protect = TermMatcher(spellings)
+        self.fingerprint = self._fingerprint()
+
+    def _make_engine(self):
+        words = [(term, freq, tag) for term, freq, tag in self.userdict if _plain_chinese(term)]
+        if self.engine == "rjieba":
+            import rjieba
+
+            engine = rjieba.Jieba()
+            for term, freq, tag in words:
+                engine.add_word(term, freq, tag)
+            return lambda text: engine.cut(text, True)
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        engine = jieba.Tokenizer()
+        engine.tmp_dir = str(_cache_root() / "jieba")
+        os.makedirs(engine.tmp_dir, exist_ok=True)
+        engine.initialize()
+        for term, freq, tag in words:
+            engine.add_word(term, freq, tag)
+        return lambda text: engine.lcut(text, HMM=True)
+
+    def _fingerprint(self) -> str:
+        digest = hashlib.sha256(f"{PIPELINE_VERSION}|{self.engine}".encode())
+        for path in (self.userdict_path, self.aliases_path):
+            digest.update(path.read_bytes())
+        return digest.hexdigest()[:16]
+
+    def tokenize(self, text: str) -> list[str]:
+        """Tokens of a text: normalised, entities canonical, compounds joined, no blanks;
+        stopwords kept."""
+        text = normalise(text)
+        tokens: list[str] = []
+        position = 0
+        for start, end, name in self._protect.finditer(text):
+            if start > position:
+                tokens += _compound(self._cut(text[position:start]))
+            tokens.append(name)
+            position = end
+        if position < len(text):
+            tokens += _compound(self._cut(text[position:]))
+        return [token for token in tokens if not token.isspace()]
+
+    def is_stopword(self, token: str) -> bool:
+        """Listed stopword, or a token with no letter and no Chinese character."""
+        return token.lower() in self.stopwords or not _WORDLIKE.search(token)
+
+    def tokenize_many(self, texts: Iterable[str], cache: "TokenCache | None" = None
+                      ) -> pa.ListArray:
+        """Tokens of many texts as an Arrow list array (one list per text). Texts are
+        segmented in batches, and through the on-disk cache when one is given."""
+        if cache is not None:
+            return cache.lookup(list(texts), self)
+        chunks = [pa.array([self.tokenize(t) for t in batch], pa.list_(pa.string()))
+                  for batch in _batched(texts, BATCH)]
+        return pa.concat_arrays(chunks) if chunks else pa.array([], pa.list_(pa.string()))
+
+
+def _plain_chinese(term: str) -> bool:
+    return all("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in term)
+
+
+def _compound(pieces: list[str]) -> list[str]:
+    """Join Latin/digit pieces split at hyphens or dots (`end` `-` `to`, `copy` `.` `ai`)
+    back into one token."""
+    if "-" not in pieces and "." not in pieces:
+        return pieces
+    joined: list[str] = []
+    i = 0
+    while i < len(pieces):
+        piece = pieces[i]
+        while (i + 2 < len(pieces) and pieces[i + 1] in _JOINERS and _LATIN_RUN.search(piece[-1:])
+               and _LATIN_RUN.match(pieces[i + 2])):
+            piece += pieces[i + 1] + pieces[i + 2]
+            i += 2
+        joined.append(piece)
+        i += 1
+    return joined
+
+
+def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def default_engine() -> str:
+    """`rjieba` when installed (fast), else `jieba`; $ANALYSIS_ENGINE overrides."""
+    if env := os.environ.get("ANALYSIS_ENGINE"):
+        return env
+    try:
+        import rjieba  # noqa: F401
+    except ImportError:  # pragma: no cover - rjieba is a dependency
+        return "jieba"
+    return "rjieba"
+
+
+def _cache_root() -> Path:
+    if env := os.environ.get("ANALYSIS_CACHE"):
+        return Path(env)
+    return Path(__file__).resolve().parents[1] / ".cache"
+
+
+class TokenCache:
+    """Segmentations on disk: `<root>/tokens/<fingerprint>/part-*.arrow`, one row per
+    distinct text (the text itself is the key, its token list the value). Arrow IPC files
+    are memory-mapped, so a warm lookup costs little more than hashing the texts. A new
+    fingerprint (engine or data file changed) starts an empty folder, so stale entries are
+    never read."""
+
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = Path(root) if root else _cache_root()
+        self._loaded: dict[str, tuple[pa.Array, pa.ListArray]] = {}
+
+    def folder(self, tokenizer: Tokenizer) -> Path:
+        return self.root / "tokens" / tokenizer.fingerprint
+
+    def _table(self, tokenizer: Tokenizer) -> tuple[pa.Array, pa.ListArray]:
+        key = tokenizer.fingerprint
+        if key not in self._loaded:
+            tables = [pa.ipc.open_file(pa.memory_map(str(part))).read_all()
+                      for part in sorted(self.folder(tokenizer).glob("part-*.arrow"))]
+            if tables:
+                table = pa.concat_tables(tables).combine_chunks()
+                self._loaded[key] = (table["text"].chunk(0), table["tokens"].chunk(0))
+            else:
+                self._loaded[key] = (pa.array([], pa.large_string()),
+                                     pa.array([], pa.list_(pa.string())))
+        return self._loaded[key]
+
+    def lookup(self, texts: list[str], tokenizer: Tokenizer) -> pa.ListArray:
+        """Token lists of `texts`: cached ones read from disk, the others segmented in
+        batches, each batch stored as it is done."""
+        keys = pa.array(texts, pa.large_string())
+        known_keys, known_tokens = self._table(tokenizer)
+        where = pc.index_in(keys, value_set=known_keys)
+        found = known_tokens.take(where)
+        if not where.null_count:
+            return found
+        todo = pc.unique(keys.filter(pc.is_null(where)))
+        parts = []
+        for start in range(0, len(todo), BATCH):
+            batch = todo.slice(start, BATCH)
+            plain = batch.to_pylist()
+            fresh = pa.array([tokenizer.tokenize(text) for text in plain], pa.list_(pa.string()))
+            name = hashlib.sha1("\x1f".join(plain).encode("utf-8")).hexdigest()[:16]
+            self._store(tokenizer, name, batch, fresh)
+            parts.append(fresh)
+        fresh = pa.concat_arrays(parts)
+        if len(todo) == len(texts):  # nothing cached and no repeats: already in order
+            return fresh
+        slot = pc.add(pc.index_in(keys, value_set=todo), len(texts))
+        return pa.concat_arrays([found, fresh]).take(pc.coalesce(slot, where_present(where)))
+
+    def frame(self, texts: list[str], ids: list[str], tokenizer: Tokenizer) -> pd.DataFrame:
+        """The long tokens frame of a whole collection of texts. A collection seen before
+        (same texts, same fingerprint) is read back whole from one memory-mapped file, the
+        case of re-running a notebook; otherwise texts go through `lookup`."""
+        digest = hashlib.sha1()
+        for text in texts:
+            digest.update(text.encode("utf-8"))
+            digest.update(b"\x1f")
+        path = self.folder(tokenizer) / f"frame-{digest.hexdigest()[:20]}.arrow"
+        if path.is_file():
+            table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+            token = table["token"].chunk(0) if table.num_rows else None
+            return _frame_from_codes(
+                table["row"].to_numpy(), table["position"].to_numpy(),
+                token.indices.to_numpy() if token is not None else np.array([], np.int32),
+                token.dictionary.to_pylist() if token is not None else [], ids, tokenizer)
+        frame = tokens_frame(self.lookup(texts, tokenizer), ids, tokenizer)
+        table = pa.table({
+            "row": pa.array(frame["utterance_id"].cat.codes.to_numpy(np.int32)),
+            "position": pa.array(frame["position"].to_numpy(np.int32)),
+            "token": pa.DictionaryArray.from_arrays(
+                pa.array(frame["token"].cat.codes.to_numpy(np.int32)),
+                pa.array(list(frame["token"].cat.categories), pa.string())),
+        })
+        self._write(path, table)
+        self._prune(tokenizer)
+        return frame
+
+    def _prune(self, tokenizer: Tokenizer, keep: int = 8) -> None:
+        frames = sorted(self.folder(tokenizer).glob("frame-*.arrow"),
+                        key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in frames[keep:]:
+            old.unlink(missing_ok=True)
+
+    @staticmethod
+    def _write(path: Path, table: pa.Table) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        os.replace(tmp, path)
+
+    def _store(self, tokenizer: Tokenizer, name: str, texts: pa.Array,
+               tokens: pa.ListArray) -> None:
+        self._write(self.folder(tokenizer) / f"part-{name}.arrow",
+                    pa.table({"text": texts, "tokens": tokens}))
+
+
+def where_present(where: pa.Array) -> pa.Array:
+    """Row numbers of a batch, null where `index_in` found nothing."""
+    positions = pa.array(np.arange(len(where), dtype=np.int64))
+    return pc.if_else(pc.is_null(where), pa.scalar(None, pa.int64()), positions)
+
+
+@lru_cache(maxsize=2)
+def get_tokenizer(engine: str | None = None) -> Tokenizer:
+    """The shared tokenizer built from the package's data files (one per engine)."""
+    return Tokenizer(engine)
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens of one text: normalised, aliases canonicalised, compounds joined, blanks
+    dropped, stopwords kept."""
+    return get_tokenizer().tokenize(text)
+
+
+def tokens_table(corpus, *, cache: bool | str | Path = True,
+                 tokenizer: Tokenizer | None = None) -> pd.DataFrame:
+    """Long table of every utterance's tokens.
+
+    Columns: `utterance_id`, `position` (0-based within the utterance), `token`,
+    `is_stopword`. Rows in utterance order. Uses the on-disk cache unless `cache=False`
+    (a path chooses the cache folder).
+    """
+    tokenizer = tokenizer or get_tokenizer()
+    store = None
+    if cache:
+        store = TokenCache(None if cache is True else cache)
+    texts = corpus.utterances["text"].tolist()
+    ids = corpus.utterances["utterance_id"].tolist()
+    if store is not None:
+        return store.frame(texts, ids, tokenizer)
+    return tokens_frame(tokenizer.tokenize_many(texts), ids, tokenizer)
+
+
+def tokens_frame(lists: pa.ListArray, ids: list[str], tokenizer: Tokenizer) -> pd.DataFrame:
+    """The long tokens frame from one token list per id (vectorised, no Python loop over
+    tokens)."""
+    offsets = lists.offsets.to_numpy()
+    offsets = offsets - offsets[0]
+    lengths = np.diff(offsets)
+    rows = np.repeat(np.arange(len(ids), dtype=np.int32), lengths)
+    positions = (np.arange(len(rows), dtype=np.int64) - offsets[:-1][rows]).astype(np.int32) \
+        if len(rows) else np.array([], np.int32)
+    encoded = pc.dictionary_encode(pc.list_flatten(lists))
+    return _frame_from_codes(rows, positions, encoded.indices.to_numpy(zero_copy_only=False),
+                             encoded.dictionary.to_pylist(), ids, tokenizer)
+
+
+def _frame_from_codes(rows: np.ndarray, positions: np.ndarray, codes: np.ndarray,
+                      vocabulary: list[str], ids: list[str], tokenizer: Tokenizer
+                      ) -> pd.DataFrame:
+    stop = np.array([tokenizer.is_stopword(t) for t in vocabulary], dtype=bool)
+    return pd.DataFrame({
+        "utterance_id": pd.Categorical.from_codes(rows, categories=pd.Index(ids, dtype=object)),
+        "position": positions,
+        "token": pd.Categorical.from_codes(codes, categories=pd.Index(vocabulary, dtype=object)),
+        "is_stopword": stop[codes] if len(codes) else np.array([], bool),
+    })
