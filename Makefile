@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lab export install clean bench
+.PHONY: run test lab export install clean bench evaluate
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,3 +35,6 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_tokenise.py
+
+evaluate: $(STAMP)
+	$(BIN)/python -m analysis evaluate

@@ -5,6 +5,7 @@
     >>> corpus.utterances.head()
 """
 
+from .coding import stance_summary, stance_table, topic_frequencies, topic_quotes, topic_table
 from .corpus import Corpus, load_corpus
 from .errors import MetadataError, TranscriptError
 from .normalise import normalise
@@ -12,5 +13,6 @@ from .terms import entity_counts, entity_mentions, keywords, kwic, term_frequenc
 from .tokenise import tokenize, tokens_table
 
 __all__ = ["Corpus", "MetadataError", "TranscriptError", "entity_counts", "entity_mentions",
-           "keywords", "kwic", "load_corpus", "normalise", "term_frequencies", "tokenize",
-           "tokens_table"]
+           "keywords", "kwic", "load_corpus", "normalise", "stance_summary", "stance_table",
+           "term_frequencies", "tokenize", "tokens_table", "topic_frequencies", "topic_quotes",
+           "topic_table"]

@@ -44,6 +44,14 @@ def _report(args: argparse.Namespace) -> int:
     return run(Path(args.seeds).resolve().parent if args.seeds else find_seeds().parent)
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    from .corpus import load_corpus
+    from .evaluate import report
+
+    print(report(load_corpus(args.seeds)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
@@ -63,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="execute every notebook in order (in place); "
                                                "the notebooks export their figures to figures/")
     report.set_defaults(run=_report)
+    evaluate = commands.add_parser("evaluate", help="topic and stance accuracy on the labelled "
+                                                   "development set (tests/data/)")
+    evaluate.set_defaults(run=_evaluate)
     return parser
 
 

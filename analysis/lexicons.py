@@ -16,11 +16,19 @@ def data_path(name: str) -> Path:
     return Path(str(resources.files("analysis") / "data" / name))
 
 
-@lru_cache(maxsize=None)
 def load_yaml(name: str | Path) -> dict:
     """A YAML data file (a name in analysis/data/ or a path) as a mapping; a clear error
-    names the file and line when it is broken."""
+    names the file and line when it is broken. Re-read whenever the file changes."""
     path = name if isinstance(name, Path) else data_path(name)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise TranscriptError(path, "data file not found", fix="reinstall the package") from None
+    return _load_yaml(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _load_yaml(path: Path, mtime_ns: int, size: int) -> dict:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -618,7 +618,11 @@ def heatmap(
         norm = mpl.colors.Normalize(vmin=0, vmax=np.nanmax(values) if np.isfinite(values).any()
                                     else 1)
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto")
-    ax.set_xticks(np.arange(matrix.shape[1]), [_wrap(str(c), 10) for c in matrix.columns])
+    if matrix.shape[1] > 8:  # many columns: slanted labels instead of overlapping ones
+        ax.set_xticks(np.arange(matrix.shape[1]), [str(c) for c in matrix.columns],
+                      rotation=35, ha="right", rotation_mode="anchor")
+    else:
+        ax.set_xticks(np.arange(matrix.shape[1]), [_wrap(str(c), 10) for c in matrix.columns])
     ax.set_yticks(np.arange(matrix.shape[0]), [str(r) for r in matrix.index])
     ax.tick_params(length=0, labelsize=12)
     ax.grid(False)

@@ -1,0 +1,549 @@
+"""Coding: topics and stances per utterance, from data-file lexicons, with evidence.
+
+topic_table    utterance_id, event_id, speaker_id, topic, hits, matched, source
+stance_table   utterance_id, event_id, speaker_id, target, stance (+1, 0, -1), score, cue,
+               evidence, source
+
+`matched`, `cue` and `evidence` say which words and which clause decided each row;
+`source` is `lexicon`, or `override` where seeds/overrides.yaml sets the answer.
+Codebook: data/topics.yaml; cues: data/stances.yaml (their comments explain the rules).
+Topic and target ids are the taxonomy's (shared/spec/taxonomy.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from .corpus import SPOKEN, Corpus
+from .errors import TranscriptError
+from .lexicons import data_path, line_of, load_yaml
+from .normalise import aliases, normalise
+
+TOPICS = ("compute", "models", "data", "open_source", "applications", "business",
+          "geopolitics", "talent", "investment", "big_tech", "safety", "agi", "infra",
+          "society")
+TARGETS = ("china_catch_up", "open_source", "vertical_models", "startup_opportunity",
+           "llm_reasoning", "compute_bottleneck")
+TOPICS_FILE = "topics.yaml"
+STANCES_FILE = "stances.yaml"
+OVERRIDES_FILE = "overrides.yaml"
+SENTIMENT_FILE = "sentiment.yaml"
+NEGATION_WINDOW = 4
+DOMINANCE = 0.6  # a topic's score must reach this share of the utterance's strongest topic
+MIXED_RATIO = 0.5  # weaker side / stronger side at or above which a view counts as mixed
+
+
+# --- matching words ----------------------------------------------------------------------
+
+def _word_pattern(words: list[str], path: Path, what: str) -> re.Pattern | None:
+    """One regex for a word list: literals longest first, Latin words whole, `/re/` raw."""
+    parts = []
+    for word in sorted(set(words), key=lambda w: (-len(w), w)):
+        if len(word) > 2 and word.startswith("/") and word.endswith("/"):
+            try:
+                re.compile(word[1:-1])
+            except re.error as err:
+                raise TranscriptError(path, f"{what}: bad pattern {word!r} ({err})",
+                                      line=line_of(path, word),
+                                      fix="fix the regular expression or write a plain word")
+            parts.append(f"(?:{word[1:-1]})")
+            continue
+        body = re.escape(normalise(word))
+        if re.match(r"[A-Za-z0-9]", word):
+            body = r"(?<![A-Za-z0-9])" + body
+        if re.search(r"[A-Za-z0-9]$", word):
+            body += r"(?![A-Za-z0-9])"
+        parts.append(body)
+    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+
+def _words(value, path: Path, what: str, *, required: bool = True) -> list[str]:
+    if value is None and not required:
+        return []
+    if not isinstance(value, list) or (required and not value) or \
+            not all(isinstance(w, str) and w.strip() for w in value):
+        raise TranscriptError(path, f"{what} must be a non-empty list of words",
+                              line=line_of(path, what.split(".")[0].split()[-1]),
+                              fix="write it as [word, word, ...]")
+    return [w.strip() for w in value]
+
+
+def analysis_text(text: str) -> str:
+    """The text codes are matched on: normalised, entity spellings made canonical."""
+    return aliases().canonicalise(normalise(text))
+
+
+# --- topics ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    zh: str
+    en: str
+    keywords: tuple[str, ...]
+    pattern: re.Pattern | None
+    weak: re.Pattern | None = None
+    exclude: re.Pattern | None = None
+    min_score: int = 2
+
+    def matches(self, text: str) -> tuple[list[str], int]:
+        """Keyword occurrences in an analysis text outside excluded phrases, and their
+        score: 2 per distinct specific keyword, 1 per distinct broad one (repeating a word
+        does not make an utterance more about a topic)."""
+        blocked = [m.span() for m in self.exclude.finditer(text)] if self.exclude else []
+        words, score, taken = [], 0, []
+        for pattern, points in ((self.pattern, 2), (self.weak, 1)):
+            if pattern is None:
+                continue
+            for m in pattern.finditer(text):
+                span = m.span()
+                if any(a <= span[0] < b or a < span[1] <= b for a, b in blocked + taken):
+                    continue
+                taken.append(span)
+                if m.group().lower() not in {w.lower() for w in words}:
+                    score += points
+                words.append(m.group())
+        return words, score
+
+
+@dataclass(frozen=True)
+class Codebook:
+    topics: tuple[Topic, ...]
+    path: Path
+
+    def names(self, language: str = "zh") -> dict[str, str]:
+        return {t.id: getattr(t, language) for t in self.topics}
+
+    def code(self, text: str) -> dict[str, list[str]]:
+        """Topic id -> matched words, for the topics an (analysis) text carries."""
+        found = {}
+        for topic in self.topics:
+            words, score = topic.matches(text)
+            if score >= topic.min_score:
+                found[topic.id] = words
+        return found
+
+
+def _taxonomy_section(path: Path, section, ids: tuple[str, ...], key: str, what: str) -> dict:
+    """A mapping with exactly the taxonomy's ids as keys, or a clear error."""
+    if not isinstance(section, dict):
+        raise TranscriptError(path, f"`{key}` must map {what}s to their entries", line=1,
+                              fix="see the comment at the top of the file")
+    unknown = [k for k in section if k not in ids]
+    if unknown:
+        raise TranscriptError(path, f"unknown {what} {unknown[0]!r}",
+                              line=line_of(path, f"{unknown[0]}:"),
+                              fix=f"use the taxonomy's ids: {', '.join(ids)}")
+    missing = [t for t in ids if t not in section]
+    if missing:
+        raise TranscriptError(path, f"{what} {missing[0]!r} is missing",
+                              fix="add an entry for every id of the taxonomy")
+    return section
+
+
+def load_codebook(path: str | Path | None = None) -> Codebook:
+    """Read and validate the topic codebook (every taxonomy id, nothing else)."""
+    path = Path(path) if path else data_path(TOPICS_FILE)
+    doc = _taxonomy_section(path, load_yaml(path).get("topics"), TOPICS, "topics", "topic id")
+    topics = []
+    for topic_id in TOPICS:
+        entry = doc[topic_id]
+        where = line_of(path, f"{topic_id}:")
+        if not isinstance(entry, dict) or not entry.get("zh") or not entry.get("en"):
+            raise TranscriptError(path, f"topic {topic_id!r} needs `zh` and `en` names",
+                                  line=where, fix="add zh: and en: display names")
+        keywords = _words(entry.get("keywords"), path, f"{topic_id}.keywords")
+        weak = _words(entry.get("weak"), path, f"{topic_id}.weak", required=False)
+        exclude = _words(entry.get("exclude"), path, f"{topic_id}.exclude", required=False)
+        min_score = entry.get("min_score", 2)
+        if not isinstance(min_score, int) or min_score < 1:
+            raise TranscriptError(path, f"topic {topic_id!r}: min_score must be a whole number "
+                                  ">= 1", line=where, fix="write min_score: 2")
+        topics.append(Topic(topic_id, str(entry["zh"]), str(entry["en"]), tuple(keywords),
+                            _word_pattern(keywords, path, f"{topic_id}.keywords"),
+                            _word_pattern(weak, path, f"{topic_id}.weak"),
+                            _word_pattern(exclude, path, f"{topic_id}.exclude"), min_score))
+    return Codebook(tuple(topics), path)
+
+
+# --- stances -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    question: str
+    relevance: re.Pattern
+    cues: re.Pattern
+    polarity: dict[str, int]
+
+
+@dataclass(frozen=True)
+class StanceCues:
+    targets: tuple[Target, ...]
+    negators: re.Pattern
+    hedges: re.Pattern
+    path: Path
+
+    def score(self, text: str) -> list[dict]:
+        """Stance rows of one analysis text: target, stance, score, cue, evidence."""
+        clauses = split_clauses(text)
+        rows = []
+        for target in self.targets:
+            total, cues, evidence = 0.0, [], []
+            pro_sum = con_sum = 0.0
+            asked = False
+            addressed = False
+            for i, clause in enumerate(clauses):
+                if not target.relevance.search(clause):
+                    continue
+                addressed = True
+                window = [clause] + ([clauses[i + 1]] if i + 1 < len(clauses) else [])
+                clause_score = 0.0
+                for part in window:
+                    if _is_question(part):  # a question weighs, it does not judge
+                        asked = asked or part is clause
+                        continue
+                    weight = 0.5 if self.hedges.search(part) or _CONDITIONAL.search(part) else 1.0
+                    turn = _CONTRAST.search(part)
+                    for match in target.cues.finditer(part):
+                        sign = target.polarity[match.group().lower()]
+                        if not sign:
+                            continue
+                        before = part[max(0, match.start() - NEGATION_WINDOW):match.start()]
+                        negated = bool(self.negators.search(_ASKING.sub("", before)))
+                        value = -sign if negated else sign
+                        # after 但是/不过 comes what the speaker stands by
+                        if turn:
+                            value *= 1.5 if match.start() >= turn.end() else 0.5
+                        clause_score += value * weight
+                        if value > 0:
+                            pro_sum += value * weight
+                        else:
+                            con_sum -= value * weight
+                        cues.append(("+" if value > 0 else "−") + match.group()
+                                     + ("(否定)" if negated else ""))
+                if clause_score:
+                    evidence.append("".join(window))
+                total += clause_score
+            if asked and not cues:
+                cues.append("(提问)")  # the target is raised as an open question: neutral
+            if not addressed or not cues:  # no cue: the scorer abstains
+                continue
+            stance = 1 if total >= 0.5 else -1 if total <= -0.5 else 0
+            if min(pro_sum, con_sum) >= MIXED_RATIO * max(pro_sum, con_sum) > 0:
+                stance = 0  # cues on both sides of similar weight: a mixed view
+            rows.append({"target": target.id, "stance": stance, "score": round(total, 2),
+                         "cue": " ".join(dict.fromkeys(cues)),
+                         "evidence": " … ".join(dict.fromkeys(evidence))
+                         or next(c for c in clauses if target.relevance.search(c))})
+        return rows
+
+
+_CLAUSE_END = re.compile(r"(?<=[。！？；!?;\n])")
+_CONTRAST = re.compile(r"但是|但|不过|可是|然而")
+_CONDITIONAL = re.compile(r"如果|假如|假设|一旦|只要|要是")
+_ASKING = re.compile(r"有没有|是不是|能不能|会不会|是否|可不可以|行不行")
+
+
+def _is_question(clause: str) -> bool:
+    return clause.rstrip().endswith(("？", "?")) or bool(re.search(r"吗[？?，。]?$", clause))
+
+
+def split_clauses(text: str) -> list[str]:
+    """Clauses at sentence punctuation; unpunctuated ASR text at spaces, merged back into
+    pieces of at least 20 characters."""
+    if re.search(r"[，。！？；,.!?;]", text):
+        pieces = [p.strip() for p in _CLAUSE_END.split(text)]
+        return [p for p in pieces if p]
+    clauses, current = [], ""
+    for phrase in text.split():
+        current = f"{current} {phrase}".strip()
+        if len(current) >= 20:
+            clauses.append(current)
+            current = ""
+    if current:
+        clauses.append(current)
+    return clauses
+
+
+def _general_words(path: Path) -> dict[str, int]:
+    """General evaluative words (sentiment.yaml): word -> +1 or -1."""
+    doc = load_yaml(path)
+    positive = _words(doc.get("positive"), path, "positive")
+    negative = _words(doc.get("negative"), path, "negative")
+    both = sorted({w.lower() for w in positive} & {w.lower() for w in negative})
+    if both:
+        raise TranscriptError(path, f"{both[0]!r} is both positive and negative",
+                              line=line_of(path, both[0]), fix="keep it in one list only")
+    ignore = _words(doc.get("ignore"), path, "ignore", required=False)
+    return ({normalise(w).lower(): 1 for w in positive} | {normalise(w).lower(): -1 for w in negative}
+            | {normalise(w).lower(): 0 for w in ignore})
+
+
+def load_stance_cues(path: str | Path | None = None) -> StanceCues:
+    """Read and validate the stance cue file (every taxonomy target, nothing else)."""
+    path = Path(path) if path else data_path(STANCES_FILE)
+    doc = load_yaml(path)
+    targets_doc = _taxonomy_section(path, doc.get("targets"), TARGETS, "targets", "stance target")
+    beside = path.with_name(SENTIMENT_FILE)  # a custom cue file may bring its own
+    general = _general_words(beside if beside.is_file() else data_path(SENTIMENT_FILE))
+    targets = []
+    for target_id in TARGETS:
+        entry = targets_doc[target_id] or {}
+        relevance = _words(entry.get("relevance"), path, f"{target_id}.relevance")
+        pro = _words(entry.get("pro"), path, f"{target_id}.pro")
+        con = _words(entry.get("con"), path, f"{target_id}.con")
+        neutral = {normalise(w).lower() for w in
+                   _words(entry.get("neutral"), path, f"{target_id}.neutral", required=False)}
+        orientation = entry.get("general", "none")
+        if orientation not in ("aligned", "inverted", "none"):
+            raise TranscriptError(path, f"{target_id}: general is {orientation!r}",
+                                  line=line_of(path, f"{target_id}:"),
+                                  fix="write general: aligned, inverted or none")
+        both = sorted({normalise(w).lower() for w in pro} & {normalise(w).lower() for w in con})
+        if both:
+            raise TranscriptError(path, f"{target_id}: cue {both[0]!r} is both pro and con",
+                                  line=line_of(path, both[0]), fix="keep it on one side only")
+        polarity: dict[str, int] = {}
+        if orientation != "none":
+            flip = 1 if orientation == "aligned" else -1
+            polarity |= {w: sign * flip for w, sign in general.items() if w not in neutral}
+        polarity |= {normalise(w).lower(): 1 for w in pro} | {normalise(w).lower(): -1 for w in con}
+        targets.append(Target(target_id, str(entry.get("question", "")),
+                              _word_pattern(relevance, path, f"{target_id}.relevance"),
+                              _word_pattern(list(polarity), path, f"{target_id}.cues"), polarity))
+    negators = _words(doc.get("negators"), path, "negators")
+    hedges = _words(doc.get("hedges"), path, "hedges")
+    return StanceCues(tuple(targets), _word_pattern(negators, path, "negators"),
+                      _word_pattern(hedges, path, "hedges"), path)
+
+
+# --- overrides ---------------------------------------------------------------------------
+
+@dataclass
+class Overrides:
+    """Analyst decisions from seeds/overrides.yaml, resolved to utterance ids."""
+
+    stances: dict[tuple[str, str], dict] = field(default_factory=dict)
+    topics_add: dict[tuple[str, str], str] = field(default_factory=dict)
+    topics_remove: set[tuple[str, str]] = field(default_factory=set)
+
+
+def load_overrides(corpus: Corpus, path: str | Path | None = None) -> Overrides:
+    """Resolve each override's quoted snippet to exactly one utterance of its event."""
+    path = Path(path) if path else corpus.root / OVERRIDES_FILE
+    result = Overrides()
+    if not path.is_file():
+        return result
+    items = load_yaml(path).get("overrides") or []
+    if not isinstance(items, list):
+        raise TranscriptError(path, "`overrides` must be a list", line=1,
+                              fix="write one `- {event_id: ..., snippet: ..., ...}` per override")
+    texts = corpus.utterances.assign(norm=corpus.utterances["text"].map(normalise))
+    for item in items:
+        snippet = str(item.get("snippet", "")) if isinstance(item, dict) else ""
+        where = line_of(path, snippet) if snippet else None
+        if not isinstance(item, dict) or not snippet.strip():
+            raise TranscriptError(path, f"override {item!r} has no `snippet`", line=where,
+                                  fix="quote a few words of the utterance as `snippet`")
+        event = item.get("event_id")
+        pool = texts[texts["event_id"] == event]
+        if pool.empty:
+            raise TranscriptError(path, f"unknown event_id {event!r}", line=where,
+                                  fix="use an event_id from seeds/events.yaml")
+        hits = pool[pool["norm"].str.contains(normalise(snippet), regex=False)]
+        if len(hits) != 1:
+            raise TranscriptError(path, f"snippet {snippet!r} matches {len(hits)} utterances of "
+                                  f"{event}", line=where,
+                                  fix="quote more (or other) words so exactly one utterance matches")
+        uid = hits["utterance_id"].iloc[0]
+        note = str(item.get("note", "")).strip()
+        if "target" in item:
+            if item["target"] not in TARGETS:
+                raise TranscriptError(path, f"unknown target {item['target']!r}", line=where,
+                                      fix=f"use one of {', '.join(TARGETS)}")
+            if item.get("stance") not in (-1, 0, 1, None):
+                raise TranscriptError(path, f"stance {item.get('stance')!r} is not -1, 0, 1 "
+                                      "or null", line=where,
+                                      fix="write stance: 1, 0, -1, or null to drop the row")
+            result.stances[(uid, item["target"])] = {"stance": item.get("stance"), "note": note,
+                                                     "snippet": snippet}
+        elif "topic" in item:
+            if item["topic"] not in TOPICS:
+                raise TranscriptError(path, f"unknown topic {item['topic']!r}", line=where,
+                                      fix=f"use one of {', '.join(TOPICS)}")
+            key = (uid, item["topic"])
+            if item.get("remove"):
+                result.topics_remove.add(key)
+            else:
+                result.topics_add[key] = note or snippet
+        else:
+            raise TranscriptError(path, "an override needs `target` (with `stance`) or `topic`",
+                                  line=where, fix="add target: ... or topic: ...")
+    return result
+
+
+# --- tables ------------------------------------------------------------------------------
+
+@lru_cache(maxsize=2)
+def codebook() -> Codebook:
+    return load_codebook()
+
+
+@lru_cache(maxsize=2)
+def stance_cues() -> StanceCues:
+    return load_stance_cues()
+
+
+def _select(corpus: Corpus, include_notes: bool, kinds) -> pd.DataFrame:
+    if kinds is None:
+        kinds = SPOKEN + (("note", "meta") if include_notes else ())
+    return corpus.utterances[corpus.utterances["kind"].isin(kinds)]
+
+
+TOPIC_COLUMNS = ["utterance_id", "event_id", "speaker_id", "topic", "hits", "matched", "source"]
+STANCE_COLUMNS = ["utterance_id", "event_id", "speaker_id", "target", "stance", "score", "cue",
+                  "evidence", "source"]
+
+
+def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
+                overrides: bool | str | Path = True, book: Codebook | None = None
+                ) -> pd.DataFrame:
+    """One row per (utterance, topic) the utterance carries, with the matched words.
+
+    Speech and questions by default; `include_notes=True` adds notes and meta.
+    `overrides=False` ignores seeds/overrides.yaml (a path reads another file).
+    """
+    book = book or codebook()
+    fixes = _overrides(corpus, overrides)
+    rows = []
+    order = {t: i for i, t in enumerate(TOPICS)}
+    chosen = _select(corpus, include_notes, kinds)
+    for uid, event, speaker, text in chosen[["utterance_id", "event_id", "speaker_id",
+                                             "text"]].itertuples(index=False):
+        found = book.code(analysis_text(text))
+        for topic, words in found.items():
+            if (uid, topic) in fixes.topics_remove:
+                continue
+            rows.append((uid, event, speaker, topic, len(words),
+                         "、".join(dict.fromkeys(words)), "lexicon"))
+        for (fixed_uid, topic), note in fixes.topics_add.items():
+            if fixed_uid == uid and topic not in found:
+                rows.append((uid, event, speaker, topic, 0, f"override: {note}", "override"))
+    frame = pd.DataFrame(rows, columns=TOPIC_COLUMNS)
+    frame["_t"] = frame["topic"].map(order)
+    return frame.sort_values(["utterance_id", "_t"]).drop(columns="_t").reset_index(drop=True)
+
+
+def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
+                 overrides: bool | str | Path = True, cues: StanceCues | None = None
+                 ) -> pd.DataFrame:
+    """One row per (utterance, target) the utterance addresses, with stance and evidence."""
+    cues = cues or stance_cues()
+    fixes = _overrides(corpus, overrides)
+    rows = []
+    chosen = _select(corpus, include_notes, kinds)
+    for uid, event, speaker, text in chosen[["utterance_id", "event_id", "speaker_id",
+                                             "text"]].itertuples(index=False):
+        scored = {row["target"]: row for row in cues.score(analysis_text(text))}
+        for target in TARGETS:
+            fix = fixes.stances.get((uid, target))
+            if fix is not None:
+                if fix["stance"] is not None:
+                    rows.append((uid, event, speaker, target, fix["stance"], float(fix["stance"]),
+                                 f"override: {fix['note']}".strip(), fix["snippet"], "override"))
+                continue
+            if target in scored:
+                row = scored[target]
+                rows.append((uid, event, speaker, target, row["stance"], row["score"],
+                             row["cue"], row["evidence"], "lexicon"))
+    frame = pd.DataFrame(rows, columns=STANCE_COLUMNS)
+    frame["stance"] = frame["stance"].astype("int64")
+    return frame.sort_values(["utterance_id", "target"]).reset_index(drop=True)
+
+
+def _overrides(corpus: Corpus, overrides) -> Overrides:
+    if overrides is False:
+        return Overrides()
+    return load_overrides(corpus, None if overrides is True else overrides)
+
+
+# --- aggregation -------------------------------------------------------------------------
+
+def _with_role(frame: pd.DataFrame, corpus: Corpus) -> pd.DataFrame:
+    return frame.assign(role=frame["speaker_id"].map(
+        corpus.speakers.set_index("speaker_id")["role"]))
+
+
+def topic_frequencies(corpus: Corpus, by: str = "event_id", *,
+                      topics: pd.DataFrame | None = None, include_notes: bool = False
+                      ) -> pd.DataFrame:
+    """Topic frequency per group, comparable across groups of different length.
+
+    Columns: <by>, topic, n_utterances (carrying the topic), share (of the group's
+    utterances), hits (keyword occurrences), per_1k_chars (hits per 1,000 characters of the
+    group's text), group_utterances, group_chars.
+    """
+    topics = topic_table(corpus, include_notes=include_notes) if topics is None else topics
+    chosen = _with_role(_select(corpus, include_notes, None), corpus)
+    topics = _with_role(topics, corpus)
+    sizes = chosen.groupby(by).agg(group_utterances=("utterance_id", "size"),
+                                   group_chars=("n_chars", "sum"))
+    grid = pd.MultiIndex.from_product([sizes.index, list(TOPICS)], names=[by, "topic"])
+    counts = (topics.groupby([by, "topic"])
+              .agg(n_utterances=("utterance_id", "nunique"), hits=("hits", "sum"))
+              .reindex(grid, fill_value=0).reset_index())
+    counts = counts.join(sizes, on=by)
+    counts["share"] = (counts["n_utterances"] / counts["group_utterances"]).round(4)
+    counts["per_1k_chars"] = (counts["hits"] / counts["group_chars"] * 1000).round(3)
+    return counts[[by, "topic", "n_utterances", "share", "hits", "per_1k_chars",
+                   "group_utterances", "group_chars"]]
+
+
+def topic_quotes(corpus: Corpus, *, topics: pd.DataFrame | None = None, n: int = 3,
+                 min_chars: int = 30, max_chars: int = 160) -> pd.DataFrame:
+    """The `n` most representative utterances per topic: most keyword hits per character
+    among utterances of at least `min_chars` characters (ties by utterance order)."""
+    topics = topic_table(corpus) if topics is None else topics
+    info = corpus.utterances.set_index("utterance_id")[["speaker", "text", "n_chars"]]
+    rows = topics.join(info, on="utterance_id")
+    rows = rows[rows["n_chars"] >= min_chars].copy()
+    rows["density"] = rows["hits"] / rows["n_chars"]
+    rows = rows.sort_values(["topic", "density", "utterance_id"],
+                            ascending=[True, False, True]).groupby("topic").head(n)
+    rows["quote"] = rows["text"].map(lambda t: t if len(t) <= max_chars
+                                     else t[:max_chars - 1] + "…")
+    order = {t: i for i, t in enumerate(TOPICS)}
+    rows = rows.sort_values(["topic", "density"], key=lambda s: s.map(order)
+                            if s.name == "topic" else -s, kind="stable")
+    return rows[["topic", "utterance_id", "speaker", "matched", "quote"]].reset_index(drop=True)
+
+
+def stance_summary(corpus: Corpus, by: str = "speaker_id", *,
+                   stances: pd.DataFrame | None = None, quotes: int = 2) -> pd.DataFrame:
+    """Mean stance per group and target, the number of utterances behind it, and the
+    strongest evidence quotes (largest |score|, ties by utterance order).
+
+    Columns: <by>, target, mean_stance, n_utterances, n_pro, n_neutral, n_con, evidence.
+    """
+    stances = stance_table(corpus) if stances is None else stances
+    stances = _with_role(stances, corpus)
+    rows = []
+    for (key, target), part in stances.groupby([by, "target"], sort=True):
+        strongest = part.assign(strength=part["score"].abs()).sort_values(
+            ["strength", "utterance_id"], ascending=[False, True]).head(quotes)
+        rows.append({by: key, "target": target,
+                     "mean_stance": round(float(part["stance"].mean()), 3),
+                     "n_utterances": int(part["utterance_id"].nunique()),
+                     "n_pro": int((part["stance"] > 0).sum()),
+                     "n_neutral": int((part["stance"] == 0).sum()),
+                     "n_con": int((part["stance"] < 0).sum()),
+                     "evidence": " ‖ ".join(f"[{u}] {e}" for u, e in
+                                            zip(strongest["utterance_id"], strongest["evidence"]))})
+    return pd.DataFrame(rows, columns=[by, "target", "mean_stance", "n_utterances", "n_pro",
+                                       "n_neutral", "n_con", "evidence"])

@@ -1,0 +1,209 @@
+"""Topic coding and stance scoring: codebook validation, tables, evidence, overrides, accuracy."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import analysis
+from analysis.coding import (TARGETS, TOPICS, analysis_text, load_codebook, load_overrides,
+                             load_stance_cues, split_clauses, stance_table, topic_table)
+from analysis.errors import TranscriptError
+from analysis.evaluate import evaluate_stances, evaluate_topics
+
+DATA = Path(analysis.__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def topics(corpus):
+    return topic_table(corpus)
+
+
+@pytest.fixture(scope="module")
+def stances(corpus):
+    return stance_table(corpus)
+
+
+def test_codebook_has_exactly_the_taxonomy_ids():
+    book = load_codebook()
+    assert [t.id for t in book.topics] == list(TOPICS)
+    assert all(t.zh and t.en and t.keywords for t in book.topics)
+
+
+@pytest.mark.parametrize("edit, problem", [
+    (lambda s: s.replace("  compute:\n", "  chips:\n", 1), "unknown topic id 'chips'"),
+    (lambda s: s.replace("  safety:\n", "  safety_x:\n", 1), "unknown topic id"),
+    (lambda s: s.replace("keywords: [算力,", "keywords: [/算力(/,", 1), "bad pattern"),
+    (lambda s: s.replace("    zh: 算力与芯片\n", "", 1), "needs `zh` and `en`"),
+])
+def test_bad_codebook_is_reported_with_file_and_line(tmp_path, edit, problem):
+    path = tmp_path / "topics.yaml"
+    path.write_text(edit((DATA / "topics.yaml").read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(TranscriptError) as caught:
+        load_codebook(path)
+    assert problem in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_empty_keyword_list_is_refused(tmp_path):
+    path = tmp_path / "topics.yaml"
+    text = (DATA / "topics.yaml").read_text(encoding="utf-8")
+    start = text.index("    keywords: [", text.index("  data:"))
+    end = text.index("]", start)
+    path.write_text(text[:start] + "    keywords: [" + text[end:], encoding="utf-8")
+    with pytest.raises(TranscriptError, match="data.keywords must be a non-empty list"):
+        load_codebook(path)
+
+
+def test_stance_cues_validate_targets_and_sides(tmp_path):
+    cues = load_stance_cues()
+    assert [t.id for t in cues.targets] == list(TARGETS)
+    text = (DATA / "stances.yaml").read_text(encoding="utf-8")
+    shutil.copy(DATA / "sentiment.yaml", tmp_path / "sentiment.yaml")
+    bad = tmp_path / "stances.yaml"
+    bad.write_text(text.replace("  llm_reasoning:", "  reasoning:"), encoding="utf-8")
+    with pytest.raises(TranscriptError, match="unknown stance target 'reasoning'"):
+        load_stance_cues(bad)
+    bad.write_text(text.replace("pro: [短缺,", "pro: [下降, 短缺,"), encoding="utf-8")
+    with pytest.raises(TranscriptError, match="'下降' is both pro and con"):
+        load_stance_cues(bad)
+
+
+def test_topic_table_columns_evidence_and_defaults(corpus, topics):
+    assert list(topics.columns) == ["utterance_id", "event_id", "speaker_id", "topic", "hits",
+                                    "matched", "source"]
+    assert set(topics["topic"]) <= set(TOPICS)
+    kinds = corpus.utterances.set_index("utterance_id")["kind"]
+    assert set(topics["utterance_id"].map(kinds)) <= {"speech", "question"}
+    with_notes = topic_table(corpus, include_notes=True)
+    assert len(with_notes) > len(topics)
+    # every matched word really is in the utterance's analysis text
+    texts = corpus.utterances.set_index("utterance_id")["text"]
+    for row in topics[topics["source"] == "lexicon"].sample(200, random_state=1).itertuples():
+        text = analysis_text(texts[row.utterance_id]).lower()
+        assert all(word.lower() in text for word in row.matched.split("、")), row
+
+
+def test_topics_follow_aliases():
+    book = load_codebook()
+    coded = book.code(analysis_text("open eye 和 Google 的竞争格局"))
+    assert "big_tech" in coded and "OpenAI" in coded["big_tech"]
+
+
+def test_exclusions_block_keywords():
+    book = load_codebook()
+    assert "data" not in book.code(analysis_text("向量数据库和数据库的选型"))
+    assert "data" in book.code(analysis_text("训练数据的质量最重要"))
+
+
+def test_frequencies_are_normalised(corpus, topics):
+    freq = analysis.topic_frequencies(corpus, "event_id", topics=topics)
+    assert len(freq) == len(corpus.events) * len(TOPICS)
+    assert freq["share"].between(0, 1).all()
+    row = freq.iloc[0]
+    assert row["per_1k_chars"] == round(row["hits"] / row["group_chars"] * 1000, 3)
+    by_role = analysis.topic_frequencies(corpus, "role", topics=topics)
+    assert "investor" in set(by_role["role"])
+
+
+def test_representative_quotes(corpus, topics):
+    quotes = analysis.topic_quotes(corpus, topics=topics, n=3)
+    assert quotes.groupby("topic").size().max() <= 3
+    assert set(quotes["topic"]) == set(topics["topic"])
+
+
+@pytest.mark.parametrize("text, target, expected", [
+    ("算力是最大的瓶颈，我们买不到卡。", "compute_bottleneck", 1),
+    ("算力越来越便宜，成本下降很快。", "compute_bottleneck", -1),
+    ("算力并不是瓶颈。", "compute_bottleneck", -1),                 # negated cue
+    ("开源模型会越来越好，开源社区非常活跃。", "open_source", 1),
+    ("大模型时代开源是个伪命题。", "open_source", -1),
+    ("开源模型是个伪命题吗？", "open_source", 0),                    # a question: neutral
+    ("国内的大模型落后两三年，差距很大。", "china_catch_up", -1),
+])
+def test_stance_cues_negation_and_questions(text, target, expected):
+    rows = {r["target"]: r for r in load_stance_cues().score(analysis_text(text))}
+    assert rows[target]["stance"] == expected, rows[target]
+
+
+def test_stance_table_columns_and_evidence(stances):
+    assert list(stances.columns) == ["utterance_id", "event_id", "speaker_id", "target",
+                                     "stance", "score", "cue", "evidence", "source"]
+    assert set(stances["stance"]) <= {-1, 0, 1}
+    assert set(stances["target"]) <= set(TARGETS)
+    lexicon = stances[stances["source"] == "lexicon"]
+    assert (lexicon["cue"].str.len() > 0).all() and (lexicon["evidence"].str.len() > 0).all()
+
+
+def test_clauses_split_punctuated_and_asr_text():
+    assert split_clauses("第一句。第二句！第三句") == ["第一句。", "第二句！", "第三句"]
+    asr = "我觉得 这个 算力 其实 是一个 很大的问题 然后 我们 也在 看 这个 成本 的问题"
+    assert all(len(c) >= 20 for c in split_clauses(asr)[:-1])
+
+
+def write_overrides(root: Path, body: str) -> Path:
+    path = root / "overrides.yaml"
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+def test_overrides_win_and_are_marked(corpus, tmp_path):
+    path = write_overrides(tmp_path, """\
+        overrides:
+          - {event_id: geekpark_llm, snippet: "算力短缺是个长期", target: compute_bottleneck,
+             stance: -1, note: test}
+          - {event_id: geekpark_llm, snippet: "算力短缺是个长期", topic: safety, note: test}
+          - {event_id: geekpark_llm, snippet: "算力短缺是个长期", topic: compute, remove: true}
+        """)
+    plain = stance_table(corpus, overrides=False)
+    fixed = stance_table(corpus, overrides=path)
+    key = (fixed["utterance_id"] == "geekpark_llm.0002") & (fixed["target"] == "compute_bottleneck")
+    assert fixed.loc[key, ["stance", "source"]].values.tolist() == [[-1, "override"]]
+    before = plain[(plain["utterance_id"] == "geekpark_llm.0002")
+                   & (plain["target"] == "compute_bottleneck")]
+    assert before["source"].item() == "lexicon"
+    topics = topic_table(corpus, overrides=path)
+    mine = topics[topics["utterance_id"] == "geekpark_llm.0002"]
+    assert "compute" not in set(mine["topic"])
+    assert mine.loc[mine["topic"] == "safety", "source"].item() == "override"
+
+
+@pytest.mark.parametrize("body, problem", [
+    ('overrides:\n  - {event_id: geekpark_llm, snippet: "大模型", target: open_source, stance: 1}\n',
+     "matches"),
+    ('overrides:\n  - {event_id: nowhere, snippet: "算力短缺", target: open_source, stance: 1}\n',
+     "unknown event_id"),
+    ('overrides:\n  - {event_id: geekpark_llm, snippet: "算力短缺", target: moon, stance: 1}\n',
+     "unknown target"),
+    ('overrides:\n  - {event_id: geekpark_llm, snippet: "算力短缺", target: open_source, stance: 5}\n',
+     "is not -1, 0, 1"),
+])
+def test_bad_overrides_are_reported(corpus, tmp_path, body, problem):
+    path = write_overrides(tmp_path, body)
+    with pytest.raises(TranscriptError) as caught:
+        load_overrides(corpus, path)
+    assert problem in str(caught.value) and f"{path}:2" in str(caught.value)
+
+
+def test_project_overrides_resolve(corpus):
+    fixes = load_overrides(corpus)
+    assert fixes.stances
+
+
+def test_stance_summary_has_evidence(corpus, stances):
+    summary = analysis.stance_summary(corpus, "speaker_id", stances=stances)
+    assert summary["mean_stance"].between(-1, 1).all()
+    assert (summary["n_utterances"] == summary[["n_pro", "n_neutral", "n_con"]].sum(axis=1)).all()
+    assert summary["evidence"].str.startswith("[").all()
+
+
+def test_accuracy_on_the_development_set(corpus):
+    topics, per_topic = evaluate_topics(corpus)
+    stances, _ = evaluate_stances(corpus)
+    print(f"\ntopic micro-F1 {topics['micro_f1']:.3f}; stance macro-F1 "
+          f"{stances['macro_f1']:.3f} at coverage {stances['coverage']:.3f}")
+    assert topics["items"] >= 80 and stances["labels"] >= 40
+    assert topics["micro_f1"] >= 0.80
+    assert stances["macro_f1"] >= 0.65 and stances["coverage"] >= 0.6
