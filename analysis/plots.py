@@ -48,6 +48,8 @@ __all__ = [
     "event_colors",
     "facet_bars",
     "heatmap",
+    "line_chart",
+    "network",
     "new_figure",
     "register_cjk_font",
     "save",
@@ -688,4 +690,72 @@ def word_clouds(
             cloud.generate_from_frequencies(words)
             ax.imshow(cloud.to_array(), interpolation="bilinear")
         ax.set_title(str((titles or {}).get(key, key)), fontsize=16)
+    return fig
+
+
+def line_chart(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    series: str,
+    title: str,
+    subtitle: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+) -> Figure:
+    """One line per `series` value over the categories of `x` (in row order), markers on
+    every point, the series name written at the end of its line."""
+    fig, ax = new_figure(title, subtitle)
+    categories = _ordered_unique(df[x])
+    positions = {c: i for i, c in enumerate(categories)}
+    palette = colors or color_map(_ordered_unique(df[series]))
+    for name in _ordered_unique(df[series]):
+        part = df[df[series] == name]
+        xs = [positions[c] for c in part[x]]
+        ax.plot(xs, part[y].to_numpy(float), marker="o", linewidth=2.5,
+                color=palette.get(name, PALETTE[0]), label=str(name))
+    ax.set_xticks(range(len(categories)),
+                  ["\n".join(_wrap(line, 12) for line in str(c).split("\n")) for c in categories])
+    ax.tick_params(axis="x", length=0)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    return fig
+
+
+def network(
+    graph,
+    *,
+    title: str,
+    subtitle: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    seed: int = 2023,
+) -> Figure:
+    """Draw a networkx graph: node size by the `count` attribute, colour by `type`, edge
+    width by `weight`, labels in the CJK font; a fixed `seed` makes the layout repeat."""
+    import networkx as nx
+
+    fig, ax = new_figure(title, subtitle)
+    ax.set_axis_off()
+    if graph.number_of_nodes() == 0:
+        return fig
+    pos = nx.spring_layout(graph, seed=seed, weight=None, k=3.0 / math.sqrt(len(graph)),
+                           iterations=200)
+    counts = np.array([graph.nodes[n].get("count", 1) for n in graph.nodes], dtype=float)
+    sizes = 300 + 2700 * (counts / counts.max())
+    types = [graph.nodes[n].get("type", "") for n in graph.nodes]
+    palette = colors or color_map(sorted(set(types)))
+    weights = np.array([graph.edges[e].get("weight", 1) for e in graph.edges], dtype=float)
+    widths = 0.8 + 5 * (weights / weights.max()) if len(weights) else []
+    nx.draw_networkx_edges(graph, pos, ax=ax, width=widths, edge_color="#bbbbbb", alpha=0.8)
+    nx.draw_networkx_nodes(graph, pos, ax=ax, node_size=sizes,
+                           node_color=[palette[t] for t in types], alpha=0.9)
+    nx.draw_networkx_labels(graph, pos, ax=ax, font_size=12, font_family=CJK_FONT_FAMILY)
+    for kind in sorted(set(types)):
+        ax.scatter([], [], s=120, color=palette[kind], label=kind)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="类型")
     return fig

@@ -1,0 +1,283 @@
+"""Comparison: keyness between groups of utterances, trajectories over time, co-occurrence.
+
+keyness            term, target_count, reference_count, target_total, reference_total,
+                   g2, p, log_ratio, log_odds, z, direction   (one row per term)
+event_timeline     events in date order with a label that respects the date precision
+topic_trajectory   event_id, date_label, topic, share, per_1k_chars   (events by date)
+term_trajectory    event_id, date_label, term, n, per_10k_chars
+topic_cooccurrence topic x topic counts of utterances carrying both
+entity_network     networkx graph: nodes = entities (count, type), edges = co-mentions
+
+Keyness statistics (tested against hand-computed values in tests/test_compare.py):
+
+* G² (log-likelihood, Dunning 1993; Rayson & Garside 2000): 2 Σ O ln(O/E) over the two
+  cells of the term (target, reference) with E from the pooled rate; no continuity
+  correction (neither Yates nor Williams). p from χ² with 1 degree of freedom. Effect size:
+  log ratio = log2 of the ratio of relative frequencies (Hardie 2014), zero counts
+  replaced by 0.5.
+* Weighted log-odds with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008,
+  "Fightin' Words", eq. 22 and 20): α_w = α0 · pooled share of w, where the pooled counts
+  are the target plus the reference; δ_w = log[(y_t + α_w)/(n_t + α0 − y_t − α_w)] −
+  log[(y_r + α_w)/(n_r + α0 − y_r − α_w)], var ≈ 1/(y_t + α_w) + 1/(y_r + α_w), z = δ/√var.
+  Terms are ranked by z.
+
+`unit="token"` counts occurrences; `unit="utterance"` counts utterances containing the
+term (so one talkative speaker cannot dominate a group).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from .coding import TOPICS, topic_frequencies, topic_table
+from .corpus import SPOKEN, Corpus
+from .terms import content_tokens, entity_mentions
+
+PRIOR_STRENGTH = 1000.0
+
+
+# --- statistics --------------------------------------------------------------------------
+
+def log_likelihood(a, b, n1: float, n2: float) -> np.ndarray:
+    """G² of counts `a` (target, total n1) against `b` (reference, total n2), per term."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    e1 = n1 * (a + b) / (n1 + n2)
+    e2 = n2 * (a + b) / (n1 + n2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1 = np.where(a > 0, a * np.log(a / e1), 0.0)
+        t2 = np.where(b > 0, b * np.log(b / e2), 0.0)
+    return 2 * (t1 + t2)
+
+
+def chi2_sf_1df(x) -> np.ndarray:
+    """P(χ²₁ >= x): the p-value of G² with one degree of freedom."""
+    return np.array([math.erfc(math.sqrt(max(v, 0.0) / 2)) for v in np.atleast_1d(x)])
+
+
+def log_ratio(a, b, n1: float, n2: float) -> np.ndarray:
+    """log2 of the ratio of relative frequencies, zero counts taken as 0.5."""
+    a = np.where(np.asarray(a, dtype=float) == 0, 0.5, a)
+    b = np.where(np.asarray(b, dtype=float) == 0, 0.5, b)
+    return np.log2((a / n1) / (b / n2))
+
+
+def log_odds_dirichlet(a, b, alpha) -> tuple[np.ndarray, np.ndarray]:
+    """Monroe et al.'s weighted log-odds δ and its z-score, for target counts `a`,
+    reference counts `b` and prior pseudo-counts `alpha` (arrays over the same terms)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    alpha = np.asarray(alpha, dtype=float)
+    n1, n2, a0 = a.sum(), b.sum(), alpha.sum()
+    delta = (np.log((a + alpha) / (n1 + a0 - a - alpha))
+             - np.log((b + alpha) / (n2 + a0 - b - alpha)))
+    variance = 1 / (a + alpha) + 1 / (b + alpha)
+    return delta, delta / np.sqrt(variance)
+
+
+# --- grouping ----------------------------------------------------------------------------
+
+Selector = Mapping[str, object] | Callable[[pd.DataFrame], pd.Series] | Iterable[str]
+
+
+def _utterance_frame(corpus: Corpus, kinds=SPOKEN) -> pd.DataFrame:
+    utterances = corpus.utterances[corpus.utterances["kind"].isin(kinds)]
+    roles = corpus.speakers.set_index("speaker_id")["role"]
+    dates = corpus.events.set_index("event_id")["date"]
+    return utterances.assign(role=utterances["speaker_id"].map(roles),
+                             date=utterances["event_id"].map(dates))
+
+
+def select(frame: pd.DataFrame, which: Selector) -> pd.Series:
+    """Boolean mask of utterances: a mapping {column: value or list of values} (e.g.
+    {"event_id": "indigo_talk"}, {"role": ["investor"]}), a function of the frame, or a
+    list of utterance ids."""
+    if callable(which):
+        return pd.Series(which(frame), index=frame.index).astype(bool)
+    if isinstance(which, Mapping):
+        mask = pd.Series(True, index=frame.index)
+        for column, value in which.items():
+            values = [value] if isinstance(value, str) or not isinstance(value, Iterable) \
+                else list(value)
+            mask &= frame[column].isin(values)
+        return mask
+    return frame["utterance_id"].isin(list(which))
+
+
+def keyness(corpus: Corpus, target: Selector, reference: Selector | None = None, *,
+            unit: str = "token", min_count: int = 5, prior_strength: float = PRIOR_STRENGTH,
+            tokens: pd.DataFrame | None = None, kinds=SPOKEN) -> pd.DataFrame:
+    """Distinctive terms of a group of utterances against the rest (or `reference`).
+
+    Content tokens only (stopwords excluded). Terms seen fewer than `min_count` times in
+    target and reference together are left out. Rows sorted by z (most distinctive of the
+    target first, ties by term); `direction` says which side the term leans to.
+    """
+    if unit not in ("token", "utterance"):
+        raise ValueError("unit must be 'token' or 'utterance'")
+    frame = _utterance_frame(corpus, kinds)
+    in_target = select(frame, target)
+    in_reference = select(frame, reference) if reference is not None else ~in_target
+    content = content_tokens(corpus, kinds=kinds, tokens=tokens)
+    ids_t = set(frame.loc[in_target, "utterance_id"])
+    ids_r = set(frame.loc[in_reference & ~in_target, "utterance_id"])
+    if unit == "utterance":
+        content = content.drop_duplicates(["utterance_id", "token"])
+        n_t, n_r = len(ids_t), len(ids_r)
+    side = np.where(content["utterance_id"].isin(ids_t), "t",
+                    np.where(content["utterance_id"].isin(ids_r), "r", ""))
+    counts = pd.crosstab(content["token"], side)
+    counts = counts.reindex(columns=["t", "r"], fill_value=0)
+    counts = counts[(counts["t"] + counts["r"]) > 0]
+    if unit == "token":
+        n_t, n_r = int(counts["t"].sum()), int(counts["r"].sum())
+    pooled = counts["t"] + counts["r"]
+    alpha = prior_strength * pooled / pooled.sum()
+    delta, z = log_odds_dirichlet(counts["t"], counts["r"], alpha)
+    table = pd.DataFrame({
+        "term": counts.index.astype(str),
+        "target_count": counts["t"].to_numpy(),
+        "reference_count": counts["r"].to_numpy(),
+        "target_total": n_t,
+        "reference_total": n_r,
+        "g2": log_likelihood(counts["t"], counts["r"], n_t, n_r),
+        "log_ratio": log_ratio(counts["t"], counts["r"], n_t, n_r),
+        "log_odds": delta,
+        "z": z,
+    })
+    table = table[(table["target_count"] + table["reference_count"]) >= min_count]
+    table["p"] = chi2_sf_1df(table["g2"].to_numpy())
+    table["direction"] = np.where(table["target_count"] / max(n_t, 1)
+                                  >= table["reference_count"] / max(n_r, 1), "target",
+                                  "reference")
+    table = table.round({"g2": 4, "log_ratio": 4, "log_odds": 4, "z": 4})
+    columns = ["term", "target_count", "reference_count", "target_total", "reference_total",
+               "g2", "p", "log_ratio", "log_odds", "z", "direction"]
+    return table.sort_values(["z", "term"], ascending=[False, True])[columns] \
+        .reset_index(drop=True)
+
+
+def keyness_by(corpus: Corpus, column: str = "event_id", *, groups: list[str] | None = None,
+               top: int = 10, **options) -> pd.DataFrame:
+    """Each group of `column` against the other groups (given, or all): its `top` terms by
+    z, with the group in the first column."""
+    frame = _utterance_frame(corpus)
+    groups = groups or list(pd.unique(frame[column].dropna()))
+    rows = []
+    for group in groups:
+        table = keyness(corpus, {column: group}, {column: groups}, **options)
+        rows.append(table.head(top).assign(**{column: group}))
+    result = pd.concat(rows, ignore_index=True)
+    return result[[column] + [c for c in result.columns if c != column]]
+
+
+# --- time --------------------------------------------------------------------------------
+
+def date_label(date: pd.Timestamp, precision: str) -> str:
+    """A date written only as precisely as it is known."""
+    if precision == "day":
+        return date.strftime("%Y-%m-%d")
+    if precision == "month":
+        return date.strftime("%Y-%m")
+    if precision == "quarter":
+        return f"{date.year} Q{(date.month - 1) // 3 + 1}"
+    return str(date.year)
+
+
+def event_timeline(corpus: Corpus) -> pd.DataFrame:
+    """Events ordered by the start of their date period (a quarter-precise date sorts at
+    the quarter's start), ties by metadata order, with `date_label`."""
+    events = corpus.events.assign(order=range(len(corpus.events)))
+    events = events.sort_values(["date", "order"]).drop(columns="order")
+    events["date_label"] = [date_label(d, p) for d, p in zip(events["date"],
+                                                             events["date_precision"])]
+    return events.reset_index(drop=True)
+
+
+def topic_trajectory(corpus: Corpus, *, topics: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Topic share and hits per 1,000 characters per event, events in date order."""
+    timeline = event_timeline(corpus)
+    freq = topic_frequencies(corpus, "event_id", topics=topics)
+    freq = freq.merge(timeline[["event_id", "label", "date_label"]], on="event_id")
+    freq["event_id"] = pd.Categorical(freq["event_id"], categories=timeline["event_id"])
+    freq["topic"] = pd.Categorical(freq["topic"], categories=list(TOPICS))
+    freq = freq.sort_values(["event_id", "topic"]).reset_index(drop=True)
+    freq["event_id"] = freq["event_id"].astype(str)
+    freq["topic"] = freq["topic"].astype(str)
+    return freq[["event_id", "label", "date_label", "topic", "share", "per_1k_chars"]]
+
+
+def term_trajectory(corpus: Corpus, terms: list[str], *,
+                    tokens: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Occurrences of chosen terms per event per 10,000 characters, events in date order.
+    A term is counted as a token (canonical entities included: `Llama 2` counts for
+    LLaMA, `Agent` for AI Agent)."""
+    from .normalise import aliases
+
+    table = aliases()
+    wanted = {}
+    for term in terms:
+        entity = table.lookup(term)
+        wanted[term] = entity.name if entity else term
+    timeline = event_timeline(corpus)
+    content = content_tokens(corpus, tokens=tokens)
+    chars = _utterance_frame(corpus).groupby("event_id")["n_chars"].sum()
+    rows = []
+    for event in timeline.itertuples():
+        mine = content[content["event_id"] == event.event_id]["token"]
+        for term, canonical in wanted.items():
+            n = int((mine == canonical).sum())
+            rows.append((event.event_id, event.label, event.date_label, term, n,
+                         round(n / chars[event.event_id] * 10_000, 2)))
+    return pd.DataFrame(rows, columns=["event_id", "label", "date_label", "term", "n",
+                                       "per_10k_chars"])
+
+
+# --- co-occurrence -----------------------------------------------------------------------
+
+def topic_cooccurrence(corpus: Corpus, *, topics: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Topic x topic: utterances carrying both (diagonal: utterances carrying the topic)."""
+    topics = topic_table(corpus) if topics is None else topics
+    matrix = pd.DataFrame(0, index=list(TOPICS), columns=list(TOPICS))
+    for _, carried in topics.groupby("utterance_id")["topic"]:
+        present = sorted(set(carried), key=TOPICS.index)
+        for topic in present:
+            matrix.loc[topic, topic] += 1
+        for left, right in combinations(present, 2):
+            matrix.loc[left, right] += 1
+            matrix.loc[right, left] += 1
+    return matrix
+
+
+def entity_network(corpus: Corpus, *, min_count: int = 3, min_edge: int = 2,
+                   types: Iterable[str] | None = None,
+                   mentions: pd.DataFrame | None = None):
+    """Entities mentioned at least `min_count` times as nodes (attributes: count, type),
+    edges between entities co-mentioned in at least `min_edge` utterances (weight = the
+    number of such utterances). Nodes and edges are added in sorted order, so layouts with
+    a fixed seed are reproducible."""
+    import networkx as nx
+
+    mentions = entity_mentions(corpus) if mentions is None else mentions
+    if types is not None:
+        mentions = mentions[mentions["type"].isin(list(types))]
+    counts = mentions.groupby(["entity", "type"]).size().reset_index(name="count")
+    counts = counts[counts["count"] >= min_count].sort_values("entity")
+    kept = set(counts["entity"])
+    edges: dict[tuple[str, str], int] = {}
+    for _, group in mentions[mentions["entity"].isin(kept)].groupby("utterance_id")["entity"]:
+        for pair in combinations(sorted(set(group)), 2):
+            edges[pair] = edges.get(pair, 0) + 1
+    graph = nx.Graph()
+    for row in counts.itertuples():
+        graph.add_node(row.entity, count=int(row.count), type=row.type)
+    for (left, right), weight in sorted(edges.items()):
+        if weight >= min_edge:
+            graph.add_edge(left, right, weight=weight)
+    graph.remove_nodes_from(sorted(n for n in list(graph.nodes) if graph.degree(n) == 0))
+    return graph
