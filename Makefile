@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lab export install clean bench evaluate
+.PHONY: run test lab export install clean bench evaluate baselines html
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_tokenise.py
+	$(BIN)/python benchmarks/bench_notebooks.py
+
+baselines: $(STAMP)
+	$(BIN)/python -m analysis baselines
+
+html: $(STAMP)
+	$(BIN)/python -m analysis report --html
 
 evaluate: $(STAMP)
 	$(BIN)/python -m analysis evaluate

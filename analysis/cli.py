@@ -41,7 +41,30 @@ def _report(args: argparse.Namespace) -> int:
     from .corpus import find_seeds
     from .report import run
 
-    return run(Path(args.seeds).resolve().parent if args.seeds else find_seeds().parent)
+    root = Path(args.seeds).resolve().parent if args.seeds else find_seeds().parent
+    return run(root, jobs=args.jobs, html=args.html, only=args.only)
+
+
+def _project_root(args: argparse.Namespace) -> Path:
+    from .corpus import find_seeds
+
+    return Path(args.seeds).resolve().parent if args.seeds else find_seeds().parent
+
+
+def _slides(args: argparse.Namespace) -> int:
+    from .export import export_all
+
+    result = export_all(_project_root(args))
+    print(f"{result['figures']} figures: " + ", ".join(str(p) for p in result["written"]))
+    return 0
+
+
+def _baselines(args: argparse.Namespace) -> int:
+    from .figcheck import refresh_baselines
+
+    written = refresh_baselines(_project_root(args))
+    print(f"{len(written)} baseline images refreshed under tests/baseline/")
+    return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -70,7 +93,19 @@ def build_parser() -> argparse.ArgumentParser:
     summary.set_defaults(run=_summary)
     report = commands.add_parser("report", help="execute every notebook in order (in place); "
                                                "the notebooks export their figures to figures/")
+    report.add_argument("--jobs", type=int, default=None,
+                        help="notebooks run at once (default: 2, or 1 on a single core)")
+    report.add_argument("--html", action="store_true",
+                        help="also render the executed notebooks as HTML under build/html/")
+    report.add_argument("--only", nargs="+", default=None,
+                        help="run only notebooks whose file names contain these strings")
     report.set_defaults(run=_report)
+    slides = commands.add_parser("slides", help="rebuild figures/index.md, index.csv and "
+                                               "deck.pptx from the figures on disk")
+    slides.set_defaults(run=_slides)
+    baselines = commands.add_parser("baselines", help="accept the current figures as the "
+                                                     "chart regression baselines (on purpose)")
+    baselines.set_defaults(run=_baselines)
     evaluate = commands.add_parser("evaluate", help="topic and stance accuracy on the labelled "
                                                    "development set (tests/data/)")
     evaluate.set_defaults(run=_evaluate)

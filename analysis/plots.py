@@ -51,6 +51,7 @@ __all__ = [
     "line_chart",
     "network",
     "new_figure",
+    "topic_colors",
     "register_cjk_font",
     "save",
     "stacked_bar_chart",
@@ -244,6 +245,13 @@ def event_colors(events: pd.DataFrame, *, key: str = "event_id") -> dict[str, st
     return dict(zip(events[key], events["event_id"].map(by_id)))
 
 
+def topic_colors() -> dict[str, str]:
+    """One colour per taxonomy topic id, the same in every chart (taxonomy order)."""
+    from .coding import TOPICS
+
+    return color_map(TOPICS)
+
+
 def new_figure(
     title: str, subtitle: str | None = None, *, nrows: int = 1, ncols: int = 1, **kw
 ) -> tuple[Figure, Axes | np.ndarray]:
@@ -295,6 +303,7 @@ def _add_titles(fig: Figure, title: str, subtitle: str | None) -> None:
         path_effects=[patheffects.withStroke(linewidth=0.6, foreground=mpl.rcParams["text.color"])],
     )
     heading.set_in_layout(False)
+    fig.subtitle = subtitle  # read by save() as the default caption
     y -= heading.get_window_extent(renderer).height / fig.bbox.height
     if subtitle:
         y -= _TITLE_GAP / height_in
@@ -305,8 +314,12 @@ def _add_titles(fig: Figure, title: str, subtitle: str | None) -> None:
     fig.get_layout_engine().set(rect=(0, 0, 1, y))
 
 
-def save(fig: Figure, name: str, *, folder: str | os.PathLike | None = None) -> list[Path]:
+def save(fig: Figure, name: str, *, caption: str | None = None,
+         folder: str | os.PathLike | None = None) -> list[Path]:
     """Write a figure as ``<folder>/<name>.png`` (200 dpi) and ``<folder>/<name>.svg``.
+
+    The figure's title and ``caption`` (default: its subtitle) are written into both
+    files' metadata; the figure manifest and the slide deck read them from there.
 
     The files are byte-stable: no timestamp or software version is embedded and
     SVG ids come from a fixed salt, so re-running a notebook leaves unchanged
@@ -337,9 +350,14 @@ def save(fig: Figure, name: str, *, folder: str | os.PathLike | None = None) -> 
     out.mkdir(parents=True, exist_ok=True)
     png, svg = out / f"{name}.png", out / f"{name}.svg"
     stable = {"savefig.bbox": "standard", "svg.hashsalt": _SVG_HASHSALT, "svg.fonttype": "path"}
+    title = fig._suptitle.get_text() if fig._suptitle is not None else name
+    caption = caption or getattr(fig, "subtitle", None) or ""
     with mpl.rc_context(stable):
-        fig.savefig(png, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
-        fig.savefig(svg, format="svg", facecolor="white", metadata={"Date": None, "Creator": None})
+        fig.savefig(png, format="png", dpi=DPI, facecolor="white",
+                    metadata={"Software": None, "Title": title, "Description": caption})
+        fig.savefig(svg, format="svg", facecolor="white",
+                    metadata={"Date": None, "Creator": None, "Title": title,
+                              "Description": caption})
     return [png, svg]
 
 

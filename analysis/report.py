@@ -1,13 +1,20 @@
-"""The main job: execute every notebook in order, in place; the notebooks export the figures."""
+"""The main job: execute every notebook in place, then export the manifest and the deck.
+
+Notebooks are independent (each loads the corpus itself), so up to `jobs` of them run at
+once, each in its own kernel; progress lines are still printed in notebook order.
+Execution leaves no timing metadata in the notebooks (`record_timing=False`), so an
+unchanged notebook is byte-identical after a re-run.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
 
 def notebooks(folder: Path) -> list[Path]:
@@ -16,27 +23,70 @@ def notebooks(folder: Path) -> list[Path]:
 
 
 def execute(path: Path, *, timeout: int = 900) -> float:
-    """Run one notebook in its own folder and write it back with its outputs; returns seconds."""
+    """Run one notebook in its own folder and write it back with its outputs; returns
+    seconds."""
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                            record_timing=False, resources={"metadata": {"path": str(path.parent)}})
+    # IPC transport: no TCP ports, and no "running over TCP without encryption" warning
+    manager = KernelManager(kernel_name="python3", transport="ipc",
+                            ip=str(Path(os.environ.get("TMPDIR", "/tmp")) /
+                                   f"analysis-kernel-{os.getpid()}"))
+    client = NotebookClient(notebook, km=manager, timeout=timeout, record_timing=False,
+                            resources={"metadata": {"path": str(path.parent)}})
     started = time.perf_counter()
-    client.execute()
+    try:
+        client.execute()
+    finally:
+        if manager.has_kernel:
+            manager.shutdown_kernel(now=False)
     elapsed = time.perf_counter() - started
     nbformat.write(notebook, path)
     return elapsed
 
 
-def run(root: Path) -> int:
-    """Execute all notebooks under `root/notebooks`, printing one progress line each."""
+def to_html(paths: list[Path], out: Path) -> list[Path]:
+    """An HTML rendering of each executed notebook under `out`."""
+    from nbconvert import HTMLExporter
+
+    out.mkdir(parents=True, exist_ok=True)
+    exporter = HTMLExporter()
+    written = []
+    for path in paths:
+        body, _ = exporter.from_notebook_node(nbformat.read(path, as_version=4))
+        target = out / f"{path.stem}.html"
+        target.write_text(body, encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def run(root: Path, *, jobs: int | None = None, html: bool = False,
+        only: list[str] | None = None) -> int:
+    """Execute the notebooks under `root/notebooks` (all, or those whose names contain one
+    of `only`), print one progress line each, then write the figure manifest and deck."""
+    from .export import export_all
+
     paths = notebooks(root / "notebooks")
-    total = 0.0
-    for number, path in enumerate(paths, 1):
-        print(f"[{number}/{len(paths)}] {path.name} ...", end=" ", flush=True)
-        seconds = execute(path)
-        total += seconds
-        print(f"{seconds:.1f} s", flush=True)
-    print(f"{len(paths)} notebooks in {total:.1f} s; figures in figures/")
+    if only:
+        paths = [p for p in paths if any(key in p.name for key in only)]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, 2, len(paths) or 1))
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(execute, path) for path in paths]
+        for number, (path, future) in enumerate(zip(paths, futures), 1):
+            print(f"[{number}/{len(paths)}] {path.name} ...", end=" ", flush=True)
+            print(f"{future.result():.1f} s", flush=True)
+    wall = time.perf_counter() - started
+    result = export_all(root)
+    print(f"{len(paths)} notebooks in {wall:.1f} s wall time ({jobs} at a time); "
+          f"{result['figures']} figures, figures/index.md and figures/deck.pptx written")
+    if result["orphans"]:
+        print("figures no notebook saves any more (delete them): "
+              + ", ".join(result["orphans"]))
+    if html:
+        written = to_html(paths, root / "build" / "html")
+        print(f"HTML: {len(written)} notebooks under {root / 'build' / 'html'}")
     return 0
 
 

@@ -1,0 +1,79 @@
+"""Exports and regression checks: manifest, deck, figure baselines, and a proof that both
+nbval and the figure check catch a lexicon change."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from analysis.export import build_deck, figure_manifest
+from analysis.figcheck import compare_figures
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_figure_matches_its_baseline():
+    """The charts as last exported (by `make run`, or by nbval executing the notebooks
+    before this test) look like the committed baselines."""
+    problems = compare_figures(ROOT)
+    assert not problems, "\n".join(problems)
+
+
+def test_manifest_lists_every_saved_figure_in_notebook_order():
+    entries = figure_manifest(ROOT)
+    assert len(entries) >= 15
+    notebooks = [e["notebook"] for e in entries]
+    assert notebooks == sorted(notebooks)
+    assert all(e["title"] and e["caption"] for e in entries)
+    assert {e["png"] for e in entries} == {p.name for p in (ROOT / "figures").glob("*.png")}
+    assert (ROOT / "figures" / "index.md").read_text(encoding="utf-8").count("| ") > len(entries)
+
+
+def test_deck_has_a_slide_per_figure_and_is_byte_stable(tmp_path):
+    entries = figure_manifest(ROOT)
+    first = build_deck(ROOT, entries, tmp_path / "a.pptx")
+    second = build_deck(ROOT, entries, tmp_path / "b.pptx")
+    assert first.read_bytes() == second.read_bytes()
+    names = zipfile.ZipFile(first).namelist()
+    slides = [n for n in names if n.startswith("ppt/slides/slide") and n.endswith(".xml")]
+    assert len(slides) == len(entries) + 1  # a cover, then one per figure
+
+
+def _project_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "project"
+    ignore = shutil.ignore_patterns(".venv", ".git", ".cache", "build", "__pycache__",
+                                    "*.egg-info", ".pytest_cache")
+    shutil.copytree(ROOT, copy, ignore=ignore)
+    return copy
+
+
+@pytest.mark.slow
+def test_a_lexicon_change_is_caught_by_nbval_and_by_the_figure_check(tmp_path):
+    """Change the codebook in a copy of the project: nbval must report the changed numbers
+    of the topics notebook, and the figure check the changed chart."""
+    copy = _project_copy(tmp_path)
+    codebook = copy / "analysis" / "data" / "topics.yaml"
+    text = codebook.read_text(encoding="utf-8")
+    assert "keywords: [应用, " in text
+    codebook.write_text(text.replace("keywords: [应用, ", "keywords: [", 1), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(copy), ANALYSIS_CACHE=str(tmp_path / "cache"))
+    nbval = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
+         "--nbval-sanitize-with", "notebooks/nbval_sanitize.cfg", "notebooks/03_topics.ipynb"],
+        cwd=copy, env=env, capture_output=True, text=True, timeout=600)
+    assert nbval.returncode != 0, nbval.stdout[-2000:]
+    assert "03_topics.ipynb" in nbval.stdout and "mismatch" in nbval.stdout.lower()
+    figures = subprocess.run(
+        [sys.executable, "-c", "from pathlib import Path; from analysis.figcheck import "
+         "compare_figures; print('\\n'.join(compare_figures(Path('.'))))"],
+        cwd=copy, env=env, capture_output=True, text=True, timeout=600)
+    assert figures.returncode == 0, figures.stderr[-2000:]
+    assert "03_topics_overall" in figures.stdout and "chart changed" in figures.stdout
+    # the untouched notebooks' charts still pass
+    assert "01_speakers_by_role" not in figures.stdout
