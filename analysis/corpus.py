@@ -12,7 +12,8 @@ utterances (utterance, in source order)
     utterance_id (`<event_id>.<seq:04d>`), event_id, seq, speaker_id, speaker (display name),
     section, kind (speech, question, note, meta), text (cleaned, for analysis), raw_text
     (exactly as in the source), n_chars (non-whitespace characters of text), line_start,
-    line_end
+    line_end, speaker_confidence (0-1; below the threshold an unlabelled utterance stays
+    `unattributed`), speaker_method (label, roster, inferred, override)
 
 `n_chars` of events and speakers counts speech and question utterances only.
 """
@@ -27,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 from pypinyin import lazy_pinyin
 
+from .attribution import attribute
 from .errors import TranscriptError
 from .lexicons import data_path, load_yaml
 from .metadata import ROLES, EventMeta, Participant, load_metadata
@@ -80,11 +82,15 @@ def find_seeds(start: str | Path | None = None) -> Path:
     return Path(__file__).resolve().parents[1] / "seeds"
 
 
-def load_corpus(path: str | Path | None = None) -> Corpus:
+def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
+                assignments: bool = True) -> Corpus:
     """Load every transcript described in `<path>/events.yaml`.
 
     Args:
         path: a seeds folder holding `events.yaml` and `transcripts/`; default: the project's.
+        attribution: infer speakers of unlabelled transcripts (events with `attribution:`
+            in the metadata); False leaves them `unattributed`.
+        assignments: apply the analyst's speaker assignments in `<path>/attribution/`.
 
     Returns:
         The corpus with its three frames.
@@ -104,6 +110,7 @@ def load_corpus(path: str | Path | None = None) -> Corpus:
         check_units(source, result)
         speakers = _speakers(event, result)
         rows = _utterances(event, source, result, speakers)
+        attribute(root, event, rows, speakers, enabled=attribution, assignments=assignments)
         sources[event.event_id] = source.text
         utterance_rows.extend(rows)
         speaker_rows.extend(speakers.values())
@@ -116,7 +123,8 @@ def load_corpus(path: str | Path | None = None) -> Corpus:
 
 
 _UTTERANCE_COLUMNS = ["utterance_id", "event_id", "seq", "speaker_id", "speaker", "section",
-                      "kind", "text", "raw_text", "n_chars", "line_start", "line_end"]
+                      "kind", "text", "raw_text", "n_chars", "line_start", "line_end",
+                      "speaker_confidence", "speaker_method"]
 
 
 def check_units(source: Source, result: ParseResult) -> None:

@@ -58,10 +58,33 @@ def speaker_table(corpus: Corpus) -> pd.DataFrame:
     table = corpus.speakers.merge(corpus.events[["event_id", "label"]], on="event_id")
     table["role_name"] = table["role"].map(ROLE_NAMES)
     table["display"] = table["name"] + "（" + table["label"] + "）"
+    spoken = corpus.spoken()
+    attribution = spoken.groupby("speaker_id").agg(
+        inferred_share=("speaker_method", lambda s: round(float((s == "inferred").mean()), 3)),
+        mean_confidence=("speaker_confidence", lambda s: round(float(s.mean()), 3)))
+    table = table.join(attribution, on="speaker_id")
     return (table.sort_values(["n_chars", "speaker_id"], ascending=[False, True])
             [["speaker_id", "event_id", "label", "name", "display", "affiliation", "title",
-              "role", "role_name", "n_utterances", "n_chars"]].reset_index(drop=True))
+              "role", "role_name", "n_utterances", "n_chars", "inferred_share",
+              "mean_confidence"]].reset_index(drop=True))
 
 
-__all__ = ["KIND_NAMES", "ROLE_NAMES", "SPOKEN", "event_table", "speaker_table",
+def attribution_table(corpus: Corpus) -> pd.DataFrame:
+    """Per event and speaker: utterances by how the speaker was decided (label, roster,
+    inferred, override) and the mean confidence, for the events that needed attribution."""
+    spoken = corpus.spoken()
+    needed = spoken.groupby("event_id")["speaker_method"].apply(
+        lambda s: bool(s.isin(["inferred", "override"]).any()))
+    rows = spoken[spoken["event_id"].map(needed)]
+    table = (rows.groupby(["event_id", "speaker", "speaker_method"])
+             .agg(n_utterances=("utterance_id", "size"),
+                  mean_confidence=("speaker_confidence", "mean"))
+             .reset_index())
+    table["mean_confidence"] = table["mean_confidence"].round(3)
+    return table.sort_values(["event_id", "speaker_method", "n_utterances", "speaker"],
+                             ascending=[True, True, False, True]).reset_index(drop=True)
+
+
+__all__ = ["KIND_NAMES", "ROLE_NAMES", "SPOKEN", "attribution_table", "event_table",
+           "speaker_table",
            "speakers_by_role", "utterances_by_kind"]

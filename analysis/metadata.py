@@ -20,8 +20,9 @@ SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
 _REQUIRED = ("event_id", "title", "date", "organiser", "format", "file", "parser")
 _OPTIONAL = ("label", "date_precision", "original_file", "encoding", "participants", "notes",
-             "parser_options")
-_PARTICIPANT_KEYS = ("id", "name", "aliases", "affiliation", "title", "role")
+             "parser_options", "attribution")
+_PARTICIPANT_KEYS = ("id", "name", "aliases", "affiliation", "title", "role", "self_refs")
+_ATTRIBUTION_KEYS = ("asks", "answers", "speakers", "enabled")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Participant:
     affiliation: str = ""
     title: str = ""
     role: str = "unattributed"
+    self_refs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class EventMeta:
     participants: tuple[Participant, ...] = ()
     notes: str = ""
     parser_options: dict = field(default_factory=dict)
+    attribution: dict = field(default_factory=dict)
     line: int = 0
 
 
@@ -248,6 +251,7 @@ def _check_event(entry: _LineDict, check: _Checker, transcripts_dir, parsers) ->
                   fix="indent `key: value` lines under `parser_options:`")
         options = {}
     participants = _check_participants(entry, check)
+    attribution = _check_attribution(entry, participants, check)
     if len(check.problems) > n_before:
         return None
     return EventMeta(
@@ -257,7 +261,7 @@ def _check_event(entry: _LineDict, check: _Checker, transcripts_dir, parsers) ->
         original_file=check.text(entry, "original_file", required=False),
         encoding=encoding, participants=participants,
         notes=check.text(entry, "notes", required=False), parser_options=dict(options),
-        line=entry.line,
+        attribution=attribution, line=entry.line,
     )
 
 
@@ -300,7 +304,43 @@ def _check_participants(entry: _LineDict, check: _Checker) -> tuple[Participant,
             check.add(item.key_lines.get("aliases", item.line), "`aliases` must be a list of names",
                       fix="write `aliases: [name one, name two]`")
             aliases = []
+        refs = item.get("self_refs") or []
+        if not isinstance(refs, list) or not all(isinstance(r, str) and r.strip() for r in refs):
+            check.add(item.key_lines.get("self_refs", item.line),
+                      "`self_refs` must be a list of words", fix="write `self_refs: [课程, 温哥华]`")
+            refs = []
         out.append(Participant(id=pid, name=name, aliases=tuple(a.strip() for a in aliases),
                                affiliation=check.text(item, "affiliation", required=False),
-                               title=check.text(item, "title", required=False), role=str(role)))
+                               title=check.text(item, "title", required=False), role=str(role),
+                               self_refs=tuple(r.strip() for r in refs)))
     return tuple(out)
+
+
+def _check_attribution(entry: _LineDict, participants: tuple[Participant, ...],
+                       check: _Checker) -> dict:
+    """`attribution:` of an unlabelled transcript: who mostly asks, who mostly answers,
+    which participants may speak (default: all)."""
+    block = entry.get("attribution")
+    if block is None:
+        return {}
+    line = entry.key_lines.get("attribution", entry.line)
+    if not isinstance(block, dict):
+        check.add(line, "`attribution` must be a mapping",
+                  fix="write `attribution: {asks: <participant id>, answers: <participant id>}`")
+        return {}
+    ids = {p.id for p in participants}
+    for key in block:
+        if key not in _ATTRIBUTION_KEYS:
+            check.add(line, f"unknown attribution key `{key}`{_suggest(key, _ATTRIBUTION_KEYS)}",
+                      fix=f"use only {', '.join(_ATTRIBUTION_KEYS)}")
+    speakers = block.get("speakers") or sorted(ids)
+    for key in ("asks", "answers"):
+        if block.get(key) is not None and block[key] not in ids:
+            check.add(line, f"attribution {key}: {block[key]!r} is not a participant of this "
+                      "event", fix=f"use one of: {', '.join(sorted(ids)) or '(add participants)'}")
+    for pid in speakers:
+        if pid not in ids:
+            check.add(line, f"attribution speaker {pid!r} is not a participant of this event",
+                      fix=f"use one of: {', '.join(sorted(ids)) or '(add participants)'}")
+    return {"asks": block.get("asks"), "answers": block.get("answers"),
+            "speakers": tuple(speakers), "enabled": bool(block.get("enabled", True))}

@@ -44,7 +44,7 @@ def test_frames_have_documented_columns(corpus):
                                                  "title", "role"]
     assert list(corpus.utterances.columns) == [
         "utterance_id", "event_id", "seq", "speaker_id", "speaker", "section", "kind", "text",
-        "raw_text", "n_chars", "line_start", "line_end"]
+        "raw_text", "n_chars", "line_start", "line_end", "speaker_confidence", "speaker_method"]
 
 
 def test_ids_are_unique_consistent_and_stable(corpus):
@@ -93,12 +93,13 @@ def test_roundtable_roster_sections_and_speakers(corpus):
     assert preface.loc[preface["kind"] == "note", "text"].str.contains("导语").any()
 
 
-def test_unlabelled_transcripts_are_unattributed(corpus):
+def test_unlabelled_transcripts_are_unattributed_without_attribution():
+    plain = load_corpus(attribution=False, assignments=False)
     for event_id in ("indigo_talk", "monica_podcast"):
-        rows = _event(corpus, event_id)
+        rows = _event(plain, event_id)
         assert (rows["speaker"] == "未标注").all()
         assert (rows["kind"] == "speech").all()
-    assert len(_event(corpus, "indigo_talk")) == 1060
+    assert len(_event(plain, "indigo_talk")) == 1060
 
 
 def test_asr_stream_units_have_sensible_length(corpus):

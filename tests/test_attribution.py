@@ -1,0 +1,136 @@
+"""Speaker attribution: the model on small dialogues, the corpus columns, analyst
+assignments and their validation, switching it off, and the measured accuracy."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from analysis import load_corpus
+from analysis.attribution import infer, is_backchannel, is_question, load_cues
+from analysis.errors import TranscriptError
+from analysis.evaluate import evaluate_attribution
+from analysis.metadata import Participant
+
+HOST = Participant(id="host", name="王明", aliases=("明哥",), role="host",
+                   self_refs=("我的节目",))
+GUEST = Participant(id="guest", name="Lisa", role="founder_exec", self_refs=("我们公司",))
+LABELS = Path(__file__).parent / "data" / "speaker_labels_indigo_talk.csv"
+
+
+def test_cues_recognise_questions_and_backchannels():
+    cues = load_cues()
+    assert is_question("你怎么看这个问题", cues) and is_question("会这样吗", cues)
+    assert not is_question("这个是吧，大家都知道", cues)  # rhetorical tag, not a question
+    assert is_backchannel("对对", cues) and is_backchannel("嗯，是的", cues)
+    assert not is_backchannel("对，我觉得这个方向很好", cues)
+
+
+def test_model_follows_questions_names_and_self_references():
+    cues = load_cues()
+    texts = ["大家好，欢迎来到我的节目", "今天请到了 Lisa", "Lisa 你怎么看大模型的机会？",
+             "我们公司其实一直在做这个", "我觉得机会很大，而且越来越多", "对",
+             "明哥你说得对，我们公司也是这样想的"]
+    posterior, best = infer(texts, [HOST, GUEST], {"asks": "host", "answers": "guest"}, cues)
+    who = ["host" if b == 0 else "guest" for b in best]
+    assert who[0] == "host" and who[2] == "host"      # own show; asks by name
+    assert who[3] == "guest" and who[6] == "guest"    # 我们公司; names the host
+    assert posterior.shape == (7, 2) and ((posterior >= 0) & (posterior <= 1)).all()
+
+
+def test_corpus_has_confidence_and_method(corpus):
+    u = corpus.utterances
+    assert {"speaker_confidence", "speaker_method"} <= set(u.columns)
+    methods = u.groupby("event_id")["speaker_method"].agg(lambda s: set(s))
+    assert methods["seamate_no86"] == {"label"} and methods["geekpark_llm"] == {"roster"}
+    assert {"inferred", "override"} <= methods["indigo_talk"]
+    indigo = u[u["event_id"] == "indigo_talk"]
+    assert {"indigo_talk.indigo", "indigo_talk.li_houming"} <= set(indigo["speaker_id"])
+    threshold = load_cues().threshold
+    inferred = indigo[indigo["speaker_method"] == "inferred"]
+    named = inferred["speaker_id"] != "indigo_talk.unattributed"
+    assert (inferred.loc[named, "speaker_confidence"] >= threshold).all()
+    assert (inferred.loc[~named, "speaker_confidence"] < threshold).all()
+    # the analyst's assignment of the opening lines wins
+    assert set(indigo[indigo["line_start"] <= 4]["speaker_id"]) == {"indigo_talk.li_houming"}
+    assert (indigo[indigo["line_start"] <= 4]["speaker_method"] == "override").all()
+
+
+def test_attribution_can_be_switched_off():
+    plain = load_corpus(attribution=False, assignments=False)
+    indigo = plain.utterances[plain.utterances["event_id"] == "indigo_talk"]
+    assert set(indigo["speaker_id"]) == {"indigo_talk.unattributed"}
+
+
+EVENT = """\
+    events:
+      - event_id: talk
+        title: A talk
+        date: 2023-05
+        organiser: us
+        format: podcast
+        file: talk.txt
+        parser: line_fragments
+        parser_options: {min_chars: 1}
+        participants:
+          - {id: wang_ming, name: 王明, role: host}
+          - {id: lisa, name: Lisa, role: founder_exec}
+        attribution: {ATTRIBUTION}
+    """
+DIALOGUE = "大家好欢迎收听\n今天聊聊大模型\n你怎么看？\n我觉得机会很大\n对\n好的谢谢\n"
+
+
+def _seeds_with(make_seeds, assign: str | None = None,
+                attribution: str = "asks: wang_ming, answers: lisa") -> Path:
+    root = make_seeds(EVENT.replace("ATTRIBUTION", attribution), {"talk.txt": DIALOGUE})
+    if assign is not None:
+        (root / "attribution").mkdir()
+        (root / "attribution" / "talk.yaml").write_text(textwrap.dedent(assign),
+                                                         encoding="utf-8")
+    return root
+
+
+def test_assignments_win(make_seeds):
+    root = _seeds_with(make_seeds, """\
+        assign:
+          - {lines: "1-2", speaker: wang_ming}
+          - {snippet: "机会很大", speaker: lisa}
+        """)
+    u = load_corpus(root).utterances
+    assert len(u) == 6
+    assert (u[u["line_start"] <= 2]["speaker_id"] == "talk.wang_ming").all()
+    row = u[u["text"].str.contains("机会很大")]
+    assert row["speaker_id"].item() == "talk.lisa" and row["speaker_method"].item() == "override"
+    assert set(u["speaker_method"]) == {"override", "inferred"}
+
+
+@pytest.mark.parametrize("assign, problem", [
+    ('assign:\n  - {lines: "1-3", speaker: wang_ming}\n  - {lines: "3-4", speaker: lisa}\n',
+     "overlaps entry 1"),
+    ('assign:\n  - {lines: "1-2", speaker: nobody}\n', "'nobody' is not a participant"),
+    ('assign:\n  - {snippet: "不存在的话", speaker: lisa}\n', "matches 0 utterances"),
+    ('assign:\n  - {lines: "5-99", speaker: lisa}\n', "lie outside"),
+])
+def test_bad_assignments_are_reported(make_seeds, assign, problem):
+    root = _seeds_with(make_seeds, assign)
+    with pytest.raises(TranscriptError) as caught:
+        load_corpus(root)
+    assert problem in str(caught.value) and "talk.yaml" in str(caught.value)
+
+
+def test_unknown_attribution_speaker_in_metadata_is_reported(make_seeds):
+    root = _seeds_with(make_seeds, attribution="asks: wang_minh")
+    with pytest.raises(TranscriptError, match="attribution asks: 'wang_minh' is not a participant"):
+        load_corpus(root)
+
+
+def test_measured_accuracy_is_reported(corpus):
+    result = evaluate_attribution(corpus, LABELS)
+    print(f"\nattribution: coverage {result['coverage']:.3f}, accuracy {result['accuracy']:.3f}"
+          f" (all lines: {result['accuracy_all']:.3f})")
+    assert result["labelled"] >= 150
+    # regression floors at the measured level; the issue's target (0.85 at 0.60) is not met
+    assert result["accuracy"] >= 0.80 and result["coverage"] >= 0.20
+    assert result["accuracy_all"] >= 0.68
