@@ -40,7 +40,8 @@ CUES_FILE = "attribution.yaml"
 OVERRIDE_DIR = "attribution"
 METHOD_BY_PARSER = {"roundtable_notes": "label", "meeting_minutes": "label",
                     "takeaway_list": "roster", "line_fragments": "inferred",
-                    "asr_stream": "inferred"}
+                    "asr_stream": "inferred", "labelled_lines": "label", "timestamped": "label",
+                    "subtitles": "label", "paragraphs": "inferred"}
 
 
 @dataclass(frozen=True)

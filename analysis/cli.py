@@ -75,6 +75,24 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inspect(args: argparse.Namespace) -> int:
+    from .inspect import inspect_file
+
+    print(inspect_file(Path(args.file), encoding=args.encoding, parser=args.parser,
+                       show=args.show))
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from .inspect import add_transcript
+
+    root = Path(args.seeds) if args.seeds else None
+    print(add_transcript(Path(args.file), title=args.title, date=args.date,
+                         organiser=args.organiser, event_id=args.event_id, parser=args.parser,
+                         encoding=args.encoding, format_=args.format, seeds=root))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
@@ -109,6 +127,24 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="topic and stance accuracy on the labelled "
                                                    "development set (tests/data/)")
     evaluate.set_defaults(run=_evaluate)
+    inspect = commands.add_parser("inspect", help="detect a transcript's format and encoding "
+                                                 "and show its first utterances")
+    inspect.add_argument("file", help="the transcript file")
+    inspect.add_argument("--parser", default="auto", help="parser to try (default: auto)")
+    inspect.add_argument("--encoding", default=None, help="encoding (default: detected)")
+    inspect.add_argument("--show", type=int, default=5, help="utterances to show (default 5)")
+    inspect.set_defaults(run=_inspect)
+    add = commands.add_parser("add", help="copy a transcript into seeds/ unchanged and append "
+                                         "its entry to seeds/events.yaml")
+    add.add_argument("file", help="the transcript file")
+    add.add_argument("--title", required=True, help="the event's title")
+    add.add_argument("--date", required=True, help="YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY")
+    add.add_argument("--organiser", default="unknown", help="who ran or published the event")
+    add.add_argument("--event-id", default=None, help="snake_case id (default: from the title)")
+    add.add_argument("--parser", default="auto", help="parser name (default: auto)")
+    add.add_argument("--encoding", default=None, help="encoding if not UTF-8 (default: detected)")
+    add.add_argument("--format", default=None, help="the format in words (default: detected)")
+    add.set_defaults(run=_add)
     return parser
 
 

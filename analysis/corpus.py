@@ -4,7 +4,8 @@ Columns (one row per ...):
 
 events (event, in metadata order)
     event_id, label (short display name for charts), title, date (period start), date_precision, organiser, format, source_file,
-    original_file, parser, encoding, n_utterances, n_chars, n_speakers
+    original_file, parser, encoding, parser_detection (how `parser: auto` chose, else empty),
+    n_utterances, n_chars, n_speakers
 speakers (person or unnamed voice of an event; ids unique across the corpus)
     speaker_id (`<event_id>.<id>`), event_id, name, affiliation, title, role, n_utterances,
     n_chars
@@ -13,7 +14,8 @@ utterances (utterance, in source order)
     section, kind (speech, question, note, meta), text (cleaned, for analysis), raw_text
     (exactly as in the source), n_chars (non-whitespace characters of text), line_start,
     line_end, speaker_confidence (0-1; below the threshold an unlabelled utterance stays
-    `unattributed`), speaker_method (label, roster, inferred, override)
+    `unattributed`), speaker_method (label, roster, inferred, override), start_s, end_s
+    (seconds into the recording, where the format has timestamps; empty otherwise)
 
 `n_chars` of events and speakers counts speech and question utterances only.
 """
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +35,7 @@ from .errors import TranscriptError
 from .lexicons import data_path, load_yaml
 from .metadata import ROLES, EventMeta, Participant, load_metadata
 from .parsers import KINDS, PARSERS, UNNAMED, ParseResult
+from .parsers.detect import detect
 from .sources import Source, read_source
 
 METADATA_FILE = "events.yaml"
@@ -102,10 +105,15 @@ def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
     root = Path(path) if path is not None else find_seeds()
     transcripts = root / TRANSCRIPTS_DIR
     events = load_metadata(root / METADATA_FILE, transcripts_dir=transcripts,
-                           parsers=tuple(PARSERS))
+                           parsers=tuple(PARSERS) + ("auto",))
     event_rows, speaker_rows, utterance_rows, sources = [], [], [], {}
     for event in events:
         source = read_source(transcripts / event.file, event.encoding)
+        detection = ""
+        if event.parser == "auto":
+            found = detect(source.text)
+            event = replace(event, parser=found.parser)
+            detection = str(found)
         result = PARSERS[event.parser](source, event)
         check_units(source, result)
         speakers = _speakers(event, result)
@@ -114,7 +122,7 @@ def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
         sources[event.event_id] = source.text
         utterance_rows.extend(rows)
         speaker_rows.extend(speakers.values())
-        event_rows.append(_event_row(event, source))
+        event_rows.append(_event_row(event, source) | {"parser_detection": detection})
     utterances = pd.DataFrame(utterance_rows, columns=_UTTERANCE_COLUMNS)
     speakers = _speaker_frame(speaker_rows, utterances)
     events_frame = _event_frame(event_rows, utterances, speakers)
@@ -124,7 +132,7 @@ def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
 
 _UTTERANCE_COLUMNS = ["utterance_id", "event_id", "seq", "speaker_id", "speaker", "section",
                       "kind", "text", "raw_text", "n_chars", "line_start", "line_end",
-                      "speaker_confidence", "speaker_method"]
+                      "speaker_confidence", "speaker_method", "start_s", "end_s"]
 
 
 def check_units(source: Source, result: ParseResult) -> None:
@@ -218,6 +226,7 @@ def _utterances(event: EventMeta, source: Source, result: ParseResult,
             "raw_text": text[unit.start:unit.end], "n_chars": len(_WS.sub("", unit.text)),
             "line_start": text.count("\n", 0, unit.start) + 1,
             "line_end": text.count("\n", 0, max(unit.start, unit.end - 1)) + 1,
+            "start_s": unit.start_s, "end_s": unit.end_s,
         })
     return rows
 

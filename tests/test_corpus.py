@@ -44,7 +44,8 @@ def test_frames_have_documented_columns(corpus):
                                                  "title", "role"]
     assert list(corpus.utterances.columns) == [
         "utterance_id", "event_id", "seq", "speaker_id", "speaker", "section", "kind", "text",
-        "raw_text", "n_chars", "line_start", "line_end", "speaker_confidence", "speaker_method"]
+        "raw_text", "n_chars", "line_start", "line_end", "speaker_confidence", "speaker_method",
+        "start_s", "end_s"]
 
 
 def test_ids_are_unique_consistent_and_stable(corpus):

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from ..metadata import EventMeta
 from ..sources import Source
-from . import fragments, minutes, roundtable, takeaways
+from . import fragments, generic, minutes, roundtable, takeaways
 from .base import KINDS, UNNAMED, ParseResult, RosterEntry, Unit
 
 Parser = Callable[[Source, EventMeta], ParseResult]
@@ -17,6 +17,10 @@ PARSERS: dict[str, Parser] = {
     "asr_stream": fragments.parse_stream,
     "meeting_minutes": minutes.parse,
     "takeaway_list": takeaways.parse,
+    "labelled_lines": generic.parse_labelled,
+    "timestamped": generic.parse_timestamped,
+    "subtitles": generic.parse_subtitles,
+    "paragraphs": generic.parse_paragraphs,
 }
 
 __all__ = ["KINDS", "PARSERS", "UNNAMED", "ParseResult", "Parser", "RosterEntry", "Unit"]

@@ -32,6 +32,7 @@ class Unit:
         speaker: a participant id from the metadata, a roster key, or one of UNNAMED.
         section: the section heading the utterance falls under, or None.
         text: the cleaned text for analysis.
+        start_s, end_s: time in the recording (seconds) where the format gives one.
     """
 
     start: int
@@ -40,6 +41,8 @@ class Unit:
     speaker: str
     section: str | None
     text: str
+    start_s: float | None = None
+    end_s: float | None = None
 
 
 @dataclass
