@@ -225,3 +225,13 @@ def test_random_documents_lose_nothing_and_fail_only_cleanly(document):
         except TranscriptError:
             continue
         check_units(source, result)  # raises if a character was lost or duplicated
+
+
+def test_undeclared_big5_is_refused_with_the_fix(tmp_path):
+    path = tmp_path / "big5.txt"
+    path.write_bytes(("開源模型的進步速度超出了很多人的預期，這是真的。\n" * 20).encode("big5"))
+    with pytest.raises(TranscriptError) as caught:
+        read_source(path)
+    message = str(caught.value)
+    assert "big5.txt:1: cannot be decoded" in message and "big5" in message.split("->")[1]
+    assert read_source(path, "big5").text.startswith("開源模型")
