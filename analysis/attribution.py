@@ -54,6 +54,8 @@ class Cues:
     backchannels: frozenset[str]
     answer_openers: tuple[str, ...]
     handoffs: tuple[str, ...]
+    continuers: tuple[str, ...]
+    reply_openers: tuple[str, ...]
     self_markers: tuple[str, ...]
     self_introductions: tuple[str, ...]
 
@@ -61,9 +63,9 @@ class Cues:
 _WEIGHTS = ("question_for_asker", "statement_for_answerer", "self_reference",
             "self_reference_bare", "named_other", "self_introduction", "long_statement")
 _SWITCHES = ("base", "after_question", "backchannel", "answer_opener", "handoff",
-             "asker_turns_shorter")
+             "continuer", "opener_dui", "asker_turns_shorter")
 _LISTS = ("question_endings", "question_phrases", "backchannels", "answer_openers", "handoffs",
-          "self_markers", "self_introductions")
+          "continuers", "reply_openers", "self_markers", "self_introductions")
 
 
 @lru_cache(maxsize=4)
@@ -92,8 +94,8 @@ def _load_cues(path: Path, stamp: float) -> Cues:
         lists[key] = tuple(normalise(str(i)) for i in items)
     return Cues(float(threshold), dict(weights), dict(switch), lists["question_endings"],
                 lists["question_phrases"], frozenset(lists["backchannels"]),
-                lists["answer_openers"], lists["handoffs"], lists["self_markers"],
-                lists["self_introductions"])
+                lists["answer_openers"], lists["handoffs"], lists["continuers"],
+                lists["reply_openers"], lists["self_markers"], lists["self_introductions"])
 
 
 def load_cues(path: str | Path | None = None) -> Cues:
@@ -162,8 +164,12 @@ def _switch_chance(previous: str | None, text: str, cues: Cues) -> float:
         chance = max(chance, s["backchannel"])
     if asked and text.startswith(cues.answer_openers):
         chance = max(chance, s["answer_opener"])
+    if text.startswith(cues.reply_openers):
+        chance = max(chance, s["opener_dui"])
     if any(h in text for h in cues.handoffs):
         chance = max(chance, s["handoff"])
+    if text.startswith(cues.continuers) and not asked:
+        chance = min(chance, s["continuer"])
     return chance
 
 
@@ -291,8 +297,8 @@ def attribute(root: Path, event: EventMeta, rows: list[dict], speakers: dict[str
                                 {"asks": config.get("asks"), "answers": config.get("answers")},
                                 cues)
         for j, i in enumerate(spoken):
-            confidence = float(posterior[j, best[j]]) if len(candidates) else 0.0
-            rows[i]["speaker_confidence"] = round(confidence, 4)
+            confidence = round(float(posterior[j, best[j]]), 4) if len(candidates) else 0.0
+            rows[i]["speaker_confidence"] = confidence
             if confidence >= cues.threshold:
                 _set_speaker(rows[i], speakers[candidates[best[j]].id])
     for i, pid in assigned.items():
