@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import TranscriptError
-from .lexicons import data_path, line_of, load_yaml
+from .lexicons import data_path, files_stamp, line_of, load_yaml
 from .metadata import EventMeta
 from .normalise import normalise
 
@@ -69,7 +69,7 @@ _LISTS = ("question_endings", "question_phrases", "backchannels", "answer_opener
 
 
 @lru_cache(maxsize=4)
-def _load_cues(path: Path, stamp: float) -> Cues:
+def _load_cues(path: Path, stamp: tuple) -> Cues:
     doc = load_yaml(path)
     threshold = doc.get("threshold")
     if not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
@@ -101,7 +101,7 @@ def _load_cues(path: Path, stamp: float) -> Cues:
 def load_cues(path: str | Path | None = None) -> Cues:
     """The attribution cues (re-read when the file changes)."""
     path = Path(path) if path else data_path(CUES_FILE)
-    return _load_cues(path, path.stat().st_mtime_ns)
+    return _load_cues(path, files_stamp(path))
 
 
 # --- features ----------------------------------------------------------------------------
@@ -314,7 +314,8 @@ def _redecide(corpus, event_id: str, utterances: pd.DataFrame, threshold: float)
 
     event = next(e for e in load_metadata(corpus.root / "events.yaml",
                                           transcripts_dir=corpus.root / "transcripts",
-                                          parsers=tuple(PARSERS)) if e.event_id == event_id)
+                                          parsers=tuple(PARSERS) + ("auto",))
+                 if e.event_id == event_id)
     people = {p.id: p for p in event.participants}
     candidates = [people[pid] for pid in event.attribution["speakers"]]
     spoken = utterances[utterances["kind"].isin(("speech", "question"))]

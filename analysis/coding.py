@@ -21,7 +21,7 @@ import pandas as pd
 
 from .corpus import SPOKEN, Corpus
 from .errors import TranscriptError
-from .lexicons import data_path, line_of, load_yaml
+from .lexicons import data_path, files_stamp, line_of, load_yaml
 from .normalise import aliases, normalise
 
 TOPICS = ("compute", "models", "data", "open_source", "applications", "business",
@@ -34,7 +34,6 @@ STANCES_FILE = "stances.yaml"
 OVERRIDES_FILE = "overrides.yaml"
 SENTIMENT_FILE = "sentiment.yaml"
 NEGATION_WINDOW = 4
-DOMINANCE = 0.6  # a topic's score must reach this share of the utterance's strongest topic
 MIXED_RATIO = 0.5  # weaker side / stronger side at or above which a view counts as mixed
 
 
@@ -187,52 +186,41 @@ class StanceCues:
     targets: tuple[Target, ...]
     negators: re.Pattern
     hedges: re.Pattern
+    contrast: re.Pattern
+    conditional: re.Pattern
+    asking: re.Pattern
     path: Path
 
     def score(self, text: str) -> list[dict]:
         """Stance rows of one analysis text: target, stance, score, cue, evidence."""
         clauses = split_clauses(text)
+        questions = [_is_question(c) for c in clauses]
         rows = []
         for target in self.targets:
-            total, cues, evidence = 0.0, [], []
-            pro_sum = con_sum = 0.0
-            asked = False
-            addressed = False
-            for i, clause in enumerate(clauses):
-                if not target.relevance.search(clause):
+            relevant = [i for i, c in enumerate(clauses) if target.relevance.search(c)]
+            if not relevant:
+                continue
+            # each relevant clause is read with the clause after it (a judgement often
+            # follows its subject); every clause is scored once
+            read = sorted({j for i in relevant for j in (i, i + 1) if j < len(clauses)})
+            asked = any(questions[i] for i in relevant)
+            total = pro_sum = con_sum = 0.0
+            cues, evidence = [], []
+            for i in read:
+                if questions[i]:  # a question weighs, it does not judge
                     continue
-                addressed = True
-                window = [clause] + ([clauses[i + 1]] if i + 1 < len(clauses) else [])
-                clause_score = 0.0
-                for part in window:
-                    if _is_question(part):  # a question weighs, it does not judge
-                        asked = asked or part is clause
-                        continue
-                    weight = 0.5 if self.hedges.search(part) or _CONDITIONAL.search(part) else 1.0
-                    turn = _CONTRAST.search(part)
-                    for match in target.cues.finditer(part):
-                        sign = target.polarity[match.group().lower()]
-                        if not sign:
-                            continue
-                        before = part[max(0, match.start() - NEGATION_WINDOW):match.start()]
-                        negated = bool(self.negators.search(_ASKING.sub("", before)))
-                        value = -sign if negated else sign
-                        # after 但是/不过 comes what the speaker stands by
-                        if turn:
-                            value *= 1.5 if match.start() >= turn.end() else 0.5
-                        clause_score += value * weight
-                        if value > 0:
-                            pro_sum += value * weight
-                        else:
-                            con_sum -= value * weight
-                        cues.append(("+" if value > 0 else "−") + match.group()
-                                     + ("(否定)" if negated else ""))
-                if clause_score:
-                    evidence.append("".join(window))
-                total += clause_score
+                part = clauses[i]
+                score = self._score_clause(part, target, cues)
+                if not score:
+                    continue
+                if score[0] != score[1]:
+                    evidence.append(part)
+                total += score[0] - score[1]
+                pro_sum += score[0]
+                con_sum += score[1]
             if asked and not cues:
                 cues.append("(提问)")  # the target is raised as an open question: neutral
-            if not addressed or not cues:  # no cue: the scorer abstains
+            if not cues:  # no cue: the scorer abstains
                 continue
             stance = 1 if total >= 0.5 else -1 if total <= -0.5 else 0
             if min(pro_sum, con_sum) >= MIXED_RATIO * max(pro_sum, con_sum) > 0:
@@ -240,14 +228,35 @@ class StanceCues:
             rows.append({"target": target.id, "stance": stance, "score": round(total, 2),
                          "cue": " ".join(dict.fromkeys(cues)),
                          "evidence": " … ".join(dict.fromkeys(evidence))
-                         or next(c for c in clauses if target.relevance.search(c))})
+                         or clauses[relevant[0]]})
         return rows
+
+    def _score_clause(self, part: str, target: Target, cues: list[str]) -> tuple[float, float]:
+        """(pro, con) weight of one clause's cues for a target; appends the cues found.
+        Returns () when the clause holds no cue."""
+        weight = 0.5 if self.hedges.search(part) or self.conditional.search(part) else 1.0
+        turn = self.contrast.search(part)
+        pro = con = 0.0
+        found = False
+        for match in target.cues.finditer(part):
+            sign = target.polarity[match.group().lower()]
+            if not sign:
+                continue
+            before = part[max(0, match.start() - NEGATION_WINDOW):match.start()]
+            negated = bool(self.negators.search(self.asking.sub("", before)))
+            value = -sign if negated else sign
+            if turn:  # after 但是/不过 comes what the speaker stands by
+                value *= 1.5 if match.start() >= turn.end() else 0.5
+            found = True
+            if value > 0:
+                pro += value * weight
+            else:
+                con -= value * weight
+            cues.append(("+" if value > 0 else "−") + match.group() + ("(否定)" if negated else ""))
+        return (pro, con) if found else ()
 
 
 _CLAUSE_END = re.compile(r"(?<=[。！？；!?;\n])")
-_CONTRAST = re.compile(r"但是|但|不过|可是|然而")
-_CONDITIONAL = re.compile(r"如果|假如|假设|一旦|只要|要是")
-_ASKING = re.compile(r"有没有|是不是|能不能|会不会|是否|可不可以|行不行")
 
 
 def _is_question(clause: str) -> bool:
@@ -317,10 +326,9 @@ def load_stance_cues(path: str | Path | None = None) -> StanceCues:
         targets.append(Target(target_id, str(entry.get("question", "")),
                               _word_pattern(relevance, path, f"{target_id}.relevance"),
                               _word_pattern(list(polarity), path, f"{target_id}.cues"), polarity))
-    negators = _words(doc.get("negators"), path, "negators")
-    hedges = _words(doc.get("hedges"), path, "hedges")
-    return StanceCues(tuple(targets), _word_pattern(negators, path, "negators"),
-                      _word_pattern(hedges, path, "hedges"), path)
+    markers = {key: _word_pattern(_words(doc.get(key), path, key), path, key)
+               for key in ("negators", "hedges", "contrast", "conditional", "asking")}
+    return StanceCues(tuple(targets), path=path, **markers)
 
 
 # --- overrides ---------------------------------------------------------------------------
@@ -390,13 +398,23 @@ def load_overrides(corpus: Corpus, path: str | Path | None = None) -> Overrides:
 
 # --- tables ------------------------------------------------------------------------------
 
-@lru_cache(maxsize=2)
 def codebook() -> Codebook:
+    """The package's topic codebook, rebuilt when topics.yaml changes."""
+    return _codebook(files_stamp(TOPICS_FILE))
+
+
+def stance_cues() -> StanceCues:
+    """The package's stance cues, rebuilt when stances.yaml or sentiment.yaml change."""
+    return _stance_cues(files_stamp(STANCES_FILE, SENTIMENT_FILE))
+
+
+@lru_cache(maxsize=2)
+def _codebook(stamp: tuple) -> Codebook:
     return load_codebook()
 
 
 @lru_cache(maxsize=2)
-def stance_cues() -> StanceCues:
+def _stance_cues(stamp: tuple) -> StanceCues:
     return load_stance_cues()
 
 

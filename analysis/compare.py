@@ -111,19 +111,22 @@ def select(frame: pd.DataFrame, which: Selector) -> pd.Series:
 
 def keyness(corpus: Corpus, target: Selector, reference: Selector | None = None, *,
             unit: str = "token", min_count: int = 5, prior_strength: float = PRIOR_STRENGTH,
-            tokens: pd.DataFrame | None = None, kinds=SPOKEN) -> pd.DataFrame:
+            tokens: pd.DataFrame | None = None, kinds=SPOKEN,
+            content: pd.DataFrame | None = None) -> pd.DataFrame:
     """Distinctive terms of a group of utterances against the rest (or `reference`).
 
     Content tokens only (stopwords excluded). Terms seen fewer than `min_count` times in
     target and reference together are left out. Rows sorted by z (most distinctive of the
-    target first, ties by term); `direction` says which side the term leans to.
+    target first, ties by term); `direction` says which side the term leans to. `content`
+    (from `terms.content_tokens`) saves recomputing the content tokens across calls.
     """
     if unit not in ("token", "utterance"):
         raise ValueError("unit must be 'token' or 'utterance'")
     frame = _utterance_frame(corpus, kinds)
     in_target = select(frame, target)
     in_reference = select(frame, reference) if reference is not None else ~in_target
-    content = content_tokens(corpus, kinds=kinds, tokens=tokens)
+    if content is None:
+        content = content_tokens(corpus, kinds=kinds, tokens=tokens)
     ids_t = set(frame.loc[in_target, "utterance_id"])
     ids_r = set(frame.loc[in_reference & ~in_target, "utterance_id"])
     if unit == "utterance":
@@ -166,11 +169,14 @@ def keyness_by(corpus: Corpus, column: str = "event_id", *, groups: list[str] | 
                top: int = 10, **options) -> pd.DataFrame:
     """Each group of `column` against the other groups (given, or all): its `top` terms by
     z, with the group in the first column."""
-    frame = _utterance_frame(corpus)
+    kinds = options.pop("kinds", SPOKEN)
+    frame = _utterance_frame(corpus, kinds)
     groups = groups or list(pd.unique(frame[column].dropna()))
+    content = content_tokens(corpus, kinds=kinds, tokens=options.pop("tokens", None))
     rows = []
     for group in groups:
-        table = keyness(corpus, {column: group}, {column: groups}, **options)
+        table = keyness(corpus, {column: group}, {column: groups}, kinds=kinds,
+                        content=content, **options)
         rows.append(table.head(top).assign(**{column: group}))
     result = pd.concat(rows, ignore_index=True)
     return result[[column] + [c for c in result.columns if c != column]]

@@ -66,3 +66,13 @@ def line_of(path: Path, needle: str) -> int | None:
         if needle in line:
             return number
     return None
+
+
+def files_stamp(*names: str | Path) -> tuple:
+    """Modification times of data files (names in analysis/data/ or paths): a cache key
+    that changes when an analyst edits one of them in a running session."""
+    stamps = []
+    for name in names:
+        path = name if isinstance(name, Path) else data_path(name)
+        stamps.append(path.stat().st_mtime_ns if path.is_file() else 0)
+    return tuple(stamps)

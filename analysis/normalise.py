@@ -20,7 +20,7 @@ from itertools import product
 from pathlib import Path
 
 from .errors import TranscriptError
-from .lexicons import data_path, line_of, load_yaml
+from .lexicons import data_path, files_stamp, line_of, load_yaml
 
 ENTITY_TYPES = ("company", "model", "product", "person", "concept")
 ALIASES_FILE = "aliases.yaml"
@@ -216,7 +216,11 @@ def _read_entities(path: Path) -> tuple[Entity, ...]:
     return tuple(entities)
 
 
-@lru_cache(maxsize=4)
 def aliases(path: str | None = None) -> Aliases:
-    """The alias table (cached per file)."""
+    """The alias table (cached per file, rebuilt when the file changes)."""
+    return _aliases(path, files_stamp(Path(path) if path else ALIASES_FILE))
+
+
+@lru_cache(maxsize=4)
+def _aliases(path: str | None, stamp: tuple) -> Aliases:
     return Aliases(path)

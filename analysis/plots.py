@@ -655,9 +655,13 @@ def heatmap(
             value = values[i, j]
             pale = faded is not None and bool(faded.iat[i, j])
             if pale and np.isfinite(value):
+                # paler cell of the same hue, with thin white stripes (grey stripes over a
+                # strong colour read as a different colour on a projector)
                 ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=True,
-                                                   facecolor=(1, 1, 1, 0.55), hatch="///",
-                                                   edgecolor="#999999", linewidth=0))
+                                                   facecolor=(1, 1, 1, 0.5), linewidth=0))
+                ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False,
+                                                   hatch="//", edgecolor=(1, 1, 1, 0.9),
+                                                   linewidth=0))
             note = notes.iat[i, j]
             if note is None or (isinstance(note, float) and math.isnan(note)) or \
                     not np.isfinite(value):

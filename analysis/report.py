@@ -70,7 +70,9 @@ def run(root: Path, *, jobs: int | None = None, html: bool = False,
     paths = notebooks(root / "notebooks")
     if only:
         paths = [p for p in paths if any(key in p.name for key in only)]
-    jobs = max(1, min(jobs or os.cpu_count() or 1, 2, len(paths) or 1))
+    if jobs is None:  # two at a time by default: the machines we run on have 2 cores
+        jobs = min(os.cpu_count() or 1, 2)
+    jobs = max(1, min(jobs, len(paths) or 1))
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(execute, path) for path in paths]

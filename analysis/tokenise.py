@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import TranscriptError
-from .lexicons import data_path
+from .lexicons import data_path, files_stamp
 from .normalise import ALIASES_FILE, Aliases, TermMatcher, aliases, normalise
 
 USERDICT_FILE = "userdict.txt"
@@ -329,9 +329,14 @@ def where_present(where: pa.Array) -> pa.Array:
     return pc.if_else(pc.is_null(where), pa.scalar(None, pa.int64()), positions)
 
 
-@lru_cache(maxsize=2)
 def get_tokenizer(engine: str | None = None) -> Tokenizer:
-    """The shared tokenizer built from the package's data files (one per engine)."""
+    """The shared tokenizer built from the package's data files (one per engine), rebuilt
+    when one of them changes."""
+    return _tokenizer(engine, files_stamp(USERDICT_FILE, ALIASES_FILE, STOPWORDS_FILE))
+
+
+@lru_cache(maxsize=2)
+def _tokenizer(engine: str | None, stamp: tuple) -> Tokenizer:
     return Tokenizer(engine)
 
 

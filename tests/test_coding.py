@@ -207,3 +207,11 @@ def test_accuracy_on_the_development_set(corpus):
     assert topics["items"] >= 80 and stances["labels"] >= 40
     assert topics["micro_f1"] >= 0.80
     assert stances["macro_f1"] >= 0.65 and stances["coverage"] >= 0.6
+
+
+def test_each_clause_is_scored_once():
+    rows = {r["target"]: r for r in load_stance_cues().score(
+        analysis_text("开源模型会落后。开源模型很便宜。开源模型好用。"))}
+    row = rows["open_source"]
+    assert row["score"] == 1.0 and row["stance"] == 0  # -1 +1 +1, both sides: mixed
+    assert row["evidence"].count("开源模型好用") == 1 and "落后" in row["evidence"]

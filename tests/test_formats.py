@@ -235,3 +235,20 @@ def test_undeclared_big5_is_refused_with_the_fix(tmp_path):
     message = str(caught.value)
     assert "big5.txt:1: cannot be decoded" in message and "big5" in message.split("->")[1]
     assert read_source(path, "big5").text.startswith("開源模型")
+
+
+def test_detection_uses_the_parsers_own_patterns():
+    dotted = "\n".join(f"Q{i}. 第{i}个问题是什么\n回答内容，说了很多话。" for i in range(1, 6))
+    assert detect(dotted).parser != "meeting_minutes"  # the minutes parser wants `Q1:`
+    items = "\n".join(f"{i}）第{i}条要点，讲的是大模型和算力。" for i in range(1, 12))
+    assert detect(items).parser == "takeaway_list"
+
+
+def test_subtitle_name_prefix_must_recur_or_be_a_participant(tmp_path):
+    path = tmp_path / "x.srt"
+    path.write_text("1\n00:00:01,000 --> 00:00:02,000\n我的结论是：开源会赢。\n\n"
+                    "2\n00:00:03,000 --> 00:00:04,000\n详情见 https://example.com\n",
+                    encoding="utf-8")
+    units = parse(path, "subtitles").units
+    assert {u.speaker for u in units} == {"unattributed"}
+    assert units[0].text == "我的结论是：开源会赢。"

@@ -11,6 +11,7 @@ import re
 import statistics
 from dataclasses import dataclass
 
+from . import minutes, roundtable, takeaways
 from .base import Line, split_lines
 from .generic import _CUE_TIME, _header, _label_of, _label_key
 
@@ -29,10 +30,11 @@ class Detection:
         return f"{self.parser} (confidence {self.confidence:.2f}: {self.reason})"
 
 
-_MINUTES_Q = re.compile(r"^\s*(?:#+\s*)?\**Q\d+\s*[:：.、]")
-_ANSWER = re.compile(r"^\s*\**A\**\s*[:：]")
-_NUMBERED = re.compile(r"^\s*\d{1,3}\s*[.、．]\s*\S")
-_QUESTION_MARK = re.compile(r"^\s*提问\s*[：:]")
+# the parsers' own patterns, so that what is detected is what the parser reads
+_MINUTES_Q = minutes._SECTION
+_ANSWER = minutes._ANSWER
+_NUMBERED = takeaways._ITEM
+_QUESTION_MARK = roundtable._AUDIENCE
 _PUNCT = re.compile(r"[，。！？；,.!?;]")
 
 

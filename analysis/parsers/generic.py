@@ -178,7 +178,7 @@ _CUE_TIME = re.compile(
     r"(?P<b>(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3})")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _TAGS = re.compile(r"</?[^>]+>")
-_NAME_PREFIX = re.compile(r"^\s*(?:-\s*)?([^\s：:，。,][^：:，。,\n]{0,23}?)\s*[：:]\s*(?=\S)")
+_NAME_PREFIX = re.compile(r"^\s*(?:-\s*)?([^\s：:，。,][^：:，。,\n]{0,23}?)\s*[：:](?!//)\s*(?=\S)")
 _SENTENCE_END = re.compile(r"[。！？!?.…]\s*$")
 MERGE_GAP_S = 2.0
 MERGE_MAX_CHARS = 160
@@ -219,16 +219,26 @@ def parse_subtitles(source: Source, event: EventMeta) -> ParseResult:
         last_start = a
         raw = " ".join(line.text for line in block[timing + 1:])
         voice = _VOICE.search(raw)
-        label = voice.group(1) if voice else None
         text = clean(_TAGS.sub("", raw))
-        if not label:
-            prefix = _NAME_PREFIX.match(text)
-            if prefix:
-                label, text = prefix.group(1), text[prefix.end():]
+        prefix = None if voice else _NAME_PREFIX.match(text)
         cues.append({"first": block[0], "last": block[-1], "start_s": a, "end_s": b,
-                     "speaker": speakers.key(label) if label else "unattributed",
+                     "voice": voice.group(1) if voice else None, "prefix": prefix,
                      "text": text})
         units.append(("cue", len(cues) - 1))
+    # a `Name:` prefix is a speaker only if it recurs or names a participant (so
+    # `我的结论是：` or `详情见 https:` stay text), as in speaker-labelled lines
+    counts: dict[str, int] = {}
+    for cue in cues:
+        if cue["prefix"]:
+            key = _label_key(cue["prefix"].group(1))
+            counts[key] = counts.get(key, 0) + 1
+    for cue in cues:
+        label = cue["voice"]
+        prefix = cue["prefix"]
+        if prefix and (counts[_label_key(prefix.group(1))] >= 2
+                       or _label_key(prefix.group(1)) in speakers.by_name):
+            label, cue["text"] = prefix.group(1), cue["text"][prefix.end():]
+        cue["speaker"] = speakers.key(label) if label else "unattributed"
     merged: list[Unit] = []
     group: list[dict] = []
 
