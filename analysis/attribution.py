@@ -38,10 +38,6 @@ from .normalise import normalise
 
 CUES_FILE = "attribution.yaml"
 OVERRIDE_DIR = "attribution"
-METHOD_BY_PARSER = {"roundtable_notes": "label", "meeting_minutes": "label",
-                    "takeaway_list": "roster", "line_fragments": "inferred",
-                    "asr_stream": "inferred", "labelled_lines": "label", "timestamped": "label",
-                    "subtitles": "label", "paragraphs": "inferred"}
 
 
 @dataclass(frozen=True)
@@ -282,7 +278,9 @@ def attribute(root: Path, event: EventMeta, rows: list[dict], speakers: dict[str
               *, enabled: bool = True, assignments: bool = True,
               cues: Cues | None = None) -> None:
     """Set speaker, confidence and method on an event's utterance rows (in place)."""
-    method = METHOD_BY_PARSER.get(event.parser, "label")
+    from .parsers import REGISTRY
+
+    method = REGISTRY[event.parser].speakers
     for row in rows:
         row["speaker_confidence"] = 1.0 if method != "inferred" else np.nan
         row["speaker_method"] = method

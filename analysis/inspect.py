@@ -13,16 +13,9 @@ import pandas as pd
 from .corpus import METADATA_FILE, TRANSCRIPTS_DIR, find_seeds, load_corpus, slug
 from .errors import TranscriptError
 from .metadata import EventMeta
-from .parsers import PARSERS
+from .parsers import PARSERS, REGISTRY
 from .parsers.detect import detect
 from .sources import read_source
-
-_FORMATS = {"roundtable_notes": "roundtable notes", "line_fragments": "podcast transcript, "
-            "one fragment per line", "asr_stream": "raw ASR stream",
-            "meeting_minutes": "meeting minutes", "takeaway_list": "takeaway list",
-            "labelled_lines": "speaker-labelled lines", "timestamped": "speaker + timestamp "
-            "export", "subtitles": "subtitles (SRT/WebVTT)", "paragraphs": "plain paragraphs"}
-
 
 def _probe(path: Path, encoding: str | None, parser: str):
     source = read_source(path, encoding)
@@ -93,7 +86,7 @@ def add_transcript(path: Path, *, title: str, date: str, organiser: str = "unkno
              f"    title: {_yaml_text(title)}",
              f"    date: {date}",
              f"    organiser: {_yaml_text(organiser)}",
-             f"    format: {_yaml_text(format_ or _FORMATS.get(chosen, chosen))}",
+             f"    format: {_yaml_text(format_ or REGISTRY[chosen].description)}",
              f"    file: {name}",
              f"    original_file: {_yaml_text(path.name)}",
              f"    parser: {parser}"]

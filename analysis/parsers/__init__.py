@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..metadata import EventMeta
 from ..sources import Source
@@ -11,16 +12,29 @@ from .base import KINDS, UNNAMED, ParseResult, RosterEntry, Unit
 
 Parser = Callable[[Source, EventMeta], ParseResult]
 
-PARSERS: dict[str, Parser] = {
-    "roundtable_notes": roundtable.parse,
-    "line_fragments": fragments.parse_lines,
-    "asr_stream": fragments.parse_stream,
-    "meeting_minutes": minutes.parse,
-    "takeaway_list": takeaways.parse,
-    "labelled_lines": generic.parse_labelled,
-    "timestamped": generic.parse_timestamped,
-    "subtitles": generic.parse_subtitles,
-    "paragraphs": generic.parse_paragraphs,
-}
+@dataclass(frozen=True)
+class ParserInfo:
+    """A parser with what the rest of the package needs to know about it."""
 
-__all__ = ["KINDS", "PARSERS", "UNNAMED", "ParseResult", "Parser", "RosterEntry", "Unit"]
+    parse: Parser
+    description: str  # the format in words (the `format:` an `add` writes)
+    speakers: str     # how speakers are known: label, roster or inferred
+
+
+REGISTRY: dict[str, ParserInfo] = {
+    "roundtable_notes": ParserInfo(roundtable.parse, "roundtable notes", "label"),
+    "line_fragments": ParserInfo(fragments.parse_lines,
+                                 "podcast transcript, one fragment per line", "inferred"),
+    "asr_stream": ParserInfo(fragments.parse_stream, "raw ASR stream", "inferred"),
+    "meeting_minutes": ParserInfo(minutes.parse, "meeting minutes", "label"),
+    "takeaway_list": ParserInfo(takeaways.parse, "takeaway list", "roster"),
+    "labelled_lines": ParserInfo(generic.parse_labelled, "speaker-labelled lines", "label"),
+    "timestamped": ParserInfo(generic.parse_timestamped, "speaker + timestamp export",
+                              "label"),
+    "subtitles": ParserInfo(generic.parse_subtitles, "subtitles (SRT/WebVTT)", "label"),
+    "paragraphs": ParserInfo(generic.parse_paragraphs, "plain paragraphs", "inferred"),
+}
+PARSERS: dict[str, Parser] = {name: info.parse for name, info in REGISTRY.items()}
+
+__all__ = ["KINDS", "PARSERS", "REGISTRY", "UNNAMED", "ParseResult", "Parser", "ParserInfo",
+           "RosterEntry", "Unit"]
