@@ -34,7 +34,7 @@ import pandas as pd
 from .errors import TranscriptError
 from .lexicons import data_path, files_stamp, line_of, load_yaml
 from .metadata import EventMeta
-from .normalise import normalise
+from .normalise import normalise, one_match
 
 CUES_FILE = "attribution.yaml"
 OVERRIDE_DIR = "attribution"
@@ -253,12 +253,8 @@ def load_assignments(root: Path, event: EventMeta, rows: list[dict]) -> dict[int
             hits = [i for i, r in enumerate(rows)
                     if r["line_start"] >= first and r["line_end"] <= last]
         elif item.get("snippet"):
-            snippet = normalise(str(item["snippet"]))
-            hits = [i for i, r in enumerate(rows) if snippet in normalise(r["text"])]
-            if len(hits) != 1:
-                raise TranscriptError(path, f"snippet {item['snippet']!r} matches {len(hits)} "
-                                      f"utterances of {event.event_id}", line=where,
-                                      fix="quote more (or other) words so exactly one matches")
+            hits = [one_match([r["text"] for r in rows], str(item["snippet"]), path=path,
+                              line=where, event_id=event.event_id)]
         else:
             raise TranscriptError(path, f"entry {number} needs `lines` or `snippet`",
                                   line=where, fix="add lines: 12-40 or snippet: \"...\"")

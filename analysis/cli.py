@@ -38,11 +38,9 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .corpus import find_seeds
     from .report import run
 
-    root = Path(args.seeds).resolve().parent if args.seeds else find_seeds().parent
-    return run(root, jobs=args.jobs, html=args.html, only=args.only)
+    return run(_project_root(args), jobs=args.jobs, html=args.html, only=args.only)
 
 
 def _project_root(args: argparse.Namespace) -> Path:

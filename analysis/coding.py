@@ -22,7 +22,7 @@ import pandas as pd
 from .corpus import SPOKEN, Corpus
 from .errors import TranscriptError
 from .lexicons import data_path, files_stamp, line_of, load_yaml
-from .normalise import aliases, normalise
+from .normalise import aliases, normalise, one_match
 
 TOPICS = ("compute", "models", "data", "open_source", "applications", "business",
           "geopolitics", "talent", "investment", "big_tech", "safety", "agi", "infra",
@@ -364,12 +364,8 @@ def load_overrides(corpus: Corpus, path: str | Path | None = None) -> Overrides:
         if pool.empty:
             raise TranscriptError(path, f"unknown event_id {event!r}", line=where,
                                   fix="use an event_id from seeds/events.yaml")
-        hits = pool[pool["norm"].str.contains(normalise(snippet), regex=False)]
-        if len(hits) != 1:
-            raise TranscriptError(path, f"snippet {snippet!r} matches {len(hits)} utterances of "
-                                  f"{event}", line=where,
-                                  fix="quote more (or other) words so exactly one utterance matches")
-        uid = hits["utterance_id"].iloc[0]
+        uid = pool["utterance_id"].iloc[one_match(pool["text"].tolist(), snippet, path=path,
+                                                  line=where, event_id=event)]
         note = str(item.get("note", "")).strip()
         if "target" in item:
             if item["target"] not in TARGETS:

@@ -27,14 +27,21 @@ def utterances_by_kind(corpus: Corpus) -> pd.DataFrame:
     counts = (corpus.utterances.groupby(["event_id", "kind"])
               .agg(n_utterances=("utterance_id", "size"), n_chars=("n_chars", "sum"))
               .reset_index())
-    counts["kind_name"] = counts["kind"].map(KIND_NAMES)
-    counts = counts.merge(corpus.events[["event_id", "label"]], on="event_id")
-    order = {e: i for i, e in enumerate(corpus.events["event_id"])}
-    kinds = {k: i for i, k in enumerate(KIND_NAMES)}
-    counts = counts.sort_values(["event_id", "kind"], key=lambda s: s.map(order if s.name ==
-                                                                          "event_id" else kinds))
+    counts = _labelled(counts, corpus, "kind", KIND_NAMES)
     return counts[["event_id", "label", "kind", "kind_name", "n_utterances", "n_chars"]
                   ].reset_index(drop=True)
+
+
+def _labelled(counts: pd.DataFrame, corpus: Corpus, column: str,
+              names: dict[str, str]) -> pd.DataFrame:
+    """Add `<column>_name` and the event label; sort by metadata order of events, then by
+    the order of `names`."""
+    counts = counts.assign(**{f"{column}_name": counts[column].map(names)})
+    counts = counts.merge(corpus.events[["event_id", "label"]], on="event_id")
+    order = {e: i for i, e in enumerate(corpus.events["event_id"])}
+    ranks = {k: i for i, k in enumerate(names)}
+    return counts.sort_values(["event_id", column], key=lambda s: s.map(
+        order if s.name == "event_id" else ranks))
 
 
 def speakers_by_role(corpus: Corpus, *, spoken_only: bool = True) -> pd.DataFrame:
@@ -43,12 +50,7 @@ def speakers_by_role(corpus: Corpus, *, spoken_only: bool = True) -> pd.DataFram
     if spoken_only:
         speakers = speakers[speakers["n_utterances"] > 0]
     counts = speakers.groupby(["event_id", "role"]).size().rename("n_speakers").reset_index()
-    counts["role_name"] = counts["role"].map(ROLE_NAMES)
-    counts = counts.merge(corpus.events[["event_id", "label"]], on="event_id")
-    order = {e: i for i, e in enumerate(corpus.events["event_id"])}
-    roles = {r: i for i, r in enumerate(ROLE_NAMES)}
-    counts = counts.sort_values(["event_id", "role"], key=lambda s: s.map(order if s.name ==
-                                                                          "event_id" else roles))
+    counts = _labelled(counts, corpus, "role", ROLE_NAMES)
     return counts[["event_id", "label", "role", "role_name", "n_speakers"]].reset_index(drop=True)
 
 

@@ -224,3 +224,15 @@ def aliases(path: str | None = None) -> Aliases:
 @lru_cache(maxsize=4)
 def _aliases(path: str | None, stamp: tuple) -> Aliases:
     return Aliases(path)
+
+
+def one_match(texts: list[str], snippet: str, *, path, line: int | None, event_id: str) -> int:
+    """Index of the one text (of an event) containing `snippet`, compared in normalised
+    form; anything else is an error naming the file and line of the quoting entry."""
+    needle = normalise(snippet)
+    hits = [i for i, text in enumerate(texts) if needle in normalise(text)]
+    if len(hits) != 1:
+        raise TranscriptError(path, f"snippet {snippet!r} matches {len(hits)} utterances of "
+                              f"{event_id}", line=line,
+                              fix="quote more (or other) words so exactly one utterance matches")
+    return hits[0]
