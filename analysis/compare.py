@@ -198,8 +198,7 @@ def date_label(date: pd.Timestamp, precision: str) -> str:
 def event_timeline(corpus: Corpus) -> pd.DataFrame:
     """Events ordered by the start of their date period (a quarter-precise date sorts at
     the quarter's start), ties by metadata order, with `date_label`."""
-    events = corpus.events.assign(order=range(len(corpus.events)))
-    events = events.sort_values(["date", "order"]).drop(columns="order")
+    events = corpus.events.sort_values(["date", "metadata_order"], kind="stable")
     events["date_label"] = [date_label(d, p) for d, p in zip(events["date"],
                                                              events["date_precision"])]
     return events.reset_index(drop=True)

@@ -2,8 +2,9 @@
 
 Columns (one row per ...):
 
-events (event, in metadata order)
-    event_id, label (short display name for charts), title, date (period start), date_precision, organiser, format, source_file,
+events (event, in date order: by the start of its date period, ties by metadata order)
+    event_id, label (short display name for charts), title, date (period start), date_precision,
+    metadata_order (position in events.yaml: stable, so it keys event colours), organiser, format, source_file,
     original_file, parser, encoding, parser_detection (how `parser: auto` chose, else empty),
     n_utterances, n_chars, n_speakers
 speakers (person or unnamed voice of an event; ids unique across the corpus)
@@ -253,6 +254,7 @@ def _speaker_frame(rows: list[dict], utterances: pd.DataFrame) -> pd.DataFrame:
 
 def _event_frame(rows: list[dict], utterances: pd.DataFrame, speakers: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
+    frame.insert(frame.columns.get_loc("date_precision") + 1, "metadata_order", range(len(frame)))
     spoken = utterances[utterances["kind"].isin(SPOKEN)]
     frame["n_utterances"] = frame["event_id"].map(utterances.groupby("event_id").size()).fillna(0)
     frame["n_chars"] = frame["event_id"].map(spoken.groupby("event_id")["n_chars"].sum()).fillna(0)
@@ -261,4 +263,4 @@ def _event_frame(rows: list[dict], utterances: pd.DataFrame, speakers: pd.DataFr
     for column in ("n_utterances", "n_chars", "n_speakers"):
         frame[column] = frame[column].astype("int64")
     frame["date"] = pd.to_datetime(frame["date"])
-    return frame
+    return frame.sort_values(["date", "metadata_order"], kind="stable").reset_index(drop=True)

@@ -2,24 +2,58 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from .corpus import SPOKEN, Corpus
+from .errors import TranscriptError
+from .lexicons import data_path, load_yaml
+from .metadata import ROLES
+from .parsers import KINDS
 
-#: Display names of the roles, for tables and charts.
-ROLE_NAMES = {
-    "host": "主持人", "investor": "投资人", "founder_exec": "创始人/高管",
-    "engineer_researcher": "工程师/研究者", "product": "产品", "editor": "编者",
-    "audience": "听众", "anonymous": "匿名参与者", "unattributed": "未标注",
-}
-KIND_NAMES = {"speech": "发言", "question": "提问", "note": "编者注", "meta": "元信息"}
+DISPLAY_NAMES_FILE = "display_names.yaml"
+
+
+def display_names(section: str, path: str | Path | None = None) -> dict[str, str]:
+    """Chinese display names of one id family (`roles`, `kinds`, `entity_types`,
+    `stance_targets`) from analysis/data/display_names.yaml (or `path`), in the ids'
+    canonical order. Every id needs a name and unknown ids are refused, so a typo cannot
+    hide a label."""
+    ids = _display_ids()[section]
+    path = Path(path) if path else data_path(DISPLAY_NAMES_FILE)
+    names = load_yaml(path).get(section)
+    if not isinstance(names, dict):
+        raise TranscriptError(path, f"`{section}:` is missing or not a mapping",
+                              fix=f"add `{section}:` with one `id: 名称` line per id")
+    missing = [i for i in ids if not str(names.get(i) or "").strip()]
+    unknown = sorted(set(names) - set(ids))
+    if missing or unknown:
+        raise TranscriptError(path, f"`{section}:` " + "; ".join(
+            part for part in (f"no name for {', '.join(missing)}" if missing else "",
+                              f"unknown ids {', '.join(map(str, unknown))}" if unknown else "")
+            if part), fix=f"give exactly these ids a name: {', '.join(ids)}")
+    return {i: str(names[i]).strip() for i in ids}
+
+
+def _display_ids() -> dict[str, tuple[str, ...]]:
+    from .coding import TARGETS
+    from .normalise import ENTITY_TYPES
+
+    return {"roles": ROLES, "kinds": KINDS, "entity_types": ENTITY_TYPES,
+            "stance_targets": TARGETS}
+
+
+#: Display names of the roles and utterance kinds, for tables and charts.
+ROLE_NAMES = display_names("roles")
+KIND_NAMES = display_names("kinds")
 
 
 def event_table(corpus: Corpus) -> pd.DataFrame:
     """One row per event with its date, format and size, in date order."""
     columns = ["event_id", "label", "date", "date_precision", "format", "n_utterances",
                "n_chars", "n_speakers"]
-    return corpus.events[columns].sort_values(["date", "event_id"]).reset_index(drop=True)
+    return corpus.events[columns].reset_index(drop=True)
 
 
 def utterances_by_kind(corpus: Corpus) -> pd.DataFrame:
@@ -34,9 +68,10 @@ def utterances_by_kind(corpus: Corpus) -> pd.DataFrame:
 
 def _labelled(counts: pd.DataFrame, corpus: Corpus, column: str,
               names: dict[str, str]) -> pd.DataFrame:
-    """Add `<column>_name` and the event label; sort by metadata order of events, then by
-    the order of `names`."""
-    counts = counts.assign(**{f"{column}_name": counts[column].map(names)})
+    """Add `<column>_name` and the event label; sort by the corpus's event order (date),
+    then by the order of `names`."""
+    counts = counts.assign(**{f"{column}_name": pd.Categorical(
+        counts[column].map(names), categories=list(names.values()))})
     counts = counts.merge(corpus.events[["event_id", "label"]], on="event_id")
     order = {e: i for i, e in enumerate(corpus.events["event_id"])}
     ranks = {k: i for i, k in enumerate(names)}
@@ -59,7 +94,7 @@ def speaker_table(corpus: Corpus) -> pd.DataFrame:
     largest first; speakers who said nothing are kept (n_utterances 0)."""
     table = corpus.speakers.merge(corpus.events[["event_id", "label"]], on="event_id")
     table["role_name"] = table["role"].map(ROLE_NAMES)
-    table["display"] = table["name"] + "（" + table["label"] + "）"
+    table["display"] = table["name"] + " · " + table["label"]
     spoken = corpus.spoken()
     attribution = spoken.groupby("speaker_id").agg(
         inferred_share=("speaker_method", lambda s: round(float((s == "inferred").mean()), 3)),
@@ -87,6 +122,7 @@ def attribution_table(corpus: Corpus) -> pd.DataFrame:
                              ascending=[True, True, False, True]).reset_index(drop=True)
 
 
-__all__ = ["KIND_NAMES", "ROLE_NAMES", "SPOKEN", "attribution_table", "event_table",
+__all__ = ["KIND_NAMES", "ROLE_NAMES", "SPOKEN", "attribution_table", "display_names",
+           "event_table",
            "speaker_table",
            "speakers_by_role", "utterances_by_kind"]

@@ -41,6 +41,7 @@ def figure_manifest(root: Path) -> list[dict]:
             entries.append({"order": len(entries) + 1, "name": name, "notebook": path.name,
                             "title": info.get("Title", name),
                             "caption": info.get("Description", ""),
+                            "title_band": float(info.get("TitleBand", 0) or 0),
                             "png": f"{name}.png", "svg": f"{name}.svg"})
     return entries
 
@@ -57,7 +58,7 @@ def write_manifest(root: Path, entries: list[dict]) -> list[Path]:
     csv_path, md_path = folder / "index.csv", folder / "index.md"
     columns = ["order", "name", "notebook", "title", "caption", "png", "svg"]
     with csv_path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         writer.writerows(entries)
     lines = ["# Figures", "", "Every chart the notebooks export, in notebook order "
@@ -73,7 +74,8 @@ def write_manifest(root: Path, entries: list[dict]) -> list[Path]:
 
 def build_deck(root: Path, entries: list[dict], path: Path | None = None) -> Path:
     """figures/deck.pptx: a title slide, then one 16:9 slide per figure with its title,
-    the chart and its caption. Byte-stable: fixed document dates and zip timestamps."""
+    the chart (cropped below its own title and subtitle, which the slide's title and
+    caption repeat) and its caption. Byte-stable: fixed document dates and zip timestamps."""
     from pptx import Presentation
     from pptx.util import Emu, Pt
 
@@ -95,12 +97,14 @@ def build_deck(root: Path, entries: list[dict], path: Path | None = None) -> Pat
         heading.paragraphs[0].runs[0].font.bold = True
         top, bottom = Emu(700000), Emu(600000)
         room_h = height - top - bottom
+        band = e.get("title_band", 0.0)  # the slide's own title replaces the chart's
         with Image.open(root / "figures" / e["png"]) as image:
-            ratio = image.width / image.height
+            ratio = image.width / (image.height * (1 - band))
         pic_w = min(width - Emu(457200), int(room_h * ratio))
         pic_h = int(pic_w / ratio)
-        slide.shapes.add_picture(str(root / "figures" / e["png"]), int((width - pic_w) / 2),
-                                 top, pic_w, pic_h)
+        picture = slide.shapes.add_picture(str(root / "figures" / e["png"]),
+                                           int((width - pic_w) / 2), top, pic_w, pic_h)
+        picture.crop_top = band
         caption = slide.shapes.add_textbox(Emu(457200), height - bottom + Emu(80000),
                                            width - Emu(914400), Emu(400000)).text_frame
         caption.text = f"{e['caption']}    ({e['notebook']} · {e['name']})"

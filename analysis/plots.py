@@ -239,8 +239,11 @@ def color_map(keys: Iterable[str]) -> dict[str, str]:
 
 
 def event_colors(events: pd.DataFrame, *, key: str = "event_id") -> dict[str, str]:
-    """One colour per event, by the order of the metadata file, keyed by the column `key`
-    (`event_id`, or `label` for charts whose categories are the events' labels)."""
+    """One colour per event, by the order of the metadata file (which only grows, so an
+    event keeps its colour), keyed by the column `key` (`event_id`, or `label` for charts
+    whose categories are the events' labels)."""
+    if "metadata_order" in events:
+        events = events.sort_values("metadata_order")
     by_id = color_map(events["event_id"])
     return dict(zip(events[key], events["event_id"].map(by_id)))
 
@@ -312,6 +315,7 @@ def _add_titles(fig: Figure, title: str, subtitle: str | None) -> None:
         y -= sub.get_window_extent(renderer).height / fig.bbox.height
     y -= _BELOW_TITLES / height_in
     fig.get_layout_engine().set(rect=(0, 0, 1, y))
+    fig.title_band = 1 - y  # read by save(): the slide deck crops the titles off this band
 
 
 def save(fig: Figure, name: str, *, caption: str | None = None,
@@ -319,7 +323,9 @@ def save(fig: Figure, name: str, *, caption: str | None = None,
     """Write a figure as ``<folder>/<name>.png`` (200 dpi) and ``<folder>/<name>.svg``.
 
     The figure's title and ``caption`` (default: its subtitle) are written into both
-    files' metadata; the figure manifest and the slide deck read them from there.
+    files' metadata; the figure manifest and the slide deck read them from there. The PNG
+    also records ``TitleBand``, the share of its height above the plot that the titles
+    take, so the deck can show the chart under its own slide title without repeating it.
 
     The files are byte-stable: no timestamp or software version is embedded and
     SVG ids come from a fixed salt, so re-running a notebook leaves unchanged
@@ -353,8 +359,10 @@ def save(fig: Figure, name: str, *, caption: str | None = None,
     title = fig._suptitle.get_text() if fig._suptitle is not None else name
     caption = caption or getattr(fig, "subtitle", None) or ""
     with mpl.rc_context(stable):
+        band = f"{getattr(fig, 'title_band', 0.0):.4f}"
         fig.savefig(png, format="png", dpi=DPI, facecolor="white",
-                    metadata={"Software": None, "Title": title, "Description": caption})
+                    metadata={"Software": None, "Title": title, "Description": caption,
+                              "TitleBand": band})
         fig.savefig(svg, format="svg", facecolor="white",
                     metadata={"Date": None, "Creator": None, "Title": title,
                               "Description": caption})
@@ -733,15 +741,27 @@ def line_chart(
     categories = _ordered_unique(df[x])
     positions = {c: i for i, c in enumerate(categories)}
     palette = colors or color_map(_ordered_unique(df[series]))
+    ends = []
     for name in _ordered_unique(df[series]):
         part = df[df[series] == name]
         xs = [positions[c] for c in part[x]]
-        ax.plot(xs, part[y].to_numpy(float), marker="o", linewidth=2.5,
-                color=palette.get(name, PALETTE[0]), label=str(name))
+        ys = part[y].to_numpy(float)
+        colour = palette.get(name, PALETTE[0])
+        ax.plot(xs, ys, marker="o", linewidth=2.5, color=colour)
+        ends.append([ys[-1], str(name), colour, xs[-1]])
     ax.set_xticks(range(len(categories)),
                   ["\n".join(_wrap(line, 12) for line in str(c).split("\n")) for c in categories])
     ax.tick_params(axis="x", length=0)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_xlim(-0.3, len(categories) - 0.3)
+    low, high = ax.get_ylim()
+    gap = (high - low) * 0.045
+    ends.sort(key=lambda e: (e[0], e[1]))
+    for i in range(1, len(ends)):  # push labels of lines ending close together apart
+        ends[i][0] = max(ends[i][0], ends[i - 1][0] + gap)
+    for y_end, name, colour, x_end in ends:
+        ax.annotate(name, (x_end, y_end), xytext=(12, 0), textcoords="offset points",
+                    va="center", fontsize=14, color=colour, fontweight="bold",
+                    annotation_clip=False)
     if xlabel:
         ax.set_xlabel(xlabel)
     if ylabel:
@@ -755,29 +775,44 @@ def network(
     title: str,
     subtitle: str | None = None,
     colors: Mapping[str, str] | None = None,
-    seed: int = 2023,
+    type_names: Mapping[str, str] | None = None,
 ) -> Figure:
-    """Draw a networkx graph: node size by the `count` attribute, colour by `type`, edge
-    width by `weight`, labels in the CJK font; a fixed `seed` makes the layout repeat."""
+    """Draw a networkx graph: node size by the `count` attribute, colour by `type` (legend
+    names from `type_names`), edge width by `weight`. The Kamada-Kawai layout spreads
+    nodes by graph distance and has no randomness; labels sit beside their nodes with a
+    white halo and are pushed apart by adjustText so that none overlaps another (a
+    fixed number of iterations, not its default time limit, keeps the picture repeatable)."""
     import networkx as nx
+    from adjustText import adjust_text
+    from matplotlib import patheffects
 
     fig, ax = new_figure(title, subtitle)
     ax.set_axis_off()
     if graph.number_of_nodes() == 0:
         return fig
-    pos = nx.spring_layout(graph, seed=seed, weight=None, k=3.0 / math.sqrt(len(graph)),
-                           iterations=200)
-    counts = np.array([graph.nodes[n].get("count", 1) for n in graph.nodes], dtype=float)
-    sizes = 300 + 2700 * (counts / counts.max())
-    types = [graph.nodes[n].get("type", "") for n in graph.nodes]
+    nodes = sorted(graph.nodes)
+    pos = nx.kamada_kawai_layout(graph.subgraph(nodes), weight=None)
+    counts = np.array([graph.nodes[n].get("count", 1) for n in nodes], dtype=float)
+    sizes = 120 + 1100 * (counts / counts.max())
+    types = [graph.nodes[n].get("type", "") for n in nodes]
     palette = colors or color_map(sorted(set(types)))
-    weights = np.array([graph.edges[e].get("weight", 1) for e in graph.edges], dtype=float)
-    widths = 0.8 + 5 * (weights / weights.max()) if len(weights) else []
-    nx.draw_networkx_edges(graph, pos, ax=ax, width=widths, edge_color="#bbbbbb", alpha=0.8)
-    nx.draw_networkx_nodes(graph, pos, ax=ax, node_size=sizes,
-                           node_color=[palette[t] for t in types], alpha=0.9)
-    nx.draw_networkx_labels(graph, pos, ax=ax, font_size=12, font_family=CJK_FONT_FAMILY)
+    edges = sorted(tuple(sorted(e)) for e in graph.edges)
+    weights = np.array([graph.edges[e].get("weight", 1) for e in edges], dtype=float)
+    widths = 0.6 + 4 * (weights / weights.max()) if len(weights) else []
+    nx.draw_networkx_edges(graph, pos, edgelist=edges, ax=ax, width=widths,
+                           edge_color="#c8c8c8", alpha=0.8)
+    nx.draw_networkx_nodes(graph, pos, nodelist=nodes, ax=ax, node_size=sizes,
+                           node_color=[palette[t] for t in types], alpha=0.9,
+                           edgecolors="white", linewidths=1.0)
+    halo = [patheffects.withStroke(linewidth=3, foreground="white")]
+    texts = [ax.text(*pos[n], str(n), fontsize=13, ha="center", va="center", path_effects=halo)
+             for n in nodes]
+    xs, ys = np.array([pos[n] for n in nodes]).T
+    ax.set_xlim(xs.min() - 0.15, xs.max() + 0.15)
+    ax.set_ylim(ys.min() - 0.1, ys.max() + 0.1)
+    adjust_text(texts, x=list(xs), y=list(ys), ax=ax, expand=(1.15, 1.3), iter_lim=100,
+                arrowprops={"arrowstyle": "-", "color": "#888888", "lw": 0.6})
     for kind in sorted(set(types)):
-        ax.scatter([], [], s=120, color=palette[kind], label=kind)
+        ax.scatter([], [], s=120, color=palette[kind], label=(type_names or {}).get(kind, kind))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="类型")
     return fig

@@ -30,7 +30,10 @@ def test_nothing_lost(corpus, event_id):
 
 
 def test_every_seed_is_loaded(corpus):
-    assert list(corpus.events["event_id"]) == EVENTS
+    # date order (Monica's 2023-Q1 sorts at the quarter's start); colours keep metadata order
+    assert list(corpus.events["event_id"]) == ["monica_podcast", "indigo_talk", "shixiang_gpt4",
+                                                "seamate_no86", "geekpark_llm"]
+    assert list(corpus.events.sort_values("metadata_order")["event_id"]) == EVENTS
     assert corpus.events["date"].dtype.kind == "M"
     assert set(corpus.utterances["kind"]) <= {"speech", "question", "note", "meta"}
 
@@ -147,3 +150,13 @@ def test_takeaways_one_per_item_with_speakers(corpus):
         assert row.speaker == EXPECTED_TAKEAWAYS.get(number, "编者"), number
     assert items.iloc[19]["line_end"] == items.iloc[19]["line_start"] + 1  # continuation line
     assert list(rows["kind"].iloc[[0, -1]]) == ["meta", "meta"]
+
+
+def test_event_colours_follow_metadata_order_not_display_order(corpus):
+    from analysis import plots
+
+    colours = plots.event_colors(corpus.events)
+    by_metadata = corpus.events.sort_values("metadata_order")["event_id"]
+    assert [colours[e] for e in by_metadata] == plots.PALETTE[:len(by_metadata)]
+    by_label = plots.event_colors(corpus.events, key="label")
+    assert all(by_label[l] == colours[e] for e, l in zip(corpus.events["event_id"], corpus.events["label"]))

@@ -194,3 +194,19 @@ def test_cli_exports_tables(make_seeds, tmp_path):
     assert main(["--seeds", str(root), "export", "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(
         f"{name}.{ext}" for name in ("events", "speakers", "utterances") for ext in ("csv", "parquet"))
+
+
+def test_display_names_file_is_checked(tmp_path):
+    from analysis.describe import display_names
+
+    good = display_names("entity_types")
+    assert good["company"] == "公司" and list(good) == ["company", "model", "product", "person", "concept"]
+    broken = tmp_path / "display_names.yaml"
+    broken.write_text("entity_types:\n  company: 公司\n  model: 模型\n  robot: 机器人\n", encoding="utf-8")
+    with pytest.raises(TranscriptError) as caught:
+        display_names("entity_types", broken)
+    message = str(caught.value)
+    assert "display_names.yaml" in message and "product" in message and "robot" in message
+    broken.write_text("roles: [host]\n", encoding="utf-8")
+    with pytest.raises(TranscriptError, match="not a mapping"):
+        display_names("roles", broken)

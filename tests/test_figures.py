@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from PIL import Image
+
 from analysis.export import build_deck, figure_manifest
 from analysis.figcheck import compare_figures
 
@@ -43,6 +45,24 @@ def test_deck_has_a_slide_per_figure_and_is_byte_stable(tmp_path):
     names = zipfile.ZipFile(first).namelist()
     slides = [n for n in names if n.startswith("ppt/slides/slide") and n.endswith(".xml")]
     assert len(slides) == len(entries) + 1  # a cover, then one per figure
+
+
+def test_deck_slides_show_each_chart_once_under_the_slide_title(tmp_path):
+    """The slide carries the title and caption; the picture is cropped below the chart's own
+    title band (recorded by plots.save), so no slide shows its title twice."""
+    from pptx import Presentation
+
+    entries = figure_manifest(ROOT)
+    deck = Presentation(str(build_deck(ROOT, entries, tmp_path / "deck.pptx")))
+    for entry, slide in zip(entries, list(deck.slides)[1:]):
+        texts = [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+        assert texts[0] == entry["title"] and entry["caption"] in texts[1]
+        (picture,) = [shape for shape in slide.shapes if shape.shape_type == 13]  # picture
+        assert 0.05 < entry["title_band"] < 0.25, entry["name"]
+        assert picture.crop_top == pytest.approx(entry["title_band"], abs=1e-4)
+        with Image.open(ROOT / "figures" / entry["png"]) as image:
+            shown = image.width / (image.height * (1 - entry["title_band"]))
+        assert picture.width / picture.height == pytest.approx(shown, rel=0.01)
 
 
 def _project_copy(tmp_path: Path) -> Path:

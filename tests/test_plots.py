@@ -277,3 +277,59 @@ def test_stacked_legend_does_not_cover_bars(font_path):
     assert inside(legend_box, fig.bbox)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["开源", "护城河", "算力与芯片"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["拾象", "极客公园"]
+
+
+# --- network and line chart labels -------------------------------------------------
+
+
+def _crowded_graph():
+    """A hub with many spokes and a few cross links: the shape that piled labels up."""
+    import networkx as nx
+
+    graph = nx.Graph()
+    names = ["大模型", "开源", "OpenAI", "Google", "Microsoft", "ChatGPT", "GPT-4", "GPT-3.5",
+             "Fine-tune", "多模态", "算力", "Stable Diffusion", "字节跳动", "Transformer",
+             "Embedding", "Token", "API", "李开复"]
+    for i, name in enumerate(names):
+        graph.add_node(name, count=40 - 2 * i, type=["company", "concept", "model"][i % 3])
+    for name in names[1:]:
+        graph.add_edge("大模型", name, weight=3)
+    for a, b in zip(names[1:], names[2:]):
+        graph.add_edge(a, b, weight=1)
+    return graph
+
+
+def test_network_labels_do_not_overlap_and_picture_repeats(font_path, tmp_path):
+    graph = _crowded_graph()
+    pngs = []
+    for run in range(2):
+        fig = plots.network(graph, title="实体共现网络", type_names={"company": "公司", "concept": "概念",
+                                                                  "model": "模型"})
+        renderer = draw(fig)
+        ax = fig.axes[0]
+        labels = [t for t in ax.texts if t.get_text() in graph]
+        assert sorted(t.get_text() for t in labels) == sorted(graph)
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        overlapping = [(labels[i].get_text(), labels[j].get_text())
+                       for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+                       if boxes[i].overlaps(boxes[j])]
+        assert not overlapping
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["公司", "概念", "模型"]
+        plots.save(fig, "net", folder=tmp_path / str(run))
+        pngs.append((tmp_path / str(run) / "net.png").read_bytes())
+    assert pngs[0] == pngs[1]
+
+
+def test_line_chart_names_lines_at_their_ends_without_overlap(font_path):
+    frame = pd.DataFrame({"when": ["三月", "八月"] * 3, "term": ["开源"] * 2 + ["应用"] * 2 + ["算力"] * 2,
+                          "rate": [1.0, 30.0, 2.0, 30.5, 3.0, 29.8]})
+    fig = plots.line_chart(frame, x="when", y="rate", series="term", title="走势")
+    renderer = draw(fig)
+    ax = fig.axes[0]
+    assert ax.get_legend() is None
+    names = [t for t in ax.texts if t.get_text() in {"开源", "应用", "算力"}]
+    assert len(names) == 3
+    boxes = [t.get_window_extent(renderer) for t in names]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    for box in boxes:
+        assert inside(box, fig.bbox)
