@@ -557,8 +557,10 @@ def _style_category_axis(
 
 
 def _wrap(label: str, width: int) -> str:
-    """Wrap a label to ``width`` characters; Chinese text breaks anywhere."""
-    return "\n".join(textwrap.wrap(label, width=width, break_on_hyphens=False)) or label
+    """Wrap each line of a label to ``width`` characters (Chinese text breaks anywhere);
+    line breaks already in the label are kept."""
+    return "\n".join("\n".join(textwrap.wrap(line, width=width, break_on_hyphens=False)) or line
+                     for line in str(label).split("\n"))
 
 
 def _style_value_axis(ax: Axes, values: np.ndarray, horizontal: bool) -> None:
@@ -570,6 +572,9 @@ def _style_value_axis(ax: Axes, values: np.ndarray, horizontal: bool) -> None:
     ax.margins(**{value_axis: 0.12})
     axis = ax.xaxis if horizontal else ax.yaxis
     finite = values[np.isfinite(values)]
+    if finite.size and finite.min() >= 0 and finite.max() > 0:
+        # set by hand: zero-width stacked segments pin the autoscale to the longest bar
+        (ax.set_xlim if horizontal else ax.set_ylim)(0, finite.max() * 1.12)
     if finite.size and np.all(finite == np.round(finite)):
         axis.set_major_locator(ticker.MaxNLocator(integer=True))
         axis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
@@ -590,12 +595,13 @@ def facet_bars(
     order: Sequence[str] | None = None,
 ) -> Figure:
     """Small multiples: one horizontal bar panel per `facet` value (in `order`, default row
-    order), bars in row order within a panel, each panel in its facet's colour."""
+    order), bars in row order within a panel, each panel in its facet's colour. All panels
+    share one value scale, so equal bars mean equal values across panels."""
     present = _ordered_unique(df[facet])
     facets = [f for f in order if f in set(present)] if order is not None else present
     nrows = max(1, math.ceil(len(facets) / ncols))
     fig, axes = new_figure(title, subtitle, nrows=nrows, ncols=min(ncols, max(len(facets), 1)),
-                           squeeze=False)
+                           squeeze=False, sharex=True)
     for ax in axes.flat[len(facets):]:
         ax.set_visible(False)
     for ax, key in zip(axes.flat, facets):
@@ -626,31 +632,35 @@ def heatmap(
     diverging: bool = False,
     faded: pd.DataFrame | None = None,
     colorbar_label: str | None = None,
+    scale_ends: tuple[str, str] | None = None,
+    vmax: float | None = None,
     xlabel: str | None = None,
     ylabel: str | None = None,
 ) -> Figure:
     """A labelled heatmap of `matrix` (rows x columns, in their order).
 
     `annotations` (same shape) is written in the cells (default: the values, with `fmt`);
-    `diverging=True` centres the colour scale on 0 (red-blue, for stances); cells where
-    `faded` is True are hatched and drawn pale (e.g. low confidence or few utterances).
-    Missing values stay blank.
+    `diverging=True` centres the colour scale on 0 (red-blue, for stances); `scale_ends`
+    names the two ends of the colour bar (e.g. 反对, 支持). Cells where `faded` is True keep
+    their colour (it still reads against the colour bar) under thin stripes (e.g. few
+    utterances, inferred speakers). `vmax` caps the colour scale (cells above it take the
+    darkest colour, their numbers still say the value). Missing values stay blank.
     """
     values = matrix.to_numpy(dtype=float)
     fig, ax = new_figure(title, subtitle)
+    finite = np.isfinite(values).any()
     if diverging:
-        limit = np.nanmax(np.abs(values)) if np.isfinite(values).any() else 1.0
+        limit = vmax or (np.nanmax(np.abs(values)) if finite else 1.0)
         norm = mpl.colors.TwoSlopeNorm(vcenter=0, vmin=-max(limit, 1e-9), vmax=max(limit, 1e-9))
         cmap = "RdBu"
     else:
-        norm = mpl.colors.Normalize(vmin=0, vmax=np.nanmax(values) if np.isfinite(values).any()
-                                    else 1)
+        norm = mpl.colors.Normalize(vmin=0, vmax=vmax or (np.nanmax(values) if finite else 1))
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto")
     if matrix.shape[1] > 8:  # many columns: slanted labels instead of overlapping ones
         ax.set_xticks(np.arange(matrix.shape[1]), [str(c) for c in matrix.columns],
                       rotation=35, ha="right", rotation_mode="anchor")
     else:
-        ax.set_xticks(np.arange(matrix.shape[1]), [_wrap(str(c), 10) for c in matrix.columns])
+        ax.set_xticks(np.arange(matrix.shape[1]), [_wrap(str(c), 14) for c in matrix.columns])
     ax.set_yticks(np.arange(matrix.shape[0]), [str(r) for r in matrix.index])
     ax.tick_params(length=0, labelsize=12)
     ax.grid(False)
@@ -661,27 +671,30 @@ def heatmap(
     for i in range(matrix.shape[0]):
         for j in range(matrix.shape[1]):
             value = values[i, j]
-            pale = faded is not None and bool(faded.iat[i, j])
-            if pale and np.isfinite(value):
-                # paler cell of the same hue, with thin white stripes (grey stripes over a
-                # strong colour read as a different colour on a projector)
-                ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=True,
-                                                   facecolor=(1, 1, 1, 0.5), linewidth=0))
-                ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False,
-                                                   hatch="//", edgecolor=(1, 1, 1, 0.9),
-                                                   linewidth=0))
-            note = notes.iat[i, j]
-            if note is None or (isinstance(note, float) and math.isnan(note)) or \
-                    not np.isfinite(value):
+            if not np.isfinite(value):
                 continue
             rgba = colormap(norm(value))
-            dark = (0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2]) < 0.5 and not pale
+            dark = (0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2]) < 0.5
+            if faded is not None and bool(faded.iat[i, j]):
+                # stripes that show on light and dark cells alike, over the true colour
+                stripe = (1, 1, 1, 0.75) if dark else (0.3, 0.3, 0.3, 0.5)
+                ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False,
+                                                   hatch="//", edgecolor=stripe, linewidth=0))
+            note = notes.iat[i, j]
+            if note is None or (isinstance(note, float) and math.isnan(note)):
+                continue
             text = fmt.format(note) if not isinstance(note, str) else note
             ax.text(j, i, text, ha="center", va="center", fontsize=11,
-                    color="white" if dark else "#222222")
+                    color="white" if dark else "#222222",  # a halo in the cell colour
+                    path_effects=[patheffects.withStroke(linewidth=3, foreground=rgba)])
     bar = fig.colorbar(image, ax=ax, shrink=0.8)
     if colorbar_label:
         bar.set_label(colorbar_label)
+    if scale_ends:
+        low, high = norm.vmin, norm.vmax
+        bar.set_ticks([low, (low + high) / 2, high],
+                      labels=[f"{low:g} {scale_ends[0]}", f"{(low + high) / 2:g}",
+                              f"{high:+g} {scale_ends[1]}"])
     if xlabel:
         ax.set_xlabel(xlabel)
     if ylabel:
@@ -750,7 +763,7 @@ def line_chart(
         ax.plot(xs, ys, marker="o", linewidth=2.5, color=colour)
         ends.append([ys[-1], str(name), colour, xs[-1]])
     ax.set_xticks(range(len(categories)),
-                  ["\n".join(_wrap(line, 12) for line in str(c).split("\n")) for c in categories])
+                  [_wrap(str(c), 12) for c in categories])
     ax.tick_params(axis="x", length=0)
     ax.set_xlim(-0.3, len(categories) - 0.3)
     low, high = ax.get_ylim()
@@ -784,7 +797,6 @@ def network(
     fixed number of iterations, not its default time limit, keeps the picture repeatable)."""
     import networkx as nx
     from adjustText import adjust_text
-    from matplotlib import patheffects
 
     fig, ax = new_figure(title, subtitle)
     ax.set_axis_off()

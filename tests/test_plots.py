@@ -333,3 +333,20 @@ def test_line_chart_names_lines_at_their_ends_without_overlap(font_path):
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     for box in boxes:
         assert inside(box, fig.bbox)
+
+
+def test_heatmap_hatches_faded_cells_over_their_true_colour(font_path):
+    matrix = pd.DataFrame([[1.0, -1.0], [0.2, np.nan]], index=["甲", "乙"], columns=["开源", "算力"])
+    faded = pd.DataFrame([[True, False], [True, False]], index=matrix.index, columns=matrix.columns)
+    fig = plots.heatmap(matrix, title="立场", diverging=True, faded=faded, vmax=1,
+                        scale_ends=("反对", "支持"))
+    ax = fig.axes[0]
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert len(hatched) == 2  # the two faded cells, nothing painted over their colour
+    assert not [p for p in ax.patches if p.get_fill()]
+    dark, light = (hatched[0].get_edgecolor(), hatched[1].get_edgecolor())
+    assert dark[:3] == (1, 1, 1) and light[:3] != (1, 1, 1)  # stripes that show on both
+    assert [t.get_text() for t in ax.texts] == ["1", "-1", "0"]  # default fmt; a blank cell says nothing
+    bar = fig.axes[1]
+    draw(fig)
+    assert [t.get_text() for t in bar.get_yticklabels()] == ["-1 反对", "0", "+1 支持"]
