@@ -44,9 +44,12 @@ def _display_ids() -> dict[str, tuple[str, ...]]:
             "stance_targets": TARGETS}
 
 
-#: Display names of the roles and utterance kinds, for tables and charts.
-ROLE_NAMES = display_names("roles")
-KIND_NAMES = display_names("kinds")
+def __getattr__(name: str) -> dict[str, str]:
+    """`ROLE_NAMES` and `KIND_NAMES`: display names read when asked for (not at import),
+    so an edit of the data file shows in a running notebook."""
+    if name in ("ROLE_NAMES", "KIND_NAMES"):
+        return display_names("roles" if name == "ROLE_NAMES" else "kinds")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def event_table(corpus: Corpus) -> pd.DataFrame:
@@ -61,7 +64,7 @@ def utterances_by_kind(corpus: Corpus) -> pd.DataFrame:
     counts = (corpus.utterances.groupby(["event_id", "kind"])
               .agg(n_utterances=("utterance_id", "size"), n_chars=("n_chars", "sum"))
               .reset_index())
-    counts = _labelled(counts, corpus, "kind", KIND_NAMES)
+    counts = _labelled(counts, corpus, "kind", display_names("kinds"))
     return counts[["event_id", "label", "kind", "kind_name", "n_utterances", "n_chars"]
                   ].reset_index(drop=True)
 
@@ -85,7 +88,7 @@ def speakers_by_role(corpus: Corpus, *, spoken_only: bool = True) -> pd.DataFram
     if spoken_only:
         speakers = speakers[speakers["n_utterances"] > 0]
     counts = speakers.groupby(["event_id", "role"]).size().rename("n_speakers").reset_index()
-    counts = _labelled(counts, corpus, "role", ROLE_NAMES)
+    counts = _labelled(counts, corpus, "role", display_names("roles"))
     return counts[["event_id", "label", "role", "role_name", "n_speakers"]].reset_index(drop=True)
 
 
@@ -93,7 +96,7 @@ def speaker_table(corpus: Corpus) -> pd.DataFrame:
     """Speakers with their event label, role name and how much they said (speech and questions),
     largest first; speakers who said nothing are kept (n_utterances 0)."""
     table = corpus.speakers.merge(corpus.events[["event_id", "label"]], on="event_id")
-    table["role_name"] = table["role"].map(ROLE_NAMES)
+    table["role_name"] = table["role"].map(display_names("roles"))
     table["display"] = table["name"] + " · " + table["label"]
     spoken = corpus.spoken()
     attribution = spoken.groupby("speaker_id").agg(

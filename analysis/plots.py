@@ -631,6 +631,7 @@ def heatmap(
     cmap: str = "Blues",
     diverging: bool = False,
     faded: pd.DataFrame | None = None,
+    faded_rows: Sequence[bool] | None = None,
     colorbar_label: str | None = None,
     scale_ends: tuple[str, str] | None = None,
     vmax: float | None = None,
@@ -641,9 +642,9 @@ def heatmap(
 
     `annotations` (same shape) is written in the cells (default: the values, with `fmt`);
     `diverging=True` centres the colour scale on 0 (red-blue, for stances); `scale_ends`
-    names the two ends of the colour bar (e.g. 反对, 支持). Cells where `faded` is True keep
-    their colour (it still reads against the colour bar) under thin stripes (e.g. few
-    utterances, inferred speakers). `vmax` caps the colour scale (cells above it take the
+    names the two ends of the colour bar (e.g. 反对, 支持). Cells where `faded` is True, and
+    every cell of a row where `faded_rows` is True, keep their colour (it still reads
+    against the colour bar) under thin stripes (e.g. few utterances, inferred speakers). `vmax` caps the colour scale (cells above it take the
     darkest colour, their numbers still say the value). Missing values stay blank.
     """
     values = matrix.to_numpy(dtype=float)
@@ -668,6 +669,8 @@ def heatmap(
         spine.set_visible(False)
     notes = annotations if annotations is not None else matrix
     colormap = mpl.colormaps[cmap]
+    row_faded = ([bool(f) for f in faded_rows] if faded_rows is not None
+                 else [False] * matrix.shape[0])
     for i in range(matrix.shape[0]):
         for j in range(matrix.shape[1]):
             value = values[i, j]
@@ -675,7 +678,7 @@ def heatmap(
                 continue
             rgba = colormap(norm(value))
             dark = (0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2]) < 0.5
-            if faded is not None and bool(faded.iat[i, j]):
+            if row_faded[i] or (faded is not None and bool(faded.iat[i, j])):
                 # stripes that show on light and dark cells alike, over the true colour
                 stripe = (1, 1, 1, 0.75) if dark else (0.3, 0.3, 0.3, 0.5)
                 ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False,

@@ -350,3 +350,10 @@ def test_heatmap_hatches_faded_cells_over_their_true_colour(font_path):
     bar = fig.axes[1]
     draw(fig)
     assert [t.get_text() for t in bar.get_yticklabels()] == ["-1 反对", "0", "+1 支持"]
+
+
+def test_heatmap_faded_rows_hatch_every_filled_cell_of_the_row(font_path):
+    matrix = pd.DataFrame([[1.0, 2.0], [3.0, np.nan]], index=["甲", "乙"], columns=["开源", "算力"])
+    fig = plots.heatmap(matrix, title="话题", faded_rows=pd.Series([False, True]))
+    hatched = [p for p in fig.axes[0].patches if p.get_hatch()]
+    assert [p.get_xy() for p in hatched] == [(-0.5, 0.5)]  # row 乙, its one filled cell
