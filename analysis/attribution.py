@@ -33,11 +33,11 @@ import pandas as pd
 
 from .errors import TranscriptError
 from .lexicons import data_path, files_stamp, line_of, load_yaml
+from .project import Project
 from .metadata import EventMeta
 from .normalise import normalise, one_match
 
 CUES_FILE = "attribution.yaml"
-OVERRIDE_DIR = "attribution"
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ def load_assignments(root: Path, event: EventMeta, rows: list[dict]) -> dict[int
     `{lines: "12-40", speaker: id}` or `{snippet: "...", speaker: id}`; unknown speakers,
     snippets that match no or several utterances, lines outside the file and overlapping
     entries are errors naming this file's line."""
-    path = root / OVERRIDE_DIR / f"{event.event_id}.yaml"
+    path = Project(root).attribution_dir / f"{event.event_id}.yaml"
     if not path.is_file():
         return {}
     items = load_yaml(path).get("assign") or []
@@ -306,8 +306,8 @@ def _redecide(corpus, event_id: str, utterances: pd.DataFrame, threshold: float)
     from .metadata import load_metadata
     from .parsers import PARSERS
 
-    event = next(e for e in load_metadata(corpus.root / "events.yaml",
-                                          transcripts_dir=corpus.root / "transcripts",
+    event = next(e for e in load_metadata(corpus.project.events_file,
+                                          transcripts_dir=corpus.project.transcripts,
                                           parsers=tuple(PARSERS) + ("auto",))
                  if e.event_id == event_id)
     people = {p.id: p for p in event.participants}

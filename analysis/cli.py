@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ FRAMES = ("events", "speakers", "utterances")
 
 
 def _export(args: argparse.Namespace) -> int:
-    corpus = load_corpus(args.seeds)
+    corpus = load_corpus(args.project)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for name in FRAMES:
@@ -29,7 +30,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    corpus = load_corpus(args.seeds)
+    corpus = load_corpus(args.project)
     table = corpus.utterances.pivot_table(index="event_id", columns="kind", values="seq",
                                           aggfunc="size", fill_value=0)
     print(corpus)
@@ -44,9 +45,22 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _project_root(args: argparse.Namespace) -> Path:
-    from .corpus import find_seeds
+    """The notebook collection's folder; a `--project` given is what its notebooks chart."""
+    from .project import workspace_root
 
-    return Path(args.seeds).resolve().parent if args.seeds else find_seeds().parent
+    if args.project:
+        os.environ["ANALYSIS_PROJECT"] = str(Path(args.project).resolve())
+    return workspace_root()
+
+
+def _init(args: argparse.Namespace) -> int:
+    from .project import init_project
+
+    project = init_project(Path(args.folder), empty=args.empty)
+    print(f"created project {project.root}: events.yaml, transcripts/, codebook/ "
+          f"({'empty codebook' if args.empty else 'the shipped AI-industry codebook'}); "
+          f"next: python -m analysis --project {project.root} add FILES...")
+    return 0
 
 
 def _slides(args: argparse.Namespace) -> int:
@@ -69,7 +83,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from .corpus import load_corpus
     from .evaluate import report
 
-    print(report(load_corpus(args.seeds)))
+    print(report(load_corpus(args.project)))
     return 0
 
 
@@ -82,24 +96,33 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from .inspect import add_transcript
+    from .inspect import add_transcripts, expand_files
 
-    root = Path(args.seeds) if args.seeds else None
-    print(add_transcript(Path(args.file), title=args.title, date=args.date,
-                         organiser=args.organiser, event_id=args.event_id, parser=args.parser,
-                         encoding=args.encoding, format_=args.format, seeds=root))
+    files = expand_files(args.files)
+    for line in add_transcripts(files, title=args.title, date=args.date, label=args.label,
+                                series=args.series, organiser=args.organiser,
+                                event_id=args.event_id, parser=args.parser,
+                                encoding=args.encoding, format_=args.format,
+                                project=args.project):
+        print(line)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
-        description="Load the transcripts described in seeds/events.yaml and work with the "
-                    "events, speakers and utterances tables.")
-    parser.add_argument("--seeds", default=None,
-                        help="seeds folder holding events.yaml and transcripts/ "
-                             "(default: the project's seeds/)")
+        description="Load the transcripts of a project folder (events.yaml, transcripts/, "
+                    "codebook/) and work with the events, speakers and utterances tables.")
+    parser.add_argument("--project", "--seeds", dest="project", default=None,
+                        help="project folder (default: $ANALYSIS_PROJECT, else the nearest "
+                             "seeds/, the example project)")
     commands = parser.add_subparsers(dest="command", required=True)
+    init = commands.add_parser("init", help="create a project folder: events.yaml, "
+                                           "transcripts/, codebook/")
+    init.add_argument("folder", help="the new project's folder")
+    init.add_argument("--empty", action="store_true",
+                      help="start with an empty codebook instead of the shipped AI-industry one")
+    init.set_defaults(run=_init)
     export = commands.add_parser("export", help="write the three tables as CSV and/or Parquet")
     export.add_argument("--out", default="exports", help="output folder (default: exports/)")
     export.add_argument("--format", nargs="+", choices=("csv", "parquet"),
@@ -132,13 +155,24 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--encoding", default=None, help="encoding (default: detected)")
     inspect.add_argument("--show", type=int, default=5, help="utterances to show (default 5)")
     inspect.set_defaults(run=_inspect)
-    add = commands.add_parser("add", help="copy a transcript into seeds/ unchanged and append "
-                                         "its entry to seeds/events.yaml")
-    add.add_argument("file", help="the transcript file")
-    add.add_argument("--title", required=True, help="the event's title")
-    add.add_argument("--date", required=True, help="YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY")
-    add.add_argument("--organiser", default="unknown", help="who ran or published the event")
-    add.add_argument("--event-id", default=None, help="snake_case id (default: from the title)")
+    add = commands.add_parser("add", help="copy transcripts into the project unchanged and "
+                                         "append their entries to events.yaml")
+    add.add_argument("files", nargs="+", help="transcript files, folders or glob patterns")
+    add.add_argument("--title", default=None,
+                     help="the event's title (one file only; default: read from the file's "
+                          "header or name)")
+    add.add_argument("--date", default=None,
+                     help="YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY (one file only; default: read "
+                          "from the file's header or name)")
+    add.add_argument("--label", default=None,
+                     help="short name charts use (one file only; default: a short form of "
+                          "the title)")
+    add.add_argument("--series", default=None, help="the series the files belong to, e.g. "
+                                                    "a podcast's name")
+    add.add_argument("--organiser", default=None,
+                     help="who ran or published the events (default: the series, else unknown)")
+    add.add_argument("--event-id", default=None,
+                     help="snake_case id (one file only; default: from the title)")
     add.add_argument("--parser", default="auto", help="parser name (default: auto)")
     add.add_argument("--encoding", default=None, help="encoding if not UTF-8 (default: detected)")
     add.add_argument("--format", default=None, help="the format in words (default: detected)")

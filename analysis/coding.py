@@ -5,9 +5,10 @@ stance_table   utterance_id, event_id, speaker_id, target, stance (+1, 0, -1), s
                evidence, source
 
 `matched`, `cue` and `evidence` say which words and which clause decided each row;
-`source` is `lexicon`, or `override` where seeds/overrides.yaml sets the answer.
-Codebook: data/topics.yaml; cues: data/stances.yaml (their comments explain the rules).
-Topic and target ids are the taxonomy's (shared/spec/taxonomy.md).
+`source` is `lexicon`, or `override` where the project's overrides.yaml sets the answer.
+Codebook: the project's codebook/topics.yaml; cues: codebook/stances.yaml (their comments
+explain the rules). Topic and target ids, their order, names and colours all come from
+those files: nothing here names a topic or a target.
 """
 
 from __future__ import annotations
@@ -21,18 +22,15 @@ import pandas as pd
 
 from .corpus import SPOKEN, Corpus
 from .errors import TranscriptError
-from .lexicons import data_path, files_stamp, line_of, load_yaml
+from .lexicons import files_stamp, line_of, load_yaml
 from .normalise import aliases, normalise, one_match
+from .palette import HEX_COLOR, derived_color
+from .project import Project, default_codebook_dir
 
-TOPICS = ("compute", "models", "data", "open_source", "applications", "business",
-          "geopolitics", "talent", "investment", "big_tech", "safety", "agi", "infra",
-          "society")
-TARGETS = ("china_catch_up", "open_source", "vertical_models", "startup_opportunity",
-           "llm_reasoning", "compute_bottleneck")
 TOPICS_FILE = "topics.yaml"
 STANCES_FILE = "stances.yaml"
-OVERRIDES_FILE = "overrides.yaml"
 SENTIMENT_FILE = "sentiment.yaml"
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 NEGATION_WINDOW = 4
 MIXED_RATIO = 0.5  # weaker side / stronger side at or above which a view counts as mixed
 
@@ -84,6 +82,7 @@ class Topic:
     id: str
     zh: str
     en: str
+    color: str
     keywords: tuple[str, ...]
     pattern: re.Pattern | None
     weak: re.Pattern | None = None
@@ -115,8 +114,16 @@ class Codebook:
     topics: tuple[Topic, ...]
     path: Path
 
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Topic ids in the codebook's order (the order charts list them)."""
+        return tuple(t.id for t in self.topics)
+
     def names(self, language: str = "zh") -> dict[str, str]:
         return {t.id: getattr(t, language) for t in self.topics}
+
+    def colors(self) -> dict[str, str]:
+        return {t.id: t.color for t in self.topics}
 
     def code(self, text: str) -> dict[str, list[str]]:
         """Topic id -> matched words, for the topics an (analysis) text carries."""
@@ -128,34 +135,43 @@ class Codebook:
         return found
 
 
-def _taxonomy_section(path: Path, section, ids: tuple[str, ...], key: str, what: str) -> dict:
-    """A mapping with exactly the taxonomy's ids as keys, or a clear error."""
+def _id_section(path: Path, section, key: str, what: str) -> dict:
+    """The mapping of ids under `key` (snake_case ids, possibly none), or a clear error."""
+    if section is None:
+        section = {}
     if not isinstance(section, dict):
-        raise TranscriptError(path, f"`{key}` must map {what}s to their entries", line=1,
-                              fix="see the comment at the top of the file")
-    unknown = [k for k in section if k not in ids]
-    if unknown:
-        raise TranscriptError(path, f"unknown {what} {unknown[0]!r}",
-                              line=line_of(path, f"{unknown[0]}:"),
-                              fix=f"use the taxonomy's ids: {', '.join(ids)}")
-    missing = [t for t in ids if t not in section]
-    if missing:
-        raise TranscriptError(path, f"{what} {missing[0]!r} is missing",
-                              fix="add an entry for every id of the taxonomy")
+        raise TranscriptError(path, f"`{key}` must map {what}s to their entries",
+                              line=line_of(path, f"{key}:"),
+                              fix="see the comment at the top of the shipped file")
+    bad = [k for k in section if not isinstance(k, str) or not _ID.match(k)]
+    if bad:
+        raise TranscriptError(path, f"{what} {bad[0]!r} is not a snake_case id",
+                              line=line_of(path, f"{bad[0]}:"),
+                              fix="use lower-case letters, digits and underscores, starting "
+                                  "with a letter")
     return section
 
 
+def _names_and_color(path: Path, item_id: str, entry, what: str) -> tuple[str, str, str]:
+    where = line_of(path, f"{item_id}:")
+    if not isinstance(entry, dict) or not entry.get("zh") or not entry.get("en"):
+        raise TranscriptError(path, f"{what} {item_id!r} needs `zh` and `en` names",
+                              line=where, fix="add zh: and en: display names")
+    color = str(entry.get("color") or derived_color(item_id))
+    if not HEX_COLOR.match(color):
+        raise TranscriptError(path, f"{what} {item_id!r}: colour {color!r} is not #rrggbb",
+                              line=where, fix='write color: "#1f77b4" (quoted), or drop it')
+    return str(entry["zh"]), str(entry["en"]), color
+
+
 def load_codebook(path: str | Path | None = None) -> Codebook:
-    """Read and validate the topic codebook (every taxonomy id, nothing else)."""
-    path = Path(path) if path else data_path(TOPICS_FILE)
-    doc = _taxonomy_section(path, load_yaml(path).get("topics"), TOPICS, "topics", "topic id")
+    """Read and validate a topic codebook (default: the current project's)."""
+    path = Path(path) if path else Project.find().codebook_file(TOPICS_FILE)
+    doc = _id_section(path, load_yaml(path).get("topics"), "topics", "topic id")
     topics = []
-    for topic_id in TOPICS:
-        entry = doc[topic_id]
+    for topic_id, entry in doc.items():
         where = line_of(path, f"{topic_id}:")
-        if not isinstance(entry, dict) or not entry.get("zh") or not entry.get("en"):
-            raise TranscriptError(path, f"topic {topic_id!r} needs `zh` and `en` names",
-                                  line=where, fix="add zh: and en: display names")
+        zh, en, color = _names_and_color(path, topic_id, entry, "topic")
         keywords = _words(entry.get("keywords"), path, f"{topic_id}.keywords")
         weak = _words(entry.get("weak"), path, f"{topic_id}.weak", required=False)
         exclude = _words(entry.get("exclude"), path, f"{topic_id}.exclude", required=False)
@@ -163,7 +179,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         if not isinstance(min_score, int) or min_score < 1:
             raise TranscriptError(path, f"topic {topic_id!r}: min_score must be a whole number "
                                   ">= 1", line=where, fix="write min_score: 2")
-        topics.append(Topic(topic_id, str(entry["zh"]), str(entry["en"]), tuple(keywords),
+        topics.append(Topic(topic_id, zh, en, color, tuple(keywords),
                             _word_pattern(keywords, path, f"{topic_id}.keywords"),
                             _word_pattern(weak, path, f"{topic_id}.weak"),
                             _word_pattern(exclude, path, f"{topic_id}.exclude"), min_score))
@@ -175,10 +191,14 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
 @dataclass(frozen=True)
 class Target:
     id: str
+    zh: str
+    en: str
+    color: str
     question: str
     relevance: re.Pattern
     cues: re.Pattern
     polarity: dict[str, int]
+    subject: re.Pattern | None = None
 
 
 @dataclass(frozen=True)
@@ -191,12 +211,22 @@ class StanceCues:
     asking: re.Pattern
     path: Path
 
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Target ids in the file's order."""
+        return tuple(t.id for t in self.targets)
+
+    def names(self, language: str = "zh") -> dict[str, str]:
+        return {t.id: getattr(t, language) for t in self.targets}
+
     def score(self, text: str) -> list[dict]:
         """Stance rows of one analysis text: target, stance, score, cue, evidence."""
         clauses = split_clauses(text)
         questions = [_is_question(c) for c in clauses]
         rows = []
         for target in self.targets:
+            if target.subject is not None and not target.subject.search(text):
+                continue  # the target's own subject is not discussed: no stance on it
             relevant = [i for i, c in enumerate(clauses) if target.relevance.search(c)]
             if not relevant:
                 continue
@@ -295,15 +325,16 @@ def _general_words(path: Path) -> dict[str, int]:
 
 
 def load_stance_cues(path: str | Path | None = None) -> StanceCues:
-    """Read and validate the stance cue file (every taxonomy target, nothing else)."""
-    path = Path(path) if path else data_path(STANCES_FILE)
+    """Read and validate a stance cue file (default: the current project's)."""
+    path = Path(path) if path else Project.find().codebook_file(STANCES_FILE)
     doc = load_yaml(path)
-    targets_doc = _taxonomy_section(path, doc.get("targets"), TARGETS, "targets", "stance target")
-    beside = path.with_name(SENTIMENT_FILE)  # a custom cue file may bring its own
-    general = _general_words(beside if beside.is_file() else data_path(SENTIMENT_FILE))
+    targets_doc = _id_section(path, doc.get("targets"), "targets", "stance target")
+    beside = path.with_name(SENTIMENT_FILE)  # a codebook may bring its own general words
+    general = _general_words(beside if beside.is_file()
+                             else default_codebook_dir() / SENTIMENT_FILE)
     targets = []
-    for target_id in TARGETS:
-        entry = targets_doc[target_id] or {}
+    for target_id, entry in targets_doc.items():
+        zh, en, color = _names_and_color(path, target_id, entry, "stance target")
         relevance = _words(entry.get("relevance"), path, f"{target_id}.relevance")
         pro = _words(entry.get("pro"), path, f"{target_id}.pro")
         con = _words(entry.get("con"), path, f"{target_id}.con")
@@ -323,9 +354,11 @@ def load_stance_cues(path: str | Path | None = None) -> StanceCues:
             flip = 1 if orientation == "aligned" else -1
             polarity |= {w: sign * flip for w, sign in general.items() if w not in neutral}
         polarity |= {normalise(w).lower(): 1 for w in pro} | {normalise(w).lower(): -1 for w in con}
-        targets.append(Target(target_id, str(entry.get("question", "")),
+        subject = _words(entry.get("subject"), path, f"{target_id}.subject", required=False)
+        targets.append(Target(target_id, zh, en, color, str(entry.get("question", "")),
                               _word_pattern(relevance, path, f"{target_id}.relevance"),
-                              _word_pattern(list(polarity), path, f"{target_id}.cues"), polarity))
+                              _word_pattern(list(polarity), path, f"{target_id}.cues"), polarity,
+                              _word_pattern(subject, path, f"{target_id}.subject")))
     markers = {key: _word_pattern(_words(doc.get(key), path, key), path, key)
                for key in ("negators", "hedges", "contrast", "conditional", "asking")}
     return StanceCues(tuple(targets), path=path, **markers)
@@ -344,8 +377,9 @@ class Overrides:
 
 def load_overrides(corpus: Corpus, path: str | Path | None = None) -> Overrides:
     """Resolve each override's quoted snippet to exactly one utterance of its event."""
-    path = Path(path) if path else corpus.root / OVERRIDES_FILE
+    path = Path(path) if path else corpus.project.overrides_file
     result = Overrides()
+    topic_ids, target_ids = codebook(corpus.root).ids, stance_cues(corpus.root).ids
     if not path.is_file():
         return result
     items = load_yaml(path).get("overrides") or []
@@ -368,9 +402,9 @@ def load_overrides(corpus: Corpus, path: str | Path | None = None) -> Overrides:
                                                   line=where, event_id=event)]
         note = str(item.get("note", "")).strip()
         if "target" in item:
-            if item["target"] not in TARGETS:
+            if item["target"] not in target_ids:
                 raise TranscriptError(path, f"unknown target {item['target']!r}", line=where,
-                                      fix=f"use one of {', '.join(TARGETS)}")
+                                      fix=f"use one of {', '.join(target_ids)}")
             if item.get("stance") not in (-1, 0, 1, None):
                 raise TranscriptError(path, f"stance {item.get('stance')!r} is not -1, 0, 1 "
                                       "or null", line=where,
@@ -378,9 +412,9 @@ def load_overrides(corpus: Corpus, path: str | Path | None = None) -> Overrides:
             result.stances[(uid, item["target"])] = {"stance": item.get("stance"), "note": note,
                                                      "snippet": snippet}
         elif "topic" in item:
-            if item["topic"] not in TOPICS:
+            if item["topic"] not in topic_ids:
                 raise TranscriptError(path, f"unknown topic {item['topic']!r}", line=where,
-                                      fix=f"use one of {', '.join(TOPICS)}")
+                                      fix=f"use one of {', '.join(topic_ids)}")
             key = (uid, item["topic"])
             if item.get("remove"):
                 result.topics_remove.add(key)
@@ -394,24 +428,29 @@ def load_overrides(corpus: Corpus, path: str | Path | None = None) -> Overrides:
 
 # --- tables ------------------------------------------------------------------------------
 
-def codebook() -> Codebook:
-    """The package's topic codebook, rebuilt when topics.yaml changes."""
-    return _codebook(files_stamp(TOPICS_FILE))
+def codebook(project: Project | str | Path | None = None) -> Codebook:
+    """A project's topic codebook (default: the current project's), rebuilt when its file
+    changes."""
+    path = Project.of(project).codebook_file(TOPICS_FILE)
+    return _codebook(path, files_stamp(path))
 
 
-def stance_cues() -> StanceCues:
-    """The package's stance cues, rebuilt when stances.yaml or sentiment.yaml change."""
-    return _stance_cues(files_stamp(STANCES_FILE, SENTIMENT_FILE))
+def stance_cues(project: Project | str | Path | None = None) -> StanceCues:
+    """A project's stance cues, rebuilt when stances.yaml or sentiment.yaml change."""
+    project = Project.of(project)
+    path = project.codebook_file(STANCES_FILE)
+    general = project.codebook_file(SENTIMENT_FILE)
+    return _stance_cues(path, files_stamp(path, general))
 
 
-@lru_cache(maxsize=2)
-def _codebook(stamp: tuple) -> Codebook:
-    return load_codebook()
+@lru_cache(maxsize=8)
+def _codebook(path: Path, stamp: tuple) -> Codebook:
+    return load_codebook(path)
 
 
-@lru_cache(maxsize=2)
-def _stance_cues(stamp: tuple) -> StanceCues:
-    return load_stance_cues()
+@lru_cache(maxsize=8)
+def _stance_cues(path: Path, stamp: tuple) -> StanceCues:
+    return load_stance_cues(path)
 
 
 def _select(corpus: Corpus, include_notes: bool, kinds) -> pd.DataFrame:
@@ -433,10 +472,10 @@ def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
     Speech and questions by default; `include_notes=True` adds notes and meta.
     `overrides=False` ignores seeds/overrides.yaml (a path reads another file).
     """
-    book = book or codebook()
+    book = book or codebook(corpus.root)
     fixes = _overrides(corpus, overrides)
     rows = []
-    order = {t: i for i, t in enumerate(TOPICS)}
+    order = {t: i for i, t in enumerate(book.ids)}
     chosen = _select(corpus, include_notes, kinds)
     for uid, event, speaker, text in chosen[["utterance_id", "event_id", "speaker_id",
                                              "text"]].itertuples(index=False):
@@ -458,14 +497,14 @@ def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
                  overrides: bool | str | Path = True, cues: StanceCues | None = None
                  ) -> pd.DataFrame:
     """One row per (utterance, target) the utterance addresses, with stance and evidence."""
-    cues = cues or stance_cues()
+    cues = cues or stance_cues(corpus.root)
     fixes = _overrides(corpus, overrides)
     rows = []
     chosen = _select(corpus, include_notes, kinds)
     for uid, event, speaker, text in chosen[["utterance_id", "event_id", "speaker_id",
                                              "text"]].itertuples(index=False):
         scored = {row["target"]: row for row in cues.score(analysis_text(text))}
-        for target in TARGETS:
+        for target in cues.ids:
             fix = fixes.stances.get((uid, target))
             if fix is not None:
                 if fix["stance"] is not None:
@@ -508,7 +547,8 @@ def topic_frequencies(corpus: Corpus, by: str = "event_id", *,
     topics = _with_role(topics, corpus)
     sizes = chosen.groupby(by).agg(group_utterances=("utterance_id", "size"),
                                    group_chars=("n_chars", "sum"))
-    grid = pd.MultiIndex.from_product([sizes.index, list(TOPICS)], names=[by, "topic"])
+    grid = pd.MultiIndex.from_product([sizes.index, list(codebook(corpus.root).ids)],
+                                      names=[by, "topic"])
     counts = (topics.groupby([by, "topic"])
               .agg(n_utterances=("utterance_id", "nunique"), hits=("hits", "sum"))
               .reindex(grid, fill_value=0).reset_index())
@@ -532,20 +572,69 @@ def topic_quotes(corpus: Corpus, *, topics: pd.DataFrame | None = None, n: int =
                             ascending=[True, False, True]).groupby("topic").head(n)
     rows["quote"] = rows["text"].map(lambda t: t if len(t) <= max_chars
                                      else t[:max_chars - 1] + "…")
-    order = {t: i for i, t in enumerate(TOPICS)}
+    order = {t: i for i, t in enumerate(codebook(corpus.root).ids)}
     rows = rows.sort_values(["topic", "density"], key=lambda s: s.map(order)
                             if s.name == "topic" else -s, kind="stable")
     return rows[["topic", "utterance_id", "speaker", "matched", "quote"]].reset_index(drop=True)
 
 
+LOW_FIT_RATIO = 0.4
+"""An event whose codebook hits per 10k characters fall below this share of the other events'
+upper quartile is marked low-fit: the codebook was not written for what it discusses.
+Measured with the AI codebook: its five example events give ratios 0.50-1.62 (the lowest, an
+unpunctuated ASR podcast), with one or three finance episodes added to them; the finance
+episodes 0.20-0.29."""
+
+
+def codebook_fit(corpus: Corpus, *, topics: pd.DataFrame | None = None,
+                 low_ratio: float = LOW_FIT_RATIO) -> pd.DataFrame:
+    """How well the project's codebook fits each event's text.
+
+    Columns: event_id, n_chars (speech and questions), hits_per_10k (topic keyword hits per
+    10,000 characters), topic_share (share of utterances carrying any topic), fit_ratio
+    (hits_per_10k over the upper quartile of the other events': robust when several events
+    are off-domain), low_fit (fit_ratio < low_ratio;
+    needs at least three events to compare with, else False). Events in corpus order.
+    """
+    topics = topic_table(corpus) if topics is None else topics
+    spoken = _select(corpus, False, None)
+    frame = corpus.events[["event_id"]].copy()
+    frame["n_chars"] = frame["event_id"].map(spoken.groupby("event_id")["n_chars"].sum()) \
+        .fillna(0).astype("int64")
+    hits = topics.groupby("event_id")["hits"].sum()
+    frame["hits_per_10k"] = (frame["event_id"].map(hits).fillna(0)
+                             / frame["n_chars"].where(frame["n_chars"] > 0) * 10_000).round(1)
+    carrying = topics.groupby("event_id")["utterance_id"].nunique()
+    units = spoken.groupby("event_id").size()
+    frame["topic_share"] = (frame["event_id"].map(carrying).fillna(0)
+                            / frame["event_id"].map(units)).round(3)
+    rates = frame["hits_per_10k"].fillna(0).to_numpy()
+    ratios = []
+    for i, rate in enumerate(rates):
+        others = [r for j, r in enumerate(rates) if j != i]
+        middle = float(pd.Series(others).quantile(0.75)) if others else 0.0
+        ratios.append(round(rate / middle, 3) if middle > 0 else float("nan"))
+    frame["fit_ratio"] = ratios
+    frame["low_fit"] = (frame["fit_ratio"] < low_ratio) & (len(frame) >= 3)
+    return frame.reset_index(drop=True)
+
+
 def stance_summary(corpus: Corpus, by: str = "speaker_id", *,
-                   stances: pd.DataFrame | None = None, quotes: int = 2) -> pd.DataFrame:
+                   stances: pd.DataFrame | None = None, quotes: int = 2,
+                   include_low_fit: bool = False) -> pd.DataFrame:
     """Mean stance per group and target, the number of utterances behind it, and the
     strongest evidence quotes (largest |score|, ties by utterance order).
+
+    Events the codebook does not fit (`codebook_fit(...).low_fit`) are left out unless
+    `include_low_fit=True`: a codebook's stance cues mean little in a discussion of
+    something else (a finance podcast scored for AI questions).
 
     Columns: <by>, target, mean_stance, n_utterances, n_pro, n_neutral, n_con, evidence.
     """
     stances = stance_table(corpus) if stances is None else stances
+    if not include_low_fit:
+        fit = codebook_fit(corpus)
+        stances = stances[~stances["event_id"].isin(fit.loc[fit["low_fit"], "event_id"])]
     stances = _with_role(stances, corpus)
     rows = []
     for (key, target), part in stances.groupby([by, "target"], sort=True):

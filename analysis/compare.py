@@ -34,7 +34,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from .coding import TOPICS, topic_frequencies, topic_table
+from .coding import codebook, topic_frequencies, topic_table
 from .corpus import SPOKEN, Corpus
 from .terms import content_tokens, entity_mentions
 
@@ -210,7 +210,7 @@ def topic_trajectory(corpus: Corpus, *, topics: pd.DataFrame | None = None) -> p
     freq = topic_frequencies(corpus, "event_id", topics=topics)
     freq = freq.merge(timeline[["event_id", "label", "date_label"]], on="event_id")
     freq["event_id"] = pd.Categorical(freq["event_id"], categories=timeline["event_id"])
-    freq["topic"] = pd.Categorical(freq["topic"], categories=list(TOPICS))
+    freq["topic"] = pd.Categorical(freq["topic"], categories=list(codebook(corpus.root).ids))
     freq = freq.sort_values(["event_id", "topic"]).reset_index(drop=True)
     freq["event_id"] = freq["event_id"].astype(str)
     freq["topic"] = freq["topic"].astype(str)
@@ -243,14 +243,44 @@ def term_trajectory(corpus: Corpus, terms: list[str], *,
                                        "per_10k_chars"])
 
 
+def moving_terms(corpus: Corpus, n: int = 6, *, min_count: int = 20,
+                 tokens: pd.DataFrame | None = None) -> list[str]:
+    """The `n` content terms whose rate (per 10,000 characters) varies most between events,
+    among terms seen at least `min_count` times in at least two events: the words worth
+    following over time, chosen from the corpus rather than named by hand. Ties by term."""
+    content = content_tokens(corpus, tokens=tokens)
+    chars = _utterance_frame(corpus).groupby("event_id")["n_chars"].sum()
+    counts = content.groupby(["token", "event_id"]).size().unstack(fill_value=0)
+    counts = counts.reindex(columns=list(chars.index), fill_value=0)
+    keep = (counts.sum(axis=1) >= min_count) & ((counts > 0).sum(axis=1) >= 2)
+    rates = counts[keep] / chars.where(chars > 0) * 10_000
+    spread = rates.std(axis=1, ddof=0).round(6).rename("spread").reset_index()
+    spread = spread.sort_values(["spread", "token"], ascending=[False, True])
+    return spread["token"].head(n).tolist()
+
+
+def main_roles(corpus: Corpus, n: int = 3, *, min_utterances: int = 10) -> list[str]:
+    """The `n` roles of people (not pools, not `unknown`) with the most utterances, at least
+    `min_utterances` each: the groups a role comparison can rest on."""
+    from .roles import UNKNOWN, roles
+
+    book = roles(corpus.root)
+    spoken = corpus.spoken().merge(corpus.speakers[["speaker_id", "role"]], on="speaker_id")
+    people = spoken[~spoken["role"].isin((*book.pools, UNKNOWN))]
+    sizes = people.groupby("role").size().rename("n").reset_index()
+    sizes = sizes[sizes["n"] >= min_utterances].sort_values(["n", "role"], ascending=[False, True])
+    return sizes["role"].head(n).tolist()
+
+
 # --- co-occurrence -----------------------------------------------------------------------
 
 def topic_cooccurrence(corpus: Corpus, *, topics: pd.DataFrame | None = None) -> pd.DataFrame:
     """Topic x topic: utterances carrying both (diagonal: utterances carrying the topic)."""
     topics = topic_table(corpus) if topics is None else topics
-    matrix = pd.DataFrame(0, index=list(TOPICS), columns=list(TOPICS))
+    ids = list(codebook(corpus.root).ids)
+    matrix = pd.DataFrame(0, index=ids, columns=ids)
     for _, carried in topics.groupby("utterance_id")["topic"]:
-        present = sorted(set(carried), key=TOPICS.index)
+        present = sorted(set(carried), key=ids.index)
         for topic in present:
             matrix.loc[topic, topic] += 1
         for left, right in combinations(present, 2):

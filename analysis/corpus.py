@@ -23,29 +23,22 @@ utterances (utterance, in source order)
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
-from pypinyin import lazy_pinyin
 
 from .attribution import attribute
 from .errors import TranscriptError
-from .lexicons import data_path, load_yaml
-from .metadata import ROLES, EventMeta, Participant, load_metadata
+from .metadata import EventMeta, Participant, load_metadata, name_slug
 from .parsers import KINDS, PARSERS, UNNAMED, ParseResult
 from .parsers.detect import detect
+from .project import Project
+from .roles import Roles, roles
 from .sources import Source, read_source
 
-METADATA_FILE = "events.yaml"
-TRANSCRIPTS_DIR = "transcripts"
 SPOKEN = ("speech", "question")
-_UNNAMED_DISPLAY = {"editor": "编者", "audience": "听众提问", "anonymous": "匿名参与者",
-                    "unattributed": "未标注"}
-_UNNAMED_ROLE = {"editor": "editor", "audience": "audience", "anonymous": "anonymous",
-                 "unattributed": "unattributed"}
 _WS = re.compile(r"\s+")
 
 
@@ -55,7 +48,7 @@ class Corpus:
 
     Attributes:
         events, speakers, utterances: the three tidy frames (columns in the module docstring).
-        root: the seeds folder the corpus was read from.
+        root: the project folder the corpus was read from (`project` gives its parts).
         sources: event_id -> decoded source text, for checks that need the original.
     """
 
@@ -69,21 +62,13 @@ class Corpus:
         return (f"Corpus({len(self.events)} events, {len(self.speakers)} speakers, "
                 f"{len(self.utterances)} utterances)")
 
+    @property
+    def project(self) -> Project:
+        return Project(self.root)
+
     def spoken(self) -> pd.DataFrame:
         """Utterances of kind speech or question (what the discussion said)."""
         return self.utterances[self.utterances["kind"].isin(SPOKEN)]
-
-
-def find_seeds(start: str | Path | None = None) -> Path:
-    """The seeds folder: $ANALYSIS_SEEDS, else `seeds/` in the nearest parent of the working
-    directory that has one, else the one next to the package."""
-    if env := os.environ.get("ANALYSIS_SEEDS"):
-        return Path(env)
-    here = Path(start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "seeds" / METADATA_FILE).is_file():
-            return folder / "seeds"
-    return Path(__file__).resolve().parents[1] / "seeds"
 
 
 def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
@@ -91,7 +76,8 @@ def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
     """Load every transcript described in `<path>/events.yaml`.
 
     Args:
-        path: a seeds folder holding `events.yaml` and `transcripts/`; default: the project's.
+        path: a project folder holding `events.yaml`, `transcripts/` and `codebook/`;
+            default: the current project (`Project.find`: $ANALYSIS_PROJECT, else `seeds/`).
         attribution: infer speakers of unlabelled transcripts (events with `attribution:`
             in the metadata); False leaves them `unattributed`.
         assignments: apply the analyst's speaker assignments in `<path>/attribution/`.
@@ -103,10 +89,12 @@ def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
         TranscriptError: bad metadata or a transcript that cannot be read or parsed; the
             message names the file, the line and the fix.
     """
-    root = Path(path) if path is not None else find_seeds()
-    transcripts = root / TRANSCRIPTS_DIR
-    events = load_metadata(root / METADATA_FILE, transcripts_dir=transcripts,
-                           parsers=tuple(PARSERS) + ("auto",))
+    project = Project.of(path)
+    root, transcripts = project.root, project.transcripts
+    book = roles(project)
+    events = load_metadata(project.events_file, transcripts_dir=transcripts,
+                           parsers=tuple(PARSERS) + ("auto",), roles=book.ids,
+                           pools=book.pools)
     event_rows, speaker_rows, utterance_rows, sources = [], [], [], {}
     for event in events:
         source = read_source(transcripts / event.file, event.encoding)
@@ -117,7 +105,7 @@ def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
             detection = str(found)
         result = PARSERS[event.parser](source, event)
         check_units(source, result)
-        speakers = _speakers(event, result)
+        speakers = _speakers(event, result, book)
         rows = _utterances(event, source, result, speakers)
         attribute(root, event, rows, speakers, enabled=attribution, assignments=assignments)
         sources[event.event_id] = source.text
@@ -160,29 +148,10 @@ def check_units(source: Source, result: ParseResult) -> None:
                               fix="report this as a bug in the parser")
 
 
-def slug(name: str) -> str:
-    """A snake_case id for a name, Chinese names in pinyin (徐鹏 -> xu_peng)."""
-    words = "_".join(lazy_pinyin(name, errors=lambda chars: list(chars)))
-    words = re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
-    return words if words and words[0].isalpha() else f"p_{words}"
-
-
-def role_from_title(title: str) -> str:
-    """The role for a job title, by the first matching rule of data/roles.yaml."""
-    rules = load_yaml("roles.yaml").get("rules") or []
-    lowered = title.casefold()
-    for rule in rules:
-        if not isinstance(rule, dict) or rule.get("role") not in ROLES:
-            raise TranscriptError(data_path("roles.yaml"), f"bad rule {rule!r}",
-                                  fix=f"each rule needs `role:` (one of {', '.join(ROLES)}) "
-                                      "and `words:`")
-        if any(str(word).casefold() in lowered for word in rule.get("words") or []):
-            return rule["role"]
-    return "unattributed"
-
-
-def _speakers(event: EventMeta, result: ParseResult) -> dict[str, dict]:
-    """Speaker rows keyed by the parser's speaker keys: participants, roster people, unnamed."""
+def _speakers(event: EventMeta, result: ParseResult, book: Roles) -> dict[str, dict]:
+    """Speaker rows keyed by the parser's speaker keys: participants, people the transcript
+    names (a roster, or speaker labels) with the role their title gives or `unknown`, and the
+    unnamed pools. Every speaker the parser found gets a row: none is dropped."""
     rows: dict[str, dict] = {}
 
     def add(key: str, pid: str, name: str, affiliation: str, title: str, role: str) -> None:
@@ -200,17 +169,17 @@ def _speakers(event: EventMeta, result: ParseResult) -> dict[str, dict]:
             row["affiliation"] = row["affiliation"] or person.affiliation
             row["title"] = row["title"] or person.title
             continue
-        pid = slug(person.name)
+        pid = name_slug(person.name)
         while pid in taken or pid in UNNAMED:
             pid += "_2"
         taken.add(pid)
         add(f"roster:{person.name}", pid, person.name, person.affiliation, person.title,
-            role_from_title(person.title))
+            book.from_title(person.title))
     for key in {u.speaker for u in result.units} - set(rows):
         if key not in UNNAMED:
             raise TranscriptError(event.file, f"parser produced unknown speaker {key!r}",
                                   fix="report this as a bug in the parser")
-        add(key, key, _UNNAMED_DISPLAY[key], "", "", _UNNAMED_ROLE[key])
+        add(key, key, book.get(key).voice, "", "", key)
     return rows
 
 
@@ -233,7 +202,8 @@ def _utterances(event: EventMeta, source: Source, result: ParseResult,
 
 
 def _event_row(event: EventMeta, source: Source) -> dict:
-    return {"event_id": event.event_id, "label": event.label, "title": event.title,
+    return {"event_id": event.event_id, "label": event.label, "series": event.series,
+            "title": event.title,
             "date": event.date,
             "date_precision": event.date_precision, "organiser": event.organiser,
             "format": event.format, "source_file": event.file,

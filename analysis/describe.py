@@ -9,17 +9,17 @@ import pandas as pd
 from .corpus import SPOKEN, Corpus
 from .errors import TranscriptError
 from .lexicons import data_path, load_yaml
-from .metadata import ROLES
 from .parsers import KINDS
+from .roles import roles
 
 DISPLAY_NAMES_FILE = "display_names.yaml"
 
 
 def display_names(section: str, path: str | Path | None = None) -> dict[str, str]:
-    """Chinese display names of one id family (`roles`, `kinds`, `entity_types`,
-    `stance_targets`) from analysis/data/display_names.yaml (or `path`), in the ids'
-    canonical order. Every id needs a name and unknown ids are refused, so a typo cannot
-    hide a label."""
+    """Chinese display names of one of the package's id families (`kinds`, `entity_types`)
+    from analysis/data/display_names.yaml (or `path`), in the ids' canonical order. Every id
+    needs a name and unknown ids are refused, so a typo cannot hide a label. (Names of
+    topics, stance targets and roles come from the project's codebook.)"""
     ids = _display_ids()[section]
     path = Path(path) if path else data_path(DISPLAY_NAMES_FILE)
     names = load_yaml(path).get(section)
@@ -37,26 +37,70 @@ def display_names(section: str, path: str | Path | None = None) -> dict[str, str
 
 
 def _display_ids() -> dict[str, tuple[str, ...]]:
-    from .coding import TARGETS
     from .normalise import ENTITY_TYPES
 
-    return {"roles": ROLES, "kinds": KINDS, "entity_types": ENTITY_TYPES,
-            "stance_targets": TARGETS}
+    return {"kinds": KINDS, "entity_types": ENTITY_TYPES}
 
 
 def __getattr__(name: str) -> dict[str, str]:
-    """`ROLE_NAMES` and `KIND_NAMES`: display names read when asked for (not at import),
-    so an edit of the data file shows in a running notebook."""
-    if name in ("ROLE_NAMES", "KIND_NAMES"):
-        return display_names("roles" if name == "ROLE_NAMES" else "kinds")
+    """`KIND_NAMES`: display names read when asked for (not at import), so an edit of the
+    data file shows in a running notebook."""
+    if name == "KIND_NAMES":
+        return display_names("kinds")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def event_table(corpus: Corpus) -> pd.DataFrame:
-    """One row per event with its date, format and size, in date order."""
-    columns = ["event_id", "label", "date", "date_precision", "format", "n_utterances",
-               "n_chars", "n_speakers"]
-    return corpus.events[columns].reset_index(drop=True)
+def event_table(corpus: Corpus, *, topics: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per event with its date, format, size and how well the codebook fits it
+    (`hits_per_10k`, `topic_share`, `fit_ratio`, `low_fit`: see coding.codebook_fit), in
+    date order."""
+    from .coding import codebook_fit
+
+    columns = ["event_id", "label", "series", "date", "date_precision", "format",
+               "n_utterances", "n_chars", "n_speakers"]
+    fit = codebook_fit(corpus, topics=topics).drop(columns="n_chars")
+    return corpus.events[columns].merge(fit, on="event_id", how="left").reset_index(drop=True)
+
+
+def event_labels(corpus: Corpus, *, topics: pd.DataFrame | None = None,
+                 mark: str = "（低契合）") -> dict[str, str]:
+    """Event id -> chart label; events the codebook does not fit carry `mark`, so every
+    cross-event chart shows which columns rest on a codebook written for something else."""
+    from .coding import codebook_fit
+
+    fit = codebook_fit(corpus, topics=topics).set_index("event_id")["low_fit"]
+    return {e: label + (mark if fit.get(e, False) else "")
+            for e, label in zip(corpus.events["event_id"], corpus.events["label"])}
+
+
+COVERAGE_STATUS = {"named": ("具名发言者", "#1f77b4"), "inferred": ("推断的发言者", "#88ccee"),
+                   "pool": ("未归属（合并）", "#bbbbbb")}
+"""How a character's speaker is known: display name and colour per status."""
+
+
+def coverage_colors() -> dict[str, str]:
+    """Colours of attribution_coverage's `status_name` values."""
+    return dict(COVERAGE_STATUS.values())
+
+
+def attribution_coverage(corpus: Corpus) -> pd.DataFrame:
+    """Per event: characters of speech and questions by how their speaker is known: `named`
+    (a person the transcript or the analyst names), `inferred` (a person inferred from
+    conversational cues), `pool` (no one person: unattributed lines, anonymous answers,
+    editor, audience). Long frame: event_id, label, status, status_name, n_chars, share."""
+    spoken = corpus.spoken().merge(corpus.speakers[["speaker_id", "role"]], on="speaker_id")
+    pools = set(roles(corpus.root).pools)
+    status = spoken["role"].isin(pools).map({True: "pool", False: "named"})
+    status[(status == "named") & (spoken["speaker_method"] == "inferred")] = "inferred"
+    names = {key: name for key, (name, _) in COVERAGE_STATUS.items()}
+    counts = (spoken.assign(status=status).groupby(["event_id", "status"])["n_chars"].sum()
+              .unstack(fill_value=0).reindex(columns=list(names), fill_value=0)
+              .stack().rename("n_chars").reset_index())
+    totals = counts.groupby("event_id")["n_chars"].transform("sum")
+    counts["share"] = (counts["n_chars"] / totals.where(totals > 0)).fillna(0).round(4)
+    counts = _labelled(counts, corpus, "status", names)
+    return counts[["event_id", "label", "status", "status_name", "n_chars", "share"]
+                  ].reset_index(drop=True)
 
 
 def utterances_by_kind(corpus: Corpus) -> pd.DataFrame:
@@ -88,15 +132,19 @@ def speakers_by_role(corpus: Corpus, *, spoken_only: bool = True) -> pd.DataFram
     if spoken_only:
         speakers = speakers[speakers["n_utterances"] > 0]
     counts = speakers.groupby(["event_id", "role"]).size().rename("n_speakers").reset_index()
-    counts = _labelled(counts, corpus, "role", display_names("roles"))
+    counts = _labelled(counts, corpus, "role", roles(corpus.root).names())
     return counts[["event_id", "label", "role", "role_name", "n_speakers"]].reset_index(drop=True)
 
 
 def speaker_table(corpus: Corpus) -> pd.DataFrame:
     """Speakers with their event label, role name and how much they said (speech and questions),
-    largest first; speakers who said nothing are kept (n_utterances 0)."""
+    largest first; speakers who said nothing are kept (n_utterances 0). `is_person` is False
+    for the pools of unnamed voices (editor, audience, anonymous, unattributed), which
+    per-person charts leave out; every other speaker, `unknown` role included, is a person."""
     table = corpus.speakers.merge(corpus.events[["event_id", "label"]], on="event_id")
-    table["role_name"] = table["role"].map(display_names("roles"))
+    book = roles(corpus.root)
+    table["role_name"] = table["role"].map(book.names())
+    table["is_person"] = ~table["role"].isin(book.pools)
     table["display"] = table["name"] + " · " + table["label"]
     spoken = corpus.spoken()
     attribution = spoken.groupby("speaker_id").agg(
@@ -105,7 +153,7 @@ def speaker_table(corpus: Corpus) -> pd.DataFrame:
     table = table.join(attribution, on="speaker_id")
     return (table.sort_values(["n_chars", "speaker_id"], ascending=[False, True])
             [["speaker_id", "event_id", "label", "name", "display", "affiliation", "title",
-              "role", "role_name", "n_utterances", "n_chars", "inferred_share",
+              "role", "role_name", "is_person", "n_utterances", "n_chars", "inferred_share",
               "mean_confidence"]].reset_index(drop=True))
 
 
@@ -125,7 +173,7 @@ def attribution_table(corpus: Corpus) -> pd.DataFrame:
                              ascending=[True, True, False, True]).reset_index(drop=True)
 
 
-__all__ = ["KIND_NAMES", "ROLE_NAMES", "SPOKEN", "attribution_table", "display_names",
-           "event_table",
+__all__ = ["COVERAGE_STATUS", "KIND_NAMES", "SPOKEN", "attribution_coverage", "coverage_colors", "attribution_table", "display_names",
+           "event_labels", "event_table",
            "speaker_table",
            "speakers_by_role", "utterances_by_kind"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .coding import TARGETS, TOPICS, Codebook, StanceCues, analysis_text, codebook, stance_cues
+from .coding import Codebook, StanceCues, analysis_text, codebook, stance_cues
 from .corpus import Corpus
 from .errors import TranscriptError
 
@@ -36,14 +36,17 @@ def _items(path: Path, corpus: Corpus) -> list[dict]:
 def evaluate_topics(corpus: Corpus, path: Path | None = None,
                     book: Codebook | None = None) -> tuple[dict, pd.DataFrame]:
     """Micro precision/recall/F1 over (utterance, topic) pairs, and a per-topic table."""
-    book = book or codebook()
+    book = book or codebook(corpus.root)
     items = _items(path or DEV_DIR / "dev_topics.yaml", corpus)
     texts = corpus.utterances.set_index("utterance_id")["text"]
-    counts = {t: {"tp": 0, "fp": 0, "fn": 0} for t in TOPICS}
+    # the codebook's topics, then any the readers used that the codebook lacks (all missed)
+    labelled = sorted({t for item in items for t in item["topics"] or []} - set(book.ids))
+    ids = list(book.ids) + labelled
+    counts = {t: {"tp": 0, "fp": 0, "fn": 0} for t in ids}
     for item in items:
         gold = set(item["topics"] or [])
         predicted = set(book.code(analysis_text(texts[item["utterance_id"]])))
-        for topic in TOPICS:
+        for topic in ids:
             if topic in gold and topic in predicted:
                 counts[topic]["tp"] += 1
             elif topic in predicted:
@@ -65,7 +68,7 @@ def evaluate_stances(corpus: Corpus, path: Path | None = None,
                      cues: StanceCues | None = None) -> tuple[dict, pd.DataFrame]:
     """Macro-F1 over the classes +1, 0, -1 on the pairs the scorer covers, and coverage
     (share of labelled pairs where the scorer finds the target addressed)."""
-    cues = cues or stance_cues()
+    cues = cues or stance_cues(corpus.root)
     items = _items(path or DEV_DIR / "dev_stances.yaml", corpus)
     texts = corpus.utterances.set_index("utterance_id")["text"]
     pairs = []
@@ -93,7 +96,8 @@ def evaluate_stances(corpus: Corpus, path: Path | None = None,
                "macro_f1": sum(f1s.values()) / 3, "accuracy": float((covered["gold"] ==
                                                                     covered["predicted"]).mean()),
                **{f"f1_{'+1' if k == 1 else k}": v for k, v in f1s.items()}}
-    return summary, per_target.reindex(list(TARGETS)).round(3).reset_index()
+    order = list(cues.ids) + sorted(set(per_target.index) - set(cues.ids))
+    return summary, per_target.reindex(order).round(3).reset_index()
 
 
 def annotator_agreement(first: Path | None = None, second: Path | None = None) -> float:

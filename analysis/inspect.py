@@ -1,21 +1,25 @@
-"""Bringing a new transcript: `inspect` (what the loader would make of a file) and `add`
-(copy it into seeds/ unchanged and append its metadata entry), both from the CLI."""
+"""Bringing transcripts: `inspect` (what the loader would make of a file) and `add` (copy
+files into a project unchanged and append their metadata entries), both from the CLI."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-import shutil
+import sys
 from pathlib import Path
 
 import pandas as pd
 
-from .corpus import METADATA_FILE, TRANSCRIPTS_DIR, find_seeds, load_corpus, slug
+from .corpus import load_corpus
 from .errors import TranscriptError
-from .metadata import EventMeta
+from .metadata import EventMeta, parse_date
+from .naming import event_facts, short_label
+from .naming import event_id as make_event_id
+from .project import Project, atomic_write
 from .parsers import PARSERS, REGISTRY
 from .parsers.detect import detect
 from .sources import read_source
+
 
 def _probe(path: Path, encoding: str | None, parser: str):
     source = read_source(path, encoding)
@@ -53,59 +57,131 @@ def inspect_file(path: Path, *, encoding: str | None = None, parser: str = "auto
     return "\n".join(lines)
 
 
-def add_transcript(path: Path, *, title: str, date: str, organiser: str = "unknown",
-                   event_id: str | None = None, parser: str = "auto",
-                   encoding: str | None = None, format_: str | None = None,
-                   seeds: Path | None = None) -> str:
-    """Validate `path`, copy it unchanged into seeds/transcripts/, append an entry to
-    seeds/events.yaml and check that the whole corpus still loads (undone if not)."""
-    root = Path(seeds) if seeds else find_seeds()
-    if not path.is_file():
-        raise TranscriptError(path, "file not found", fix="give the path of a transcript file")
-    source, detection, chosen, result = _probe(path, encoding, parser)
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    transcripts = root / TRANSCRIPTS_DIR
-    for existing in sorted(transcripts.glob("*")):
-        if existing.is_file() and hashlib.sha256(existing.read_bytes()).hexdigest() == digest:
-            raise TranscriptError(path, f"the same content is already in the corpus as "
-                                  f"{existing.name}", fix="nothing to add; edit its entry in "
-                                  "seeds/events.yaml instead")
-    metadata = root / METADATA_FILE
-    text = metadata.read_text(encoding="utf-8")
-    event_id = event_id or slug(title)[:40].rstrip("_")
-    if re.search(rf"^\s*-\s*event_id:\s*{re.escape(event_id)}\s*$", text, re.M):
-        raise TranscriptError(metadata, f"event_id {event_id!r} is already used",
-                              fix="pass --event-id with another snake_case id")
-    name = f"{date}_{event_id}{path.suffix.lower() or '.txt'}"
-    target = transcripts / name
-    if target.exists():
-        raise TranscriptError(target, "a transcript with this name exists",
-                              fix="pass another --event-id")
-    entry = [f"  - event_id: {event_id}",
-             f"    title: {_yaml_text(title)}",
-             f"    date: {date}",
-             f"    organiser: {_yaml_text(organiser)}",
-             f"    format: {_yaml_text(format_ or REGISTRY[chosen].description)}",
-             f"    file: {name}",
-             f"    original_file: {_yaml_text(path.name)}",
-             f"    parser: {parser}"]
-    if encoding:
-        entry.append(f"    encoding: {encoding}")
-    entry.append("    notes: >\n      Added with `python -m analysis add`"
-                 + (f"; detected as {detection}." if detection else "."))
-    shutil.copyfile(path, target)
-    metadata.write_text(text.rstrip("\n") + "\n\n" + "\n".join(entry) + "\n", encoding="utf-8")
+def expand_files(patterns: list[str]) -> list[Path]:
+    """Files named on the command line: paths, folders (their files) and glob patterns, in a
+    stable order; a pattern that matches nothing is an error, not silence."""
+    files: list[Path] = []
+    for pattern in patterns:
+        path = Path(pattern)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        elif any(ch in pattern for ch in "*?["):
+            found = sorted(p for p in Path().glob(pattern) if p.is_file()) if not path.is_absolute() \
+                else sorted(p for p in Path(path.anchor).glob(str(path.relative_to(path.anchor)))
+                            if p.is_file())
+        else:
+            found = [path]
+        if not found:
+            raise TranscriptError(pattern, "matches no file", fix="check the path or pattern")
+        files.extend(p for p in found if p not in files)
+    return files
+
+
+def add_transcripts(files: list[Path], *, title: str | None = None, date: str | None = None,
+                    label: str | None = None, series: str | None = None,
+                    organiser: str | None = None, event_id: str | None = None,
+                    parser: str = "auto", encoding: str | None = None,
+                    format_: str | None = None,
+                    project: Project | str | Path | None = None) -> list[str]:
+    """Add transcripts to a project in one go: each file is read, its format detected and its
+    title and date taken from the options, else from the file's header or name; then every
+    file is copied unchanged into transcripts/, every entry appended to events.yaml, and the
+    whole corpus loaded to check it. All or nothing: if any file fails, nothing is added.
+
+    Returns one line per file saying what was added."""
+    project = Project.of(project)
+    files = [Path(f) for f in files]
+    single = {"--title": title, "--date": date, "--label": label, "--event-id": event_id}
+    if len(files) > 1 and any(single.values()):
+        given = ", ".join(k for k, v in single.items() if v)
+        raise TranscriptError(files[0], f"{given} can only be given for a single file",
+                              fix="add the files one by one, or drop the option and let titles "
+                                  "and dates be read from each file")
+    if not project.events_file.is_file():
+        raise TranscriptError(project.events_file, "no project here",
+                              fix=f"create one with `python -m analysis init {project.root}`")
+    metadata_text = project.events_file.read_text(encoding="utf-8")
+    taken = set(re.findall(r"^\s*-\s*event_id:\s*(\S+)\s*$", metadata_text, re.M))
+    hashes = {hashlib.sha256(p.read_bytes()).hexdigest(): p.name
+              for p in sorted(project.transcripts.glob("*")) if p.is_file()}
+    planned = []
+    for path in _progress(files, "reading"):
+        if not path.is_file():
+            raise TranscriptError(path, "file not found", fix="give the path of a transcript file")
+        source, detection, chosen, result = _probe(path, encoding, parser)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest in hashes:
+            raise TranscriptError(path, f"the same content is already in the project as "
+                                  f"{hashes[digest]}", fix="nothing to add; leave this file out")
+        facts = event_facts(path.name, source.text)
+        event_title = title or facts["title"] or path.stem
+        event_date = date or facts["date"]
+        if not event_date:
+            raise TranscriptError(path, "no date in the file's header or name",
+                                  fix="pass --date YYYY-MM-DD (or rename the file to start with "
+                                      "its date, e.g. 2023-08-13_name.txt)")
+        try:
+            parse_date(event_date)
+        except ValueError:
+            raise TranscriptError(path, f"date {event_date!r} is not understood",
+                                  fix="write YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY") from None
+        event_label = label or (facts["label"] if not title else None) or short_label(event_title)
+        eid = event_id or make_event_id(event_label, taken=taken)  # readable: the label's words
+        if eid in taken:
+            raise TranscriptError(project.events_file, f"event_id {eid!r} is already used",
+                                  fix="pass --event-id with another snake_case id")
+        taken.add(eid)
+        hashes[digest] = path.name
+        name = f"{event_date}_{eid}{path.suffix.lower() or '.txt'}"
+        entry = [f"  - event_id: {eid}",
+                 f"    label: {_yaml_text(event_label)}",
+                 f"    title: {_yaml_text(event_title)}"]
+        if series:
+            entry.append(f"    series: {_yaml_text(series)}")
+        entry += [f"    date: {event_date}",
+                  f"    organiser: {_yaml_text(organiser or series or 'unknown')}",
+                  f"    format: {_yaml_text(format_ or REGISTRY[chosen].description)}",
+                  f"    file: {name}",
+                  f"    original_file: {_yaml_text(path.name)}",
+                  f"    parser: {parser}"]
+        if encoding:
+            entry.append(f"    encoding: {encoding}")
+        entry.append("    notes: >\n      Added with `python -m analysis add`"
+                     + (f"; detected as {detection}." if detection else "."))
+        planned.append((path, project.transcripts / name, eid, "\n".join(entry),
+                        f"{source.encoding}, {detection if detection else chosen}"))
+    copied: list[Path] = []
     try:
-        corpus = load_corpus(root)
-    except TranscriptError:
-        target.unlink()
-        metadata.write_text(text, encoding="utf-8")
+        for path, target, *_ in _progress(planned, "copying"):
+            if target.exists():
+                raise TranscriptError(target, "a transcript with this name exists",
+                                      fix="pass another --event-id")
+            atomic_write(target, path.read_bytes())
+            copied.append(target)
+        entries = "\n\n".join(p[3] for p in planned)
+        body = re.sub(r"^events:\s*\[\]\s*$", "events:", metadata_text.rstrip("\n"), flags=re.M)
+        atomic_write(project.events_file, (body + "\n\n" + entries + "\n").encode("utf-8"))
+        corpus = load_corpus(project.root)
+    except BaseException:
+        for target in copied:
+            target.unlink(missing_ok=True)
+        atomic_write(project.events_file, metadata_text.encode("utf-8"))
         raise
-    rows = corpus.utterances[corpus.utterances["event_id"] == event_id]
-    return (f"added {event_id}: {target} ({source.encoding}, "
-            f"{detection if detection else chosen}), {len(rows)} utterances; "
-            f"edit {metadata} to add participants and notes")
+    counts = corpus.utterances.groupby("event_id").size()
+    lines = [f"added {eid}: {target.name} ({how}), {counts.get(eid, 0)} utterances"
+             for _, target, eid, _, how in planned]
+    lines.append(f"{len(planned)} transcript(s) added to {project.root}; edit "
+                 f"{project.events_file} to name speakers (`speakers:`) and add notes")
+    return lines
+
+
+def _progress(items: list, what: str):
+    """A progress bar on stderr for batches big enough to wait for."""
+    if len(items) < 5:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=what, unit="file", file=sys.stderr)
 
 
 def _yaml_text(value: str) -> str:

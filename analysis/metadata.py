@@ -5,22 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 import yaml
+from pypinyin import lazy_pinyin
 
 from .errors import MetadataError, TranscriptError
 
-ROLES = ("host", "investor", "founder_exec", "engineer_researcher", "product", "editor",
-         "audience", "anonymous", "unattributed")
 PRECISIONS = ("day", "month", "quarter", "year")
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
 _REQUIRED = ("event_id", "title", "date", "organiser", "format", "file", "parser")
-_OPTIONAL = ("label", "date_precision", "original_file", "encoding", "participants", "notes",
-             "parser_options", "attribution")
+_OPTIONAL = ("label", "series", "date_precision", "original_file", "encoding", "participants",
+             "speakers", "notes", "parser_options", "attribution")
 _PARTICIPANT_KEYS = ("id", "name", "aliases", "affiliation", "title", "role", "self_refs")
 _ATTRIBUTION_KEYS = ("asks", "answers", "speakers", "enabled")
 
@@ -34,7 +33,7 @@ class Participant:
     aliases: tuple[str, ...] = ()
     affiliation: str = ""
     title: str = ""
-    role: str = "unattributed"
+    role: str = "unknown"
     self_refs: tuple[str, ...] = ()
 
 
@@ -51,6 +50,7 @@ class EventMeta:
     file: str
     parser: str
     label: str = ""
+    series: str = ""
     original_file: str = ""
     encoding: str | None = None
     participants: tuple[Participant, ...] = ()
@@ -80,6 +80,13 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def name_slug(name: str) -> str:
+    """A snake_case id for a person's name, Chinese names in pinyin (徐鹏 -> xu_peng)."""
+    words = "_".join(lazy_pinyin(name, errors=lambda chars: list(chars)))
+    words = re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
+    return words if words and words[0].isalpha() else f"p_{words}"
 
 
 def parse_date(value: object) -> tuple[pd.Timestamp, str]:
@@ -131,13 +138,16 @@ class _Checker:
 
 
 def load_metadata(path: str | Path, *, transcripts_dir: str | Path | None = None,
-                  parsers: tuple[str, ...] = ()) -> list[EventMeta]:
+                  parsers: tuple[str, ...] = (), roles: tuple[str, ...] = (),
+                  pools: tuple[str, ...] = ()) -> list[EventMeta]:
     """Read and validate the metadata file.
 
     Args:
         path: the YAML file (seeds/events.yaml).
         transcripts_dir: where `file:` entries live; checked for existence when given.
         parsers: the known parser names; checked when given.
+        roles: the project's role ids (codebook/roles.yaml); checked when given.
+        pools: ids of unnamed voices, reserved (no participant may take one as id).
 
     Returns:
         The events in file order.
@@ -178,7 +188,7 @@ def load_metadata(path: str | Path, *, transcripts_dir: str | Path | None = None
             check.add(doc.line, "each item under `events:` must be a mapping of keys",
                       fix="write each event as `- event_id: ...` with its keys indented below")
             continue
-        event = _check_event(entry, check, transcripts_dir, parsers)
+        event = _check_event(entry, check, transcripts_dir, parsers, roles, pools)
         if event is None:
             continue
         if event.event_id in seen_ids:
@@ -198,7 +208,8 @@ def load_metadata(path: str | Path, *, transcripts_dir: str | Path | None = None
     return events
 
 
-def _check_event(entry: _LineDict, check: _Checker, transcripts_dir, parsers) -> EventMeta | None:
+def _check_event(entry: _LineDict, check: _Checker, transcripts_dir, parsers, roles,
+                 pools) -> EventMeta | None:
     n_before = len(check.problems)
     for key in entry:
         if key not in _REQUIRED + _OPTIONAL:
@@ -250,7 +261,8 @@ def _check_event(entry: _LineDict, check: _Checker, transcripts_dir, parsers) ->
         check.add(entry.key_lines.get("parser_options"), "`parser_options` must be a mapping",
                   fix="indent `key: value` lines under `parser_options:`")
         options = {}
-    participants = _check_participants(entry, check)
+    participants = _check_speaker_map(entry, check, _check_participants(entry, check, roles,
+                                                                        pools), roles)
     attribution = _check_attribution(entry, participants, check)
     if len(check.problems) > n_before:
         return None
@@ -258,6 +270,7 @@ def _check_event(entry: _LineDict, check: _Checker, transcripts_dir, parsers) ->
         event_id=event_id, title=values["title"], date=date, date_precision=precision,
         organiser=values["organiser"], format=values["format"], file=values["file"],
         parser=values["parser"], label=check.text(entry, "label", required=False) or event_id,
+        series=check.text(entry, "series", required=False),
         original_file=check.text(entry, "original_file", required=False),
         encoding=encoding, participants=participants,
         notes=check.text(entry, "notes", required=False), parser_options=dict(options),
@@ -265,7 +278,8 @@ def _check_event(entry: _LineDict, check: _Checker, transcripts_dir, parsers) ->
     )
 
 
-def _check_participants(entry: _LineDict, check: _Checker) -> tuple[Participant, ...]:
+def _check_participants(entry: _LineDict, check: _Checker, roles: tuple[str, ...],
+                        pools: tuple[str, ...]) -> tuple[Participant, ...]:
     items = entry.get("participants") or []
     if not isinstance(items, list):
         check.add(entry.key_lines.get("participants"), "`participants` must be a list",
@@ -289,14 +303,12 @@ def _check_participants(entry: _LineDict, check: _Checker) -> tuple[Participant,
         if pid in ids:
             check.add(item.line, f"participant id {pid!r} appears twice in this event",
                       fix="give each person their own id")
-        if pid in ROLES:
+        if pid in pools or pid == "unknown":
             check.add(item.line, f"participant id {pid!r} is reserved for unnamed speakers",
                       fix="choose another id")
         ids.add(pid)
-        role = item.get("role", "unattributed")
-        if role not in ROLES:
-            check.add(item.key_lines.get("role", item.line), f"unknown role {role!r}"
-                      f"{_suggest(role, ROLES)}", fix=f"use one of: {', '.join(ROLES)}")
+        role = item.get("role", "unknown")
+        _check_role(check, item.key_lines.get("role", item.line), role, roles)
         aliases = item.get("aliases") or []
         if isinstance(aliases, str):
             aliases = [aliases]
@@ -313,6 +325,59 @@ def _check_participants(entry: _LineDict, check: _Checker) -> tuple[Participant,
                                affiliation=check.text(item, "affiliation", required=False),
                                title=check.text(item, "title", required=False), role=str(role),
                                self_refs=tuple(r.strip() for r in refs)))
+    return tuple(out)
+
+
+def _check_role(check: _Checker, line: int, role: object, roles: tuple[str, ...]) -> None:
+    if roles and role not in roles:
+        check.add(line, f"unknown role {role!r}{_suggest(role, roles)}",
+                  fix=f"use one of: {', '.join(roles)} (or add the role to codebook/roles.yaml)")
+
+
+def _check_speaker_map(entry: _LineDict, check: _Checker, participants: tuple[Participant, ...],
+                       roles: tuple[str, ...]) -> tuple[Participant, ...]:
+    """`speakers:` maps an export's speaker labels to people:
+    `发言人1: {name: 张小珺, role: host}` (also `affiliation`, `title`, `id`). A label naming a
+    listed participant becomes one of their aliases; any other, a participant of its own."""
+    block = entry.get("speakers")
+    if block is None:
+        return participants
+    line = entry.key_lines.get("speakers", entry.line)
+    if not isinstance(block, dict):
+        check.add(line, "`speakers` must map speaker labels to people",
+                  fix="write `speakers:` then lines like `  发言人1: {name: 张小珺, role: host}`")
+        return participants
+    taken = {p.id for p in participants}
+    out = list(participants)
+    for label, person in block.items():
+        where = block.key_lines.get(label, line)
+        if isinstance(person, str):
+            person = {"name": person}
+        if not isinstance(person, dict) or not str(person.get("name") or "").strip():
+            check.add(where, f"speaker label {label!r} needs a `name`",
+                      fix=f"write `{label}: {{name: 姓名, role: host}}`")
+            continue
+        unknown_keys = sorted(set(person) - {"id", "name", "role", "affiliation", "title"})
+        if unknown_keys:
+            check.add(where, f"speaker {label!r}: unknown key `{unknown_keys[0]}`",
+                      fix="use only id, name, role, affiliation, title")
+        name = str(person["name"]).strip()
+        known = next((i for i, p in enumerate(out) if p.name == name), None)
+        if known is not None:  # the label is another spelling of a listed participant
+            out[known] = replace(out[known], aliases=(*out[known].aliases, str(label)))
+            continue
+        pid = str(person.get("id") or name_slug(name))
+        while pid in taken and not person.get("id"):
+            pid += "_2"
+        if not SLUG.match(pid) or pid in taken:
+            check.add(where, f"speaker {label!r}: id {pid!r} is not a new snake_case id",
+                      fix="give `id:` a unique snake_case id")
+        taken.add(pid)
+        role = person.get("role", "unknown")
+        _check_role(check, where, role, roles)
+        out.append(Participant(id=pid, name=name, aliases=(str(label),), role=str(role),
+                               affiliation=str(person.get("affiliation") or ""),
+                               title=str(person.get("title") or "")))
     return tuple(out)
 
 

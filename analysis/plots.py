@@ -38,6 +38,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .palette import PALETTE as _PALETTE
+
 __all__ = [
     "CJK_FONT_FAMILY",
     "DPI",
@@ -52,6 +54,9 @@ __all__ = [
     "network",
     "new_figure",
     "topic_colors",
+    "by_name",
+    "role_colors",
+    "target_colors",
     "register_cjk_font",
     "save",
     "stacked_bar_chart",
@@ -72,31 +77,8 @@ DPI = 200
 
 _SVG_HASHSALT = "analysis-plots"
 
-PALETTE: list[str] = [
-    # matplotlib's tab10: familiar and saturated enough for a projector.
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-    # Paul Tol's colour-blind-safe "muted" scheme, then near-black.
-    "#332288",
-    "#88ccee",
-    "#44aa99",
-    "#117733",
-    "#999933",
-    "#ddcc77",
-    "#cc6677",
-    "#882255",
-    "#aa4499",
-    "#222222",
-]
-"""Twenty distinct colours; :func:`color_map` assigns them by position."""
+PALETTE = _PALETTE
+"""Twenty distinct colours (analysis/palette.py); :func:`color_map` assigns them by position."""
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_\-]*")
 
@@ -248,11 +230,31 @@ def event_colors(events: pd.DataFrame, *, key: str = "event_id") -> dict[str, st
     return dict(zip(events[key], events["event_id"].map(by_id)))
 
 
-def topic_colors() -> dict[str, str]:
-    """One colour per taxonomy topic id, the same in every chart (taxonomy order)."""
-    from .coding import TOPICS
+def topic_colors(project=None) -> dict[str, str]:
+    """One colour per topic id of a project's codebook (its `color:`, else one derived from
+    the id), the same in every chart whatever topics are added."""
+    from .coding import codebook
 
-    return color_map(TOPICS)
+    return codebook(project).colors()
+
+
+def by_name(names: Mapping[str, str], colors: Mapping[str, str]) -> dict[str, str]:
+    """Colours keyed by display name (what a chart's categories are) instead of by id."""
+    return {names[key]: color for key, color in colors.items() if key in names}
+
+
+def role_colors(project=None) -> dict[str, str]:
+    """One colour per role id of a project's codebook/roles.yaml."""
+    from .roles import roles
+
+    return roles(project).colors()
+
+
+def target_colors(project=None) -> dict[str, str]:
+    """One colour per stance target id of a project's codebook/stances.yaml."""
+    from .coding import stance_cues
+
+    return {t.id: t.color for t in stance_cues(project).targets}
 
 
 def new_figure(
@@ -370,14 +372,10 @@ def save(fig: Figure, name: str, *, caption: str | None = None,
 
 
 def _default_figures_dir() -> Path:
-    """Return ``<project root>/figures`` (see :func:`save`)."""
-    cwd = Path.cwd().resolve()
-    for folder in (cwd, *cwd.parents):
-        if (folder / "pyproject.toml").is_file() and (
-            (folder / "figures").is_dir() or (folder / "seeds").is_dir()
-        ):
-            return folder / "figures"
-    return Path(__file__).resolve().parents[1] / "figures"
+    """Return ``<workspace>/figures`` (see :func:`save`)."""
+    from .project import workspace_root
+
+    return workspace_root() / "figures"
 
 
 def bar_chart(

@@ -1,4 +1,6 @@
-"""Shared fixtures: the project's corpus, loaded once per test session, and a seeds builder."""
+"""Shared fixtures: the example corpus (a pinned copy under tests/fixtures/example, so that
+adding transcripts to seeds/ never breaks a unit test), loaded once per test session, and a
+project builder."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import pytest
 from analysis import load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "seeds"
+SEEDS = ROOT / "tests" / "fixtures" / "example"
+FINANCE = ROOT / "tests" / "fixtures" / "finance"
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,16 @@ from pathlib import Path
 import pytest
 
 import analysis
-from analysis.coding import (TARGETS, TOPICS, analysis_text, load_codebook, load_overrides,
-                             load_stance_cues, split_clauses, stance_table, topic_table)
+from analysis.coding import (analysis_text, codebook, load_codebook, load_overrides,
+                             load_stance_cues, split_clauses, stance_cues, stance_table,
+                             topic_table)
 from analysis.errors import TranscriptError
 from analysis.evaluate import evaluate_stances, evaluate_topics
 
-DATA = Path(analysis.__file__).parent / "data"
+DATA = Path(analysis.__file__).parent / "data" / "codebook"
+EXAMPLE = Path(__file__).parent / "fixtures" / "example"
+TOPICS = codebook(EXAMPLE).ids
+TARGETS = stance_cues(EXAMPLE).ids
 
 
 @pytest.fixture(scope="module")
@@ -27,15 +31,20 @@ def stances(corpus):
     return stance_table(corpus)
 
 
-def test_codebook_has_exactly_the_taxonomy_ids():
-    book = load_codebook()
-    assert [t.id for t in book.topics] == list(TOPICS)
+def test_shipped_codebook_is_the_example_projects_and_has_the_taxonomy_ids():
+    book = load_codebook(DATA / "topics.yaml")
+    assert book.ids == ("compute", "models", "data", "open_source", "applications", "business",
+                        "geopolitics", "talent", "investment", "big_tech", "safety", "agi",
+                        "infra", "society")
     assert all(t.zh and t.en and t.keywords for t in book.topics)
+    assert len(set(book.colors().values())) == len(book.ids)  # explicit, distinct colours
+    for name in ("topics.yaml", "stances.yaml", "roles.yaml", "sentiment.yaml"):
+        assert (EXAMPLE / "codebook" / name).read_bytes() == (DATA / name).read_bytes()
 
 
 @pytest.mark.parametrize("edit, problem", [
-    (lambda s: s.replace("  compute:\n", "  chips:\n", 1), "unknown topic id 'chips'"),
-    (lambda s: s.replace("  safety:\n", "  safety_x:\n", 1), "unknown topic id"),
+    (lambda s: s.replace("  compute:\n", "  Chips:\n", 1), "'Chips' is not a snake_case id"),
+    (lambda s: s.replace('    color: "#1f77b4"\n', '    color: blue\n', 1), "is not #rrggbb"),
     (lambda s: s.replace("keywords: [算力,", "keywords: [/算力(/,", 1), "bad pattern"),
     (lambda s: s.replace("    zh: 算力与芯片\n", "", 1), "needs `zh` and `en`"),
 ])
@@ -58,13 +67,17 @@ def test_empty_keyword_list_is_refused(tmp_path):
 
 
 def test_stance_cues_validate_targets_and_sides(tmp_path):
-    cues = load_stance_cues()
-    assert [t.id for t in cues.targets] == list(TARGETS)
+    cues = load_stance_cues(DATA / "stances.yaml")
+    assert cues.ids == ("china_catch_up", "open_source", "vertical_models",
+                        "startup_opportunity", "llm_reasoning", "compute_bottleneck")
     text = (DATA / "stances.yaml").read_text(encoding="utf-8")
     shutil.copy(DATA / "sentiment.yaml", tmp_path / "sentiment.yaml")
     bad = tmp_path / "stances.yaml"
-    bad.write_text(text.replace("  llm_reasoning:", "  reasoning:"), encoding="utf-8")
-    with pytest.raises(TranscriptError, match="unknown stance target 'reasoning'"):
+    bad.write_text(text.replace("  llm_reasoning:", "  LLM-reasoning:"), encoding="utf-8")
+    with pytest.raises(TranscriptError, match="'LLM-reasoning' is not a snake_case id"):
+        load_stance_cues(bad)
+    bad.write_text(text.replace("    zh: 大模型会推理\n", ""), encoding="utf-8")
+    with pytest.raises(TranscriptError, match="needs `zh` and `en`"):
         load_stance_cues(bad)
     bad.write_text(text.replace("pro: [短缺,", "pro: [下降, 短缺,"), encoding="utf-8")
     with pytest.raises(TranscriptError, match="'下降' is both pro and con"):

@@ -11,7 +11,7 @@ import pytest
 from analysis.compare import (chi2_sf_1df, entity_network, event_timeline, keyness, keyness_by,
                               log_likelihood, log_odds_dirichlet, log_ratio, term_trajectory,
                               topic_cooccurrence, topic_trajectory)
-from analysis.coding import TOPICS
+from analysis.coding import codebook
 
 
 def test_g2_matches_hand_computation_not_pearson_or_yates():
@@ -90,7 +90,7 @@ def test_timeline_respects_date_precision(corpus):
 
 def test_trajectories(corpus):
     topics = topic_trajectory(corpus)
-    assert len(topics) == len(corpus.events) * len(TOPICS)
+    assert len(topics) == len(corpus.events) * len(codebook(corpus.root).ids)
     assert list(pd.unique(topics["event_id"])) == list(event_timeline(corpus)["event_id"])
     terms = term_trajectory(corpus, ["GPT-4", "Llama", "开源"])
     llama = terms[terms["term"] == "Llama"].set_index("event_id")["n"]

@@ -207,6 +207,6 @@ def test_display_names_file_is_checked(tmp_path):
         display_names("entity_types", broken)
     message = str(caught.value)
     assert "display_names.yaml" in message and "product" in message and "robot" in message
-    broken.write_text("roles: [host]\n", encoding="utf-8")
+    broken.write_text("kinds: [speech]\n", encoding="utf-8")
     with pytest.raises(TranscriptError, match="not a mapping"):
-        display_names("roles", broken)
+        display_names("kinds", broken)

@@ -78,7 +78,7 @@ def test_a_lexicon_change_is_caught_by_nbval_and_by_the_figure_check(tmp_path):
     """Change the codebook in a copy of the project: nbval must report the changed numbers
     of the topics notebook, and the figure check the changed chart."""
     copy = _project_copy(tmp_path)
-    codebook = copy / "analysis" / "data" / "topics.yaml"
+    codebook = copy / "seeds" / "codebook" / "topics.yaml"
     text = codebook.read_text(encoding="utf-8")
     assert "keywords: [应用, " in text
     codebook.write_text(text.replace("keywords: [应用, ", "keywords: [", 1), encoding="utf-8")

@@ -22,7 +22,7 @@ from analysis.parsers.detect import detect
 from analysis.sources import Source, read_source
 
 SAMPLES = Path(__file__).parent / "samples"
-SEEDS = Path(__file__).parents[1] / "seeds" / "transcripts"
+SEEDS = Path(__file__).parent / "fixtures" / "example" / "transcripts"
 EXPECTED = {"labelled_colon.txt": "labelled_lines", "labelled_bold.md": "labelled_lines",
             "timestamped_meeting.txt": "timestamped", "timestamped_speaker.txt": "timestamped",
             "subtitles.srt": "subtitles", "subtitles.vtt": "subtitles",
@@ -164,7 +164,7 @@ def test_a_50_mb_single_line_file_is_handled_in_linear_time(tmp_path):
 
 def test_inspect_and_add_from_the_command_line(tmp_path, capsys):
     seeds = tmp_path / "seeds"
-    shutil.copytree(Path(__file__).parents[1] / "seeds", seeds)
+    shutil.copytree(Path(__file__).parent / "fixtures" / "example", seeds)
     assert main(["inspect", str(SAMPLES / "subtitles.srt")]) == 0
     shown = capsys.readouterr().out
     assert "subtitles (confidence" in shown and "utterances: 4" in shown
@@ -176,7 +176,7 @@ def test_inspect_and_add_from_the_command_line(tmp_path, capsys):
     assert "app_talk" in set(load_corpus(seeds).events["event_id"])
     assert main(["--seeds", str(seeds), "add", str(SAMPLES / "subtitles.srt"),
                  "--title", "again", "--date", "2023-09"]) == 2
-    assert "already in the corpus as 2023-09_app_talk.srt" in capsys.readouterr().err
+    assert "already in the project as 2023-09_app_talk.srt" in capsys.readouterr().err
 
 
 # --- property-based: random documents in every format --------------------------------

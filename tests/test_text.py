@@ -92,7 +92,7 @@ def test_sentences_file_is_real_seed_text():
     doc = yaml.safe_load((DATA / "segmentation_sentences.yaml").read_text(encoding="utf-8"))
     sentences = doc["sentences"]
     assert len(sentences) >= 60
-    seeds = Path(__file__).parents[1] / "seeds" / "transcripts"
+    seeds = Path(__file__).parent / "fixtures" / "example" / "transcripts"
     for item in sentences:
         assert item["text"] in (seeds / item["file"]).read_text(encoding="utf-8")
 
