@@ -22,9 +22,8 @@ import pandas as pd
 
 from .corpus import SPOKEN, Corpus
 from .errors import TranscriptError
-from .lexicons import files_stamp, line_of, load_yaml
+from .lexicons import files_stamp, line_of, load_yaml, names_and_color
 from .normalise import aliases, normalise, one_match
-from .palette import HEX_COLOR, derived_color
 from .project import Project, default_codebook_dir
 
 TOPICS_FILE = "topics.yaml"
@@ -152,18 +151,6 @@ def _id_section(path: Path, section, key: str, what: str) -> dict:
     return section
 
 
-def _names_and_color(path: Path, item_id: str, entry, what: str) -> tuple[str, str, str]:
-    where = line_of(path, f"{item_id}:")
-    if not isinstance(entry, dict) or not entry.get("zh") or not entry.get("en"):
-        raise TranscriptError(path, f"{what} {item_id!r} needs `zh` and `en` names",
-                              line=where, fix="add zh: and en: display names")
-    color = str(entry.get("color") or derived_color(item_id))
-    if not HEX_COLOR.match(color):
-        raise TranscriptError(path, f"{what} {item_id!r}: colour {color!r} is not #rrggbb",
-                              line=where, fix='write color: "#1f77b4" (quoted), or drop it')
-    return str(entry["zh"]), str(entry["en"]), color
-
-
 def load_codebook(path: str | Path | None = None) -> Codebook:
     """Read and validate a topic codebook (default: the current project's)."""
     path = Path(path) if path else Project.find().codebook_file(TOPICS_FILE)
@@ -171,7 +158,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     topics = []
     for topic_id, entry in doc.items():
         where = line_of(path, f"{topic_id}:")
-        zh, en, color = _names_and_color(path, topic_id, entry, "topic")
+        zh, en, color = names_and_color(path, topic_id, entry, "topic")
         keywords = _words(entry.get("keywords"), path, f"{topic_id}.keywords")
         weak = _words(entry.get("weak"), path, f"{topic_id}.weak", required=False)
         exclude = _words(entry.get("exclude"), path, f"{topic_id}.exclude", required=False)
@@ -334,7 +321,7 @@ def load_stance_cues(path: str | Path | None = None) -> StanceCues:
                              else default_codebook_dir() / SENTIMENT_FILE)
     targets = []
     for target_id, entry in targets_doc.items():
-        zh, en, color = _names_and_color(path, target_id, entry, "stance target")
+        zh, en, color = names_and_color(path, target_id, entry, "stance target")
         relevance = _words(entry.get("relevance"), path, f"{target_id}.relevance")
         pro = _words(entry.get("pro"), path, f"{target_id}.pro")
         con = _words(entry.get("con"), path, f"{target_id}.con")
@@ -397,7 +384,7 @@ def load_overrides(corpus: Corpus, path: str | Path | None = None) -> Overrides:
         pool = texts[texts["event_id"] == event]
         if pool.empty:
             raise TranscriptError(path, f"unknown event_id {event!r}", line=where,
-                                  fix="use an event_id from seeds/events.yaml")
+                                  fix="use an event_id from the project's events.yaml")
         uid = pool["utterance_id"].iloc[one_match(pool["text"].tolist(), snippet, path=path,
                                                   line=where, event_id=event)]
         note = str(item.get("note", "")).strip()
@@ -528,23 +515,31 @@ def _overrides(corpus: Corpus, overrides) -> Overrides:
 
 # --- aggregation -------------------------------------------------------------------------
 
-def _with_role(frame: pd.DataFrame, corpus: Corpus) -> pd.DataFrame:
-    return frame.assign(role=frame["speaker_id"].map(
+def _with_role(frame: pd.DataFrame, corpus: Corpus, groups=None) -> pd.DataFrame:
+    """The frame with the speaker's `role`, and `event_group` when a mapping event_id ->
+    group is given (describe.event_groups: events pooled by period or series)."""
+    frame = frame.assign(role=frame["speaker_id"].map(
         corpus.speakers.set_index("speaker_id")["role"]))
+    if groups is not None:
+        frame = frame.assign(event_group=frame["event_id"].map(dict(groups)))
+    return frame
 
 
 def topic_frequencies(corpus: Corpus, by: str = "event_id", *,
-                      topics: pd.DataFrame | None = None, include_notes: bool = False
-                      ) -> pd.DataFrame:
+                      topics: pd.DataFrame | None = None, include_notes: bool = False,
+                      groups=None) -> pd.DataFrame:
     """Topic frequency per group, comparable across groups of different length.
+
+    `by` is a column of the utterances (`event_id`, `speaker_id`), `role`, or `event_group`
+    with `groups` mapping event_id -> group (events pooled by period or series).
 
     Columns: <by>, topic, n_utterances (carrying the topic), share (of the group's
     utterances), hits (keyword occurrences), per_1k_chars (hits per 1,000 characters of the
     group's text), group_utterances, group_chars.
     """
     topics = topic_table(corpus, include_notes=include_notes) if topics is None else topics
-    chosen = _with_role(_select(corpus, include_notes, None), corpus)
-    topics = _with_role(topics, corpus)
+    chosen = _with_role(_select(corpus, include_notes, None), corpus, groups)
+    topics = _with_role(topics, corpus, groups)
     sizes = chosen.groupby(by).agg(group_utterances=("utterance_id", "size"),
                                    group_chars=("n_chars", "sum"))
     grid = pd.MultiIndex.from_product([sizes.index, list(codebook(corpus.root).ids)],
@@ -621,7 +616,7 @@ def codebook_fit(corpus: Corpus, *, topics: pd.DataFrame | None = None,
 
 def stance_summary(corpus: Corpus, by: str = "speaker_id", *,
                    stances: pd.DataFrame | None = None, quotes: int = 2,
-                   include_low_fit: bool = False) -> pd.DataFrame:
+                   include_low_fit: bool = False, groups=None) -> pd.DataFrame:
     """Mean stance per group and target, the number of utterances behind it, and the
     strongest evidence quotes (largest |score|, ties by utterance order).
 
@@ -635,7 +630,7 @@ def stance_summary(corpus: Corpus, by: str = "speaker_id", *,
     if not include_low_fit:
         fit = codebook_fit(corpus)
         stances = stances[~stances["event_id"].isin(fit.loc[fit["low_fit"], "event_id"])]
-    stances = _with_role(stances, corpus)
+    stances = _with_role(stances, corpus, groups)
     rows = []
     for (key, target), part in stances.groupby([by, "target"], sort=True):
         strongest = part.assign(strength=part["score"].abs()).sort_values(

@@ -168,7 +168,8 @@ def keyness(corpus: Corpus, target: Selector, reference: Selector | None = None,
 def keyness_by(corpus: Corpus, column: str = "event_id", *, groups: list[str] | None = None,
                top: int = 10, **options) -> pd.DataFrame:
     """Each group of `column` against the other groups (given, or all): its `top` terms by
-    z, with the group in the first column."""
+    z, with the group in the first column. (For pools of events, pass
+    describe.pooled_corpus(...).)"""
     kinds = options.pop("kinds", SPOKEN)
     frame = _utterance_frame(corpus, kinds)
     groups = groups or list(pd.unique(frame[column].dropna()))
@@ -221,7 +222,7 @@ def term_trajectory(corpus: Corpus, terms: list[str], *,
                     tokens: pd.DataFrame | None = None) -> pd.DataFrame:
     """Occurrences of chosen terms per event per 10,000 characters, events in date order.
     A term is counted as a token (canonical entities included: `Llama 2` counts for
-    LLaMA, `Agent` for AI Agent)."""
+    LLaMA, `Agent` for AI Agent). (For pools of events, pass describe.pooled_corpus(...).)"""
     from .normalise import aliases
 
     table = aliases()
@@ -231,14 +232,16 @@ def term_trajectory(corpus: Corpus, terms: list[str], *,
         wanted[term] = entity.name if entity else term
     timeline = event_timeline(corpus)
     content = content_tokens(corpus, tokens=tokens)
+    content = content[content["token"].isin(set(wanted.values()))]
     chars = _utterance_frame(corpus).groupby("event_id")["n_chars"].sum()
+    found = content.groupby(["event_id", "token"]).size()
     rows = []
     for event in timeline.itertuples():
-        mine = content[content["event_id"] == event.event_id]["token"]
+        size = int(chars.get(event.event_id, 0))
         for term, canonical in wanted.items():
-            n = int((mine == canonical).sum())
+            n = int(found.get((event.event_id, canonical), 0))
             rows.append((event.event_id, event.label, event.date_label, term, n,
-                         round(n / chars[event.event_id] * 10_000, 2)))
+                         round(n / size * 10_000, 2) if size else 0.0))
     return pd.DataFrame(rows, columns=["event_id", "label", "date_label", "term", "n",
                                        "per_10k_chars"])
 
@@ -291,18 +294,22 @@ def topic_cooccurrence(corpus: Corpus, *, topics: pd.DataFrame | None = None) ->
 
 def entity_network(corpus: Corpus, *, min_count: int = 3, min_edge: int = 2,
                    types: Iterable[str] | None = None,
-                   mentions: pd.DataFrame | None = None):
+                   mentions: pd.DataFrame | None = None, top: int | None = None):
     """Entities mentioned at least `min_count` times as nodes (attributes: count, type),
     edges between entities co-mentioned in at least `min_edge` utterances (weight = the
-    number of such utterances). Nodes and edges are added in sorted order, so layouts with
-    a fixed seed are reproducible."""
+    number of such utterances). `top` keeps only the most mentioned entities (ties by name),
+    so a large archive still draws a readable network. Nodes and edges are added in sorted
+    order, so layouts with a fixed seed are reproducible."""
     import networkx as nx
 
     mentions = entity_mentions(corpus) if mentions is None else mentions
     if types is not None:
         mentions = mentions[mentions["type"].isin(list(types))]
     counts = mentions.groupby(["entity", "type"]).size().reset_index(name="count")
-    counts = counts[counts["count"] >= min_count].sort_values("entity")
+    counts = counts[counts["count"] >= min_count]
+    if top is not None:
+        counts = counts.sort_values(["count", "entity"], ascending=[False, True]).head(top)
+    counts = counts.sort_values("entity")
     kept = set(counts["entity"])
     edges: dict[tuple[str, str], int] = {}
     for _, group in mentions[mentions["entity"].isin(kept)].groupby("utterance_id")["entity"]:

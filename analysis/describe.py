@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -71,6 +72,94 @@ def event_labels(corpus: Corpus, *, topics: pd.DataFrame | None = None,
     fit = codebook_fit(corpus, topics=topics).set_index("event_id")["low_fit"]
     return {e: label + (mark if fit.get(e, False) else "")
             for e, label in zip(corpus.events["event_id"], corpus.events["label"])}
+
+
+_PERIODS = {  # kind -> key of a period start date
+    "month": lambda d: f"{d.year}-{d.month:02d}",
+    "quarter": lambda d: f"{d.year} Q{(d.month - 1) // 3 + 1}",
+    "half": lambda d: f"{d.year} H{1 if d.month <= 6 else 2}",
+    "year": lambda d: f"{d.year}",
+}
+
+
+@dataclass(frozen=True)
+class EventGroups:
+    """Events pooled into at most a chart's worth of groups (see `event_groups`).
+
+    kind: `event` (one group per event), `series`, or a period (`month`, `quarter`, `half`,
+    `year`); of: event_id -> group; order: groups in date order; labels: group -> label for
+    charts; sizes: group -> number of events."""
+
+    kind: str
+    of: dict[str, str]
+    order: list[str]
+    labels: dict[str, str]
+    sizes: dict[str, int]
+
+    @property
+    def note(self) -> str:
+        """A caption fragment saying how events were pooled ('' when they were not)."""
+        if self.kind == "event":
+            return ""
+        return (f"{len(self.of)} events pooled by {self.kind} into {len(self.order)} groups "
+                "(number of events in brackets)")
+
+    def caption(self, text: str) -> str:
+        """A chart's subtitle, saying how events were pooled when they were."""
+        return f"{text}; {self.note}" if self.note else text
+
+
+def event_groups(corpus: Corpus, max_groups: int = 30, *, prefer: str = "period",
+                 topics: pd.DataFrame | None = None) -> EventGroups:
+    """Pool events so a chart shows at most `max_groups` columns, rows or panels.
+
+    Up to `max_groups` events: one group each (labels mark low-fit events). More: with
+    `prefer="series"` and 2..max_groups series, one group per series; otherwise by the
+    finest period (month, quarter, half year, year) that gives at most `max_groups` groups,
+    so a 200-episode archive reads as a time line instead of 200 unreadable columns."""
+    events = corpus.events
+    if len(events) <= max_groups:
+        labels = event_labels(corpus, topics=topics)
+        ids = list(events["event_id"])
+        return EventGroups("event", {e: e for e in ids}, ids, labels, {e: 1 for e in ids})
+    series = events["series"].fillna("").astype(str) if "series" in events else None
+    if prefer == "series" and series is not None and (series != "").all() \
+            and 2 <= series.nunique() <= max_groups:
+        keys, kind = series, "series"
+    else:
+        for kind, key_of in _PERIODS.items():
+            keys = events["date"].map(key_of)
+            if keys.nunique() <= max_groups:
+                break
+    of = dict(zip(events["event_id"], keys))
+    order = list(dict.fromkeys(keys))  # events are in date order
+    sizes = keys.value_counts().to_dict()
+    labels = {g: f"{g}（{sizes[g]}）" for g in order}
+    return EventGroups(kind, of, order, labels, {g: int(sizes[g]) for g in order})
+
+
+def pooled_corpus(corpus: Corpus, groups: EventGroups) -> Corpus:
+    """The corpus with each group of events as one event (event_id = the group, label = the
+    group's label, date = its first event's), for term and entity tables per group: their
+    functions take event ids from the corpus, so tokens computed on the original corpus can
+    be passed along. The corpus itself when events are not pooled."""
+    if groups.kind == "event":
+        return corpus
+    of = groups.of
+    utterances = corpus.utterances.assign(event_id=corpus.utterances["event_id"].map(of))
+    speakers = corpus.speakers.assign(event_id=corpus.speakers["event_id"].map(of))
+    events = corpus.events.assign(group=corpus.events["event_id"].map(of))
+    pooled = (events.groupby("group", sort=False)
+              .agg(date=("date", "min"), date_precision=("date_precision", "first"),
+                   n_utterances=("n_utterances", "sum"), n_chars=("n_chars", "sum"),
+                   n_speakers=("n_speakers", "sum"))
+              .reindex(groups.order).reset_index(names="event_id"))
+    pooled.insert(1, "label", pooled["event_id"].map(groups.labels))
+    pooled["metadata_order"] = range(len(pooled))
+    pooled["date_precision"] = groups.kind if groups.kind in ("month", "quarter", "year") \
+        else pooled["date_precision"]
+    return Corpus(events=pooled, speakers=speakers, utterances=utterances, root=corpus.root,
+                  sources={})
 
 
 COVERAGE_STATUS = {"named": ("具名发言者", "#1f77b4"), "inferred": ("推断的发言者", "#88ccee"),
@@ -173,7 +262,7 @@ def attribution_table(corpus: Corpus) -> pd.DataFrame:
                              ascending=[True, True, False, True]).reset_index(drop=True)
 
 
-__all__ = ["COVERAGE_STATUS", "KIND_NAMES", "SPOKEN", "attribution_coverage", "coverage_colors", "attribution_table", "display_names",
-           "event_labels", "event_table",
-           "speaker_table",
-           "speakers_by_role", "utterances_by_kind"]
+__all__ = ["COVERAGE_STATUS", "KIND_NAMES", "SPOKEN", "EventGroups", "attribution_coverage",
+           "attribution_table", "coverage_colors", "display_names", "event_groups",
+           "event_labels", "event_table", "pooled_corpus", "speaker_table", "speakers_by_role",
+           "utterances_by_kind"]

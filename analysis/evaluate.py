@@ -1,8 +1,10 @@
 """Accuracy of topic coding and stance scoring on the labelled development set.
 
-The development set (tests/data/dev_topics.yaml, dev_stances.yaml) was labelled by reading
-the seeds. Lexicons are scored without analyst overrides, so the figures measure the
-cue files alone.
+A project's development set lives in `<project>/evaluation/` (dev_topics.yaml,
+dev_stances.yaml, optionally dev_topics_second.yaml and speaker_labels_<event>.csv); the
+example project's was labelled by reading the seeds and lives in tests/data/. Whatever topics
+and targets the project's codebook has are scored. Lexicons are scored without analyst
+overrides, so the figures measure the codebook alone.
 
     python -m analysis evaluate          # or: make evaluate
 """
@@ -19,6 +21,13 @@ from .corpus import Corpus
 from .errors import TranscriptError
 
 DEV_DIR = Path(__file__).resolve().parents[1] / "tests" / "data"
+EVALUATION_DIR = "evaluation"
+
+
+def dev_dir(corpus: Corpus) -> Path:
+    """The project's development set folder, else the example project's (tests/data)."""
+    own = corpus.root / EVALUATION_DIR
+    return own if own.is_dir() else DEV_DIR
 
 
 def _items(path: Path, corpus: Corpus) -> list[dict]:
@@ -132,15 +141,27 @@ def evaluate_attribution(corpus: Corpus, labels: Path) -> dict:
 
 def report(corpus: Corpus) -> str:
     """Both evaluations as text, with the targets."""
-    topics, per_topic = evaluate_topics(corpus)
-    second, _ = evaluate_topics(corpus, DEV_DIR / "dev_topics_second.yaml")
-    stances, per_target = evaluate_stances(corpus)
+    folder = dev_dir(corpus)
+    labelled = folder / "dev_topics.yaml"
+    known = set(corpus.utterances["utterance_id"])
+    if not labelled.is_file() or not {i["utterance_id"] for i in yaml.safe_load(
+            labelled.read_text(encoding="utf-8"))["items"]} <= known:
+        return (f"No development set for the project {corpus.root}: label utterances by "
+                f"reading into {corpus.root / EVALUATION_DIR}/dev_topics.yaml and "
+                "dev_stances.yaml (same format as the example's under tests/data/), then run "
+                "this again.")
+    topics, per_topic = evaluate_topics(corpus, labelled)
+    stances, per_target = evaluate_stances(corpus, folder / "dev_stances.yaml")
+    second_file = folder / "dev_topics_second.yaml"
+    second = evaluate_topics(corpus, second_file)[0] if second_file.is_file() else None
+    agreement = annotator_agreement(labelled, second_file) if second else None
     lines = [
         f"Topics: {topics['items']} utterances, {topics['labels']} labels",
         f"  micro precision {topics['precision']:.3f}  recall {topics['recall']:.3f}  "
         f"micro-F1 {topics['micro_f1']:.3f}   (target >= 0.80)",
-        f"  against the second annotator: micro-F1 {second['micro_f1']:.3f}; "
-        f"annotators against each other: {annotator_agreement():.3f}",
+        (f"  against the second annotator: micro-F1 {second['micro_f1']:.3f}; "
+         f"annotators against each other: {agreement:.3f}" if second else
+         "  (no second annotator: add dev_topics_second.yaml to measure agreement)"),
         per_topic.to_string(index=False),
         "",
         f"Stances: {stances['labels']} labelled (utterance, target) pairs",
@@ -150,7 +171,7 @@ def report(corpus: Corpus) -> str:
         f"-1 {stances['f1_-1']:.3f}",
         per_target.to_string(index=False),
     ]
-    for labels in sorted(DEV_DIR.glob("speaker_labels_*.csv")):
+    for labels in sorted(folder.glob("speaker_labels_*.csv")):
         result = evaluate_attribution(corpus, labels)
         lines += ["", f"Speaker attribution ({result['event_id']}, {result['labelled']} lines "
                   "labelled by reading, `unclear` left out; analyst assignments not applied):",

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from .errors import TranscriptError
+from .palette import HEX_COLOR, derived_color
 
 
 def data_path(name: str) -> Path:
@@ -76,3 +77,17 @@ def files_stamp(*names: str | Path) -> tuple:
         path = name if isinstance(name, Path) else data_path(name)
         stamps.append(path.stat().st_mtime_ns if path.is_file() else 0)
     return tuple(stamps)
+
+
+def names_and_color(path: Path, item_id: str, entry, what: str) -> tuple[str, str, str]:
+    """The `zh` and `en` names and the colour of a codebook entry (its `color:`, else one
+    derived from its id), or a clear error naming the file and line."""
+    where = line_of(path, f"{item_id}:")
+    if not isinstance(entry, dict) or not entry.get("zh") or not entry.get("en"):
+        raise TranscriptError(path, f"{what} {item_id!r} needs `zh` and `en` names",
+                              line=where, fix="add zh: and en: display names")
+    color = str(entry.get("color") or derived_color(item_id))
+    if not HEX_COLOR.match(color):
+        raise TranscriptError(path, f"{what} {item_id!r}: colour {color!r} is not #rrggbb",
+                              line=where, fix='write color: "#1f77b4" (quoted), or drop it')
+    return str(entry["zh"]), str(entry["en"]), color

@@ -1,4 +1,5 @@
-"""The event metadata file (seeds/events.yaml): read, validate, report every problem with its line."""
+"""A project's event metadata file (events.yaml): read, validate, report every problem with its
+line."""
 
 from __future__ import annotations
 
@@ -143,7 +144,7 @@ def load_metadata(path: str | Path, *, transcripts_dir: str | Path | None = None
     """Read and validate the metadata file.
 
     Args:
-        path: the YAML file (seeds/events.yaml).
+        path: the YAML file (a project's events.yaml).
         transcripts_dir: where `file:` entries live; checked for existence when given.
         parsers: the known parser names; checked when given.
         roles: the project's role ids (codebook/roles.yaml); checked when given.
@@ -158,8 +159,8 @@ def load_metadata(path: str | Path, *, transcripts_dir: str | Path | None = None
     path = Path(path)
     if not path.is_file():
         raise MetadataError([TranscriptError(path, "metadata file not found",
-                                             fix="create seeds/events.yaml (see README, "
-                                                 "'Add a transcript')")])
+                                             fix="create a project with `python -m analysis "
+                                                 "init DIR` (see README, 'Your own archive')")])
     raw = path.read_bytes()
     try:
         doc = yaml.load(raw.decode("utf-8-sig"), Loader=_Loader)  # noqa: S506 - SafeLoader subclass

@@ -8,8 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import TranscriptError
-from .lexicons import files_stamp, line_of, load_yaml
-from .palette import HEX_COLOR, derived_color
+from .lexicons import files_stamp, line_of, load_yaml, names_and_color
 from .parsers import UNNAMED
 from .project import Project
 
@@ -77,18 +76,12 @@ def load_roles(path: str | Path) -> Roles:
                 or not role_id[:1].isalpha() or role_id != role_id.lower():
             raise TranscriptError(path, f"role id {role_id!r} is not a snake_case id", line=where,
                                   fix="use lower-case letters, digits and underscores")
-        if not isinstance(entry, dict) or not entry.get("zh") or not entry.get("en"):
-            raise TranscriptError(path, f"role {role_id!r} needs `zh` and `en` names", line=where,
-                                  fix="write `{zh: 名称, en: Name}`")
+        zh, en, color = names_and_color(path, role_id, entry, "role")
         unknown_keys = sorted(set(entry) - {"zh", "en", "color", "pool", "voice"})
         if unknown_keys:
             raise TranscriptError(path, f"role {role_id!r}: unknown key `{unknown_keys[0]}`",
                                   line=where, fix="use only zh, en, color, pool, voice")
-        color = str(entry.get("color") or derived_color(role_id))
-        if not HEX_COLOR.match(color):
-            raise TranscriptError(path, f"role {role_id!r}: colour {color!r} is not #rrggbb",
-                                  line=where, fix='write color: "#1f77b4" (quoted)')
-        roles.append(Role(role_id, str(entry["zh"]), str(entry["en"]), color,
+        roles.append(Role(role_id, zh, en, color,
                           bool(entry.get("pool", False)), str(entry.get("voice") or entry["zh"])))
     ids = {r.id for r in roles}
     missing = [p for p in (*UNNAMED, UNKNOWN) if p not in ids]

@@ -45,7 +45,7 @@ def _decode_error(path: Path, data: bytes, err: UnicodeDecodeError, encoding: st
         f"cannot be decoded as {encoding} (bytes {bad} at byte {err.start})",
         line=_line_of(data, err.start),
         fix="save the file as UTF-8, or set `encoding:` (e.g. gb18030, big5, utf-16) "
-            "for this event in seeds/events.yaml",
+            "for this event in the project's events.yaml",
     )
 
 
@@ -114,19 +114,20 @@ def read_source(path: str | Path, encoding: str | None = None) -> Source:
     if not path.is_file():
         raise TranscriptError(path, "file not found",
                               fix="copy the transcript into seeds/transcripts/ or correct `file:` "
-                                  "in seeds/events.yaml")
+                                  "in the project's events.yaml")
     data = path.read_bytes()
     if not data.strip():
         raise TranscriptError(path, "file is empty" if not data else "file holds only whitespace",
                               line=1, fix="add the transcript text, or remove the event from "
-                                          "seeds/events.yaml")
+                                          "the project's events.yaml")
     text, used = decode(data, path, encoding)
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise TranscriptError(path, "contains NUL characters (a binary file, or the wrong encoding)",
                               line=line, fix="export the transcript as plain text, or set "
-                                             "`encoding:` in seeds/events.yaml")
+                                             "`encoding:` in the project's events.yaml")
     if not text.strip():
         raise TranscriptError(path, "file holds only whitespace", line=1,
-                              fix="add the transcript text, or remove the event from seeds/events.yaml")
+                              fix="add the transcript text, or remove the event from the "
+                                  "project's events.yaml")
     return Source(path=path, text=text, encoding=used)

@@ -97,3 +97,23 @@ def test_a_lexicon_change_is_caught_by_nbval_and_by_the_figure_check(tmp_path):
     assert "03_topics_overall" in figures.stdout and "chart changed" in figures.stdout
     # the untouched notebooks' charts still pass
     assert "01_speakers_by_role" not in figures.stdout
+
+
+@pytest.mark.slow
+def test_every_notebook_runs_on_another_domains_project(tmp_path):
+    """The finance fixture (its own codebook: 5 topics, 2 stance targets, its own roles)
+    through every notebook: no Python edit, finance names in the tables, the speaker without
+    metadata in the speaker and stance tables, a chart for every figure."""
+    copy = _project_copy(tmp_path)
+    env = dict(os.environ, PYTHONPATH=str(copy), ANALYSIS_CACHE=str(tmp_path / "cache"),
+               ANALYSIS_PROJECT=str(copy / "tests" / "fixtures" / "finance"))
+    run = subprocess.run([sys.executable, "-m", "analysis", "report"], cwd=copy, env=env,
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    notebooks = {p.name: p.read_text(encoding="utf-8") for p in (copy / "notebooks").glob("*.ipynb")}
+    assert "利率与货币政策" in notebooks["03_topics.ipynb"]
+    assert "算力与芯片" not in notebooks["03_topics.ipynb"]
+    assert "还会降息吗" in notebooks["04_stances.ipynb"]
+    for name in ("01_corpus_overview.ipynb", "04_stances.ipynb"):
+        assert "李娜" in notebooks[name], name
+    assert len(figure_manifest(copy)) == len(figure_manifest(ROOT))

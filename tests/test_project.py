@@ -201,21 +201,17 @@ def test_pools_are_not_people_and_show_in_the_coverage_chart(corpus):
     assert indigo["pool"] > 0.5 and indigo["inferred"] > 0.1
 
 
+def _talk(make_seeds, speakers: str, text: str) -> Path:
+    """A one-event project whose entry ends with the given `speakers:` lines."""
+    head = ("events:\n  - event_id: talk\n    title: t\n    date: 2024-01\n    organiser: o\n"
+            "    format: f\n    file: talk.txt\n    parser: auto\n    speakers:\n")
+    return make_seeds(head + speakers, {"talk.txt": text})
+
+
 def test_events_yaml_maps_export_labels_to_people(make_seeds):
-    root = make_seeds("""\
-        events:
-          - event_id: talk
-            title: t
-            date: 2024-01
-            organiser: o
-            format: f
-            file: talk.txt
-            parser: auto
-            speakers:
-              发言人1: {name: 张小珺, role: host}
-              发言人2: 李四
-        """, {"talk.txt": "发言人1：你好，欢迎收听。\n发言人2：谢谢邀请。\n发言人1：我们开始吧。\n"
-                          "发言人2：好的。\n发言人3：我也说一句。\n发言人3：再说一句。\n"})
+    root = _talk(make_seeds, "      发言人1: {name: 张小珺, role: host}\n      发言人2: 李四\n",
+                 "发言人1：你好，欢迎收听。\n发言人2：谢谢邀请。\n发言人1：我们开始吧。\n"
+                 "发言人2：好的。\n发言人3：我也说一句。\n发言人3：再说一句。\n")
     corpus = load_corpus(root)
     speakers = corpus.speakers.set_index("name")
     assert speakers.loc["张小珺", "role"] == "host"
@@ -225,18 +221,7 @@ def test_events_yaml_maps_export_labels_to_people(make_seeds):
 
 
 def test_a_bad_speaker_map_is_reported_with_its_line(make_seeds):
-    root = make_seeds("""\
-        events:
-          - event_id: talk
-            title: t
-            date: 2024-01
-            organiser: o
-            format: f
-            file: talk.txt
-            parser: auto
-            speakers:
-              发言人1: {role: host}
-        """, {"talk.txt": "发言人1：你好。\n发言人1：再见。\n"})
+    root = _talk(make_seeds, "      发言人1: {role: host}\n", "发言人1：你好。\n发言人1：再见。\n")
     with pytest.raises(MetadataError, match=r"events.yaml:10: speaker label '发言人1' needs a"):
         load_corpus(root)
 
@@ -347,3 +332,60 @@ def test_the_default_project_is_found_from_the_environment(monkeypatch, tmp_path
     monkeypatch.chdir(tmp_path)
     assert Project.find(ROOT / "notebooks").root == ROOT / "seeds"
     assert pd.api.types.is_string_dtype(load_corpus().events["event_id"])
+
+
+# --- an archive of many events: charts pool them --------------------------------------------
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    """40 short episodes of two series over two years, made from the finance transcripts."""
+    root = tmp_path_factory.mktemp("archive")
+    (root / "transcripts").mkdir()
+    source = (FINANCE / "transcripts" / "2024-03-05_e101.txt").read_text(encoding="utf-8")
+    lines = [line for line in source.splitlines() if "：" in line]
+    entries = []
+    for i in range(40):
+        name = f"ep{i:02d}.txt"
+        (root / "transcripts" / name).write_text("\n".join(lines[i % 5:i % 5 + 12]) + "\n",
+                                                 encoding="utf-8")
+        month = 1 + (i * 7) % 24
+        entries.append(f"  - {{event_id: ep{i:02d}, title: t{i}, series: {'AB'[i % 2]}台, "
+                       f"date: {2022 + (month - 1) // 12}-{(month - 1) % 12 + 1:02d}-0{1 + i % 9},"
+                       f"\n     organiser: o, format: f, file: {name}, parser: auto}}")
+    (root / "events.yaml").write_text("events:\n" + "\n".join(entries) + "\n", encoding="utf-8")
+    shutil.copytree(FINANCE / "codebook", root / "codebook")
+    return load_corpus(root)
+
+
+def test_many_events_are_pooled_by_period_or_series(archive):
+    groups = describe.event_groups(archive, 30)
+    assert groups.kind == "month" and len(groups.order) == 24
+    assert set(groups.of) == set(archive.events["event_id"])
+    assert sum(groups.sizes.values()) == 40
+    assert groups.order == sorted(groups.order)  # date order
+    assert "40 events pooled by month" in groups.caption("x")
+    by_series = describe.event_groups(archive, 8, prefer="series")
+    assert by_series.kind == "series" and by_series.order == ["A台", "B台"]
+    assert describe.event_groups(archive, 10).kind == "quarter"
+    assert describe.event_groups(archive, 5).kind == "half"
+    few = describe.event_groups(archive, 3)
+    assert few.kind == "year" and few.order == ["2022", "2023"]
+    assert describe.event_groups(archive, 40).kind == "event"
+
+
+def test_pooled_tables_add_up_to_the_events(archive):
+    groups = describe.event_groups(archive, 30)
+    pool = describe.pooled_corpus(archive, groups)
+    assert list(pool.events["event_id"]) == groups.order
+    assert pool.events["n_chars"].sum() == archive.events["n_chars"].sum()
+    assert set(pool.utterances["event_id"]) == set(groups.order)
+    topics = topic_table(archive)
+    freq = topic_frequencies(archive, "event_group", topics=topics, groups=groups.of)
+    assert set(freq["event_group"]) == set(groups.order)
+    assert freq.groupby("event_group")["group_chars"].first().sum() == \
+        topic_frequencies(archive, "event_id", topics=topics) \
+        .groupby("event_id")["group_chars"].first().sum()
+    summary = stance_summary(archive, "event_group", groups=groups.of)
+    assert set(summary["event_group"]) <= set(groups.order)
+    coverage = describe.attribution_coverage(pool)
+    assert set(coverage["label"]) == set(groups.labels.values())
