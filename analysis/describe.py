@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -142,9 +142,10 @@ def pooled_corpus(corpus: Corpus, groups: EventGroups) -> Corpus:
     """The corpus with each group of events as one event (event_id = the group, label = the
     group's label, date = its first event's), for term and entity tables per group: their
     functions take event ids from the corpus, so tokens computed on the original corpus can
-    be passed along. The corpus itself when events are not pooled."""
+    be passed along. Not pooled, the corpus with the groups' labels (low-fit events marked)."""
     if groups.kind == "event":
-        return corpus
+        return replace(corpus, events=corpus.events.assign(
+            label=corpus.events["event_id"].map(groups.labels)))
     of = groups.of
     utterances = corpus.utterances.assign(event_id=corpus.utterances["event_id"].map(of))
     speakers = corpus.speakers.assign(event_id=corpus.speakers["event_id"].map(of))
