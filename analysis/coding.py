@@ -23,7 +23,7 @@ import pandas as pd
 from .corpus import SPOKEN, Corpus
 from .errors import TranscriptError
 from .lexicons import files_stamp, line_of, load_yaml, names_and_color
-from .normalise import aliases, normalise, one_match
+from .normalise import ALIASES_FILE, aliases, normalise, one_match
 from .project import Project, default_codebook_dir
 
 TOPICS_FILE = "topics.yaml"
@@ -459,6 +459,12 @@ def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
     Speech and questions by default; `include_notes=True` adds notes and meta.
     `overrides=False` ignores seeds/overrides.yaml (a path reads another file).
     """
+    if book is None and kinds is None and overrides is True:
+        book = codebook(corpus.root)
+        key = ("topic_table", include_notes, str(book.path),
+               files_stamp(book.path, ALIASES_FILE, corpus.project.overrides_file))
+        return _memo(corpus, key, lambda: topic_table(corpus, include_notes=include_notes,
+                                                      book=book))
     book = book or codebook(corpus.root)
     fixes = _overrides(corpus, overrides)
     rows = []
@@ -484,6 +490,13 @@ def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
                  overrides: bool | str | Path = True, cues: StanceCues | None = None
                  ) -> pd.DataFrame:
     """One row per (utterance, target) the utterance addresses, with stance and evidence."""
+    if cues is None and kinds is None and overrides is True:
+        cues = stance_cues(corpus.root)
+        key = ("stance_table", include_notes, str(cues.path),
+               files_stamp(cues.path, corpus.project.codebook_file(SENTIMENT_FILE), ALIASES_FILE,
+                           corpus.project.overrides_file))
+        return _memo(corpus, key, lambda: stance_table(corpus, include_notes=include_notes,
+                                                       cues=cues))
     cues = cues or stance_cues(corpus.root)
     fixes = _overrides(corpus, overrides)
     rows = []
@@ -505,6 +518,14 @@ def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
     frame = pd.DataFrame(rows, columns=STANCE_COLUMNS)
     frame["stance"] = frame["stance"].astype("int64")
     return frame.sort_values(["utterance_id", "target"]).reset_index(drop=True)
+
+
+def _memo(corpus: Corpus, key: tuple, build) -> pd.DataFrame:
+    """A table built once per corpus and key (the key holds the data files' stamps, so an
+    edited codebook is coded afresh); callers get their own copy."""
+    if key not in corpus.memo:
+        corpus.memo[key] = build()
+    return corpus.memo[key].copy()
 
 
 def _overrides(corpus: Corpus, overrides) -> Overrides:

@@ -50,6 +50,8 @@ class Corpus:
         events, speakers, utterances: the three tidy frames (columns in the module docstring).
         root: the project folder the corpus was read from (`project` gives its parts).
         sources: event_id -> decoded source text, for checks that need the original.
+        memo: tables computed from this corpus (topics, stances), keyed by the data files'
+            modification times, so a notebook that asks twice codes once.
     """
 
     events: pd.DataFrame
@@ -57,6 +59,7 @@ class Corpus:
     utterances: pd.DataFrame
     root: Path
     sources: dict[str, str] = field(default_factory=dict, repr=False)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __repr__(self) -> str:
         return (f"Corpus({len(self.events)} events, {len(self.speakers)} speakers, "

@@ -3,6 +3,7 @@ codebook end to end, every speaker kept, codebook fit per event, nothing lost in
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -389,3 +390,19 @@ def test_pooled_tables_add_up_to_the_events(archive):
     assert set(summary["event_group"]) <= set(groups.order)
     coverage = describe.attribution_coverage(pool)
     assert set(coverage["label"]) == set(groups.labels.values())
+
+
+def test_tables_are_coded_once_per_corpus_and_afresh_after_an_edit(tmp_path):
+    project = tmp_path / "finance"
+    shutil.copytree(FINANCE, project)
+    corpus = load_corpus(project)
+    first = topic_table(corpus)
+    first.loc[:, "topic"] = "changed by the caller"  # a caller's edit must not leak
+    again = topic_table(corpus)
+    assert (again["topic"] != "changed by the caller").all()
+    path = project / "codebook" / "topics.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("\n  bonds:", "\n  fixed_income:", 1),
+                    encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    edited = topic_table(corpus)
+    assert "fixed_income" in set(edited["topic"]) and "bonds" not in set(edited["topic"])
