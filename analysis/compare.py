@@ -131,25 +131,31 @@ def keyness(corpus: Corpus, target: Selector, reference: Selector | None = None,
     ids_r = set(frame.loc[in_reference & ~in_target, "utterance_id"])
     if unit == "utterance":
         content = content.drop_duplicates(["utterance_id", "token"])
-        n_t, n_r = len(ids_t), len(ids_r)
     side = np.where(content["utterance_id"].isin(ids_t), "t",
                     np.where(content["utterance_id"].isin(ids_r), "r", ""))
-    counts = pd.crosstab(content["token"], side)
-    counts = counts.reindex(columns=["t", "r"], fill_value=0)
-    counts = counts[(counts["t"] + counts["r"]) > 0]
-    if unit == "token":
-        n_t, n_r = int(counts["t"].sum()), int(counts["r"].sum())
-    pooled = counts["t"] + counts["r"]
+    counts = pd.crosstab(content["token"], side).reindex(columns=["t", "r"], fill_value=0)
+    sizes = (len(ids_t), len(ids_r)) if unit == "utterance" else None
+    return _keyness_table(counts["t"], counts["r"], sizes, min_count, prior_strength)
+
+
+def _keyness_table(t: pd.Series, r: pd.Series, sizes: tuple[int, int] | None,
+                   min_count: int, prior_strength: float) -> pd.DataFrame:
+    """The keyness statistics of term counts in a target (`t`) and a reference (`r`), indexed
+    by term; `sizes` are the two groups' sizes in utterances (None: their token counts)."""
+    keep = (t + r) > 0
+    t, r = t[keep], r[keep]
+    n_t, n_r = sizes if sizes is not None else (int(t.sum()), int(r.sum()))
+    pooled = t + r
     alpha = prior_strength * pooled / pooled.sum()
-    delta, z = log_odds_dirichlet(counts["t"], counts["r"], alpha)
+    delta, z = log_odds_dirichlet(t, r, alpha)
     table = pd.DataFrame({
-        "term": counts.index.astype(str),
-        "target_count": counts["t"].to_numpy(),
-        "reference_count": counts["r"].to_numpy(),
+        "term": t.index.astype(str),
+        "target_count": t.to_numpy(),
+        "reference_count": r.to_numpy(),
         "target_total": n_t,
         "reference_total": n_r,
-        "g2": log_likelihood(counts["t"], counts["r"], n_t, n_r),
-        "log_ratio": log_ratio(counts["t"], counts["r"], n_t, n_r),
+        "g2": log_likelihood(t, r, n_t, n_r),
+        "log_ratio": log_ratio(t, r, n_t, n_r),
         "log_odds": delta,
         "z": z,
     })
@@ -166,18 +172,35 @@ def keyness(corpus: Corpus, target: Selector, reference: Selector | None = None,
 
 
 def keyness_by(corpus: Corpus, column: str = "event_id", *, groups: list[str] | None = None,
-               top: int = 10, **options) -> pd.DataFrame:
+               top: int = 10, unit: str = "token", min_count: int = 5,
+               prior_strength: float = PRIOR_STRENGTH, tokens: pd.DataFrame | None = None,
+               kinds=SPOKEN) -> pd.DataFrame:
     """Each group of `column` against the other groups (given, or all): its `top` terms by
-    z, with the group in the first column. (For pools of events, pass
-    describe.pooled_corpus(...).)"""
-    kinds = options.pop("kinds", SPOKEN)
+    z, with the group in the first column. The same figures as `keyness` for each group,
+    from one table of counts per term and group (linear in the number of groups). (For
+    pools of events, pass describe.pooled_corpus(...).)"""
+    if unit not in ("token", "utterance"):
+        raise ValueError("unit must be 'token' or 'utterance'")
     frame = _utterance_frame(corpus, kinds)
     groups = groups or list(pd.unique(frame[column].dropna()))
-    content = content_tokens(corpus, kinds=kinds, tokens=options.pop("tokens", None))
+    content = content_tokens(corpus, kinds=kinds, tokens=tokens)
+    group_of = frame.set_index("utterance_id")[column]
+    content = content.assign(_group=content["utterance_id"].map(group_of))
+    content = content[content["_group"].isin(groups)]
+    if unit == "utterance":
+        content = content.drop_duplicates(["utterance_id", "token"])
+        members = frame[frame[column].isin(groups)].groupby(column)["utterance_id"].nunique()
+    counts = pd.crosstab(content["token"], content["_group"]).reindex(columns=groups,
+                                                                      fill_value=0)
+    everything = counts.sum(axis=1)
     rows = []
     for group in groups:
-        table = keyness(corpus, {column: group}, {column: groups}, kinds=kinds,
-                        content=content, **options)
+        sizes = None
+        if unit == "utterance":
+            n_t = int(members.get(group, 0))
+            sizes = (n_t, int(members.sum()) - n_t)
+        table = _keyness_table(counts[group], everything - counts[group], sizes, min_count,
+                               prior_strength)
         rows.append(table.head(top).assign(**{column: group}))
     result = pd.concat(rows, ignore_index=True)
     return result[[column] + [c for c in result.columns if c != column]]

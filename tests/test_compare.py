@@ -107,3 +107,20 @@ def test_cooccurrence_and_network(corpus):
     assert all(graph.edges[e]["weight"] >= 2 for e in graph.edges)
     again = entity_network(corpus, min_count=3, min_edge=2)
     assert list(graph.nodes) == list(again.nodes) and list(graph.edges) == list(again.edges)
+
+
+def test_keyness_by_equals_keyness_of_each_group(corpus):
+    """keyness_by counts once for all groups; each group's table must be keyness's."""
+    from analysis import tokens_table
+
+    tokens = tokens_table(corpus)
+    roles = ["investor", "founder_exec", "engineer_researcher"]
+    for column, groups, unit in (("event_id", list(corpus.events["event_id"]), "token"),
+                                 ("role", roles, "utterance")):
+        fast = keyness_by(corpus, column, groups=groups, top=8, unit=unit, min_count=3,
+                          tokens=tokens)
+        for group in groups:
+            slow = keyness(corpus, {column: group}, {column: groups}, unit=unit, min_count=3,
+                           tokens=tokens).head(8)
+            mine = fast[fast[column] == group].drop(columns=column).reset_index(drop=True)
+            pd.testing.assert_frame_equal(mine, slow, check_dtype=False)
