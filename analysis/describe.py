@@ -109,7 +109,7 @@ class EventGroups:
         return f"{text}; {self.note}" if self.note else text
 
 
-def event_groups(corpus: Corpus, max_groups: int = 30, *, prefer: str = "period",
+def event_groups(corpus: Corpus, max_groups: int = 20, *, prefer: str = "period",
                  topics: pd.DataFrame | None = None) -> EventGroups:
     """Pool events so a chart shows at most `max_groups` columns, rows or panels.
 

@@ -33,6 +33,7 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib import dates as mdates
 from matplotlib import font_manager, patheffects, ticker
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -750,10 +751,13 @@ def line_chart(
     ylabel: str | None = None,
 ) -> Figure:
     """One line per `series` value over the categories of `x` (in row order), markers on
-    every point, the series name written at the end of its line."""
+    every point, the series name written at the end of its line. When `x` holds dates, the
+    axis is a time axis: points spaced by their real dates, ticks chosen by matplotlib."""
     fig, ax = new_figure(title, subtitle)
     categories = _ordered_unique(df[x])
-    positions = {c: i for i, c in enumerate(categories)}
+    timed = pd.api.types.is_datetime64_any_dtype(df[x])
+    positions = ({c: float(mdates.date2num(c)) for c in categories} if timed
+                 else {c: i for i, c in enumerate(categories)})
     palette = colors or color_map(_ordered_unique(df[series]))
     ends = []
     for name in _ordered_unique(df[series]):
@@ -763,10 +767,17 @@ def line_chart(
         colour = palette.get(name, PALETTE[0])
         ax.plot(xs, ys, marker="o", linewidth=2.5, color=colour)
         ends.append([ys[-1], str(name), colour, xs[-1]])
-    ax.set_xticks(range(len(categories)),
-                  [_wrap(str(c), 12) for c in categories])
-    ax.tick_params(axis="x", length=0)
-    ax.set_xlim(-0.3, len(categories) - 0.3)
+    if timed:
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        span = max(positions.values()) - min(positions.values()) or 30.0
+        ax.set_xlim(min(positions.values()) - 0.02 * span, max(positions.values()) + 0.02 * span)
+    else:
+        ax.set_xticks(range(len(categories)),
+                      [_wrap(str(c), 12) for c in categories])
+        ax.tick_params(axis="x", length=0)
+        ax.set_xlim(-0.3, len(categories) - 0.3)
     low, high = ax.get_ylim()
     gap = (high - low) * 0.045
     ends.sort(key=lambda e: (e[0], e[1]))

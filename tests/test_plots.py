@@ -357,3 +357,16 @@ def test_heatmap_faded_rows_hatch_every_filled_cell_of_the_row(font_path):
     fig = plots.heatmap(matrix, title="话题", faded_rows=pd.Series([False, True]))
     hatched = [p for p in fig.axes[0].patches if p.get_hatch()]
     assert [p.get_xy() for p in hatched] == [(-0.5, 0.5)]  # row 乙, its one filled cell
+
+
+def test_line_chart_with_dates_spaces_points_by_real_dates():
+    import matplotlib.dates as mdates
+
+    from analysis import plots
+
+    dates = pd.to_datetime(["2022-01-01", "2022-02-01", "2024-01-01"])
+    frame = pd.DataFrame({"when": list(dates) * 2, "term": ["a"] * 3 + ["b"] * 3,
+                          "v": [1, 2, 3, 3, 2, 1]})
+    fig = plots.line_chart(frame, x="when", y="v", series="term", title="t")
+    xs = fig.axes[0].lines[0].get_xdata()
+    assert list(xs) == [mdates.date2num(d) for d in dates]  # not 0, 1, 2
