@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lab export install clean bench evaluate baselines html
+.PHONY: run test lab export install clean bench bench-archive evaluate baselines html
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ clean:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_tokenise.py
 	$(BIN)/python benchmarks/bench_notebooks.py
+
+bench-archive: $(STAMP)
+	$(BIN)/python benchmarks/bench_archive.py --notebooks
 
 baselines: $(STAMP)
 	$(BIN)/python -m analysis baselines

@@ -317,11 +317,13 @@ def topic_cooccurrence(corpus: Corpus, *, topics: pd.DataFrame | None = None) ->
 
 def entity_network(corpus: Corpus, *, min_count: int = 3, min_edge: int = 2,
                    types: Iterable[str] | None = None,
-                   mentions: pd.DataFrame | None = None, top: int | None = None):
+                   mentions: pd.DataFrame | None = None, top: int | None = None,
+                   max_edges: int | None = None):
     """Entities mentioned at least `min_count` times as nodes (attributes: count, type),
     edges between entities co-mentioned in at least `min_edge` utterances (weight = the
-    number of such utterances). `top` keeps only the most mentioned entities (ties by name),
-    so a large archive still draws a readable network. Nodes and edges are added in sorted
+    number of such utterances). `top` keeps only the most mentioned entities (ties by name)
+    and `max_edges` only the heaviest links (ties by names), so a large archive still draws a
+    readable network instead of a hairball. Nodes and edges are added in sorted
     order, so layouts with a fixed seed are reproducible."""
     import networkx as nx
 
@@ -341,8 +343,9 @@ def entity_network(corpus: Corpus, *, min_count: int = 3, min_edge: int = 2,
     graph = nx.Graph()
     for row in counts.itertuples():
         graph.add_node(row.entity, count=int(row.count), type=row.type)
-    for (left, right), weight in sorted(edges.items()):
-        if weight >= min_edge:
-            graph.add_edge(left, right, weight=weight)
+    kept_edges = sorted(((pair, w) for pair, w in edges.items() if w >= min_edge),
+                        key=lambda item: (-item[1], item[0]))
+    for (left, right), weight in sorted(kept_edges[:max_edges]):
+        graph.add_edge(left, right, weight=weight)
     graph.remove_nodes_from(sorted(n for n in list(graph.nodes) if graph.degree(n) == 0))
     return graph
