@@ -32,7 +32,7 @@ def test_every_character_of_every_project_is_in_exactly_one_utterance(folder):
     """The pinned example, the finance fixture and the user's own seeds/ (whatever it holds
     today): raw_text in order covers every non-whitespace character of each source once."""
     corpus = load_corpus(folder)
-    assert len(corpus.events) >= 3
+    assert len(corpus.events) >= 1
     for event in corpus.events.itertuples():
         source = corpus.sources[event.event_id]
         rows = corpus.utterances[corpus.utterances["event_id"] == event.event_id]
