@@ -101,8 +101,7 @@ class EventGroups:
         """A caption fragment saying how events were pooled ('' when they were not)."""
         if self.kind == "event":
             return ""
-        return (f"{len(self.of)} events pooled by {self.kind} into {len(self.order)} groups "
-                "(number of events in brackets)")
+        return f"{len(self.of)} events in {len(self.order)} {self.kind} groups (events in brackets)"
 
     def caption(self, text: str) -> str:
         """A chart's subtitle, saying how events were pooled when they were."""
