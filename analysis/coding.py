@@ -624,14 +624,15 @@ def codebook_fit(corpus: Corpus, *, topics: pd.DataFrame | None = None,
     units = spoken.groupby("event_id").size()
     frame["topic_share"] = (frame["event_id"].map(carrying).fillna(0)
                             / frame["event_id"].map(units)).round(3)
-    rates = frame["hits_per_10k"].fillna(0).to_numpy()
+    rates = frame["hits_per_10k"].to_numpy()  # NaN for an event without spoken text
     ratios = []
     for i, rate in enumerate(rates):
-        others = [r for j, r in enumerate(rates) if j != i]
+        others = [r for j, r in enumerate(rates) if j != i and r == r]
         middle = float(pd.Series(others).quantile(0.75)) if others else 0.0
-        ratios.append(round(rate / middle, 3) if middle > 0 else float("nan"))
+        ratios.append(round(rate / middle, 3) if middle > 0 and rate == rate else float("nan"))
     frame["fit_ratio"] = ratios
-    frame["low_fit"] = (frame["fit_ratio"] < low_ratio) & (len(frame) >= 3)
+    enough = frame["hits_per_10k"].notna().sum() >= 3
+    frame["low_fit"] = (frame["fit_ratio"] < low_ratio) & bool(enough)
     return frame.reset_index(drop=True)
 
 

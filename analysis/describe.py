@@ -149,11 +149,18 @@ def pooled_corpus(corpus: Corpus, groups: EventGroups) -> Corpus:
     utterances = corpus.utterances.assign(event_id=corpus.utterances["event_id"].map(of))
     speakers = corpus.speakers.assign(event_id=corpus.speakers["event_id"].map(of))
     events = corpus.events.assign(group=corpus.events["event_id"].map(of))
+    def one(values: pd.Series) -> str:  # a column's value when the group shares it, else ""
+        values = values.fillna("").astype(str).unique()
+        return values[0] if len(values) == 1 else ""
+
     pooled = (events.groupby("group", sort=False)
               .agg(date=("date", "min"), date_precision=("date_precision", "first"),
-                   n_utterances=("n_utterances", "sum"), n_chars=("n_chars", "sum"),
-                   n_speakers=("n_speakers", "sum"))
+                   series=("series", one), format=("format", one),
+                   n_utterances=("n_utterances", "sum"), n_chars=("n_chars", "sum"))
               .reindex(groups.order).reset_index(names="event_id"))
+    spoke = speakers[speakers["n_utterances"] > 0]
+    pooled["n_speakers"] = pooled["event_id"].map(spoke.groupby("event_id")["name"].nunique()) \
+        .fillna(0).astype("int64")
     pooled.insert(1, "label", pooled["event_id"].map(groups.labels))
     pooled["metadata_order"] = range(len(pooled))
     pooled["date_precision"] = groups.kind if groups.kind in ("month", "quarter", "year") \
@@ -220,7 +227,9 @@ def speakers_by_role(corpus: Corpus, *, spoken_only: bool = True) -> pd.DataFram
     speakers = corpus.speakers
     if spoken_only:
         speakers = speakers[speakers["n_utterances"] > 0]
-    counts = speakers.groupby(["event_id", "role"]).size().rename("n_speakers").reset_index()
+    # distinct names: in a pooled corpus (describe.pooled_corpus) a host of 18 episodes is one
+    counts = speakers.groupby(["event_id", "role"])["name"].nunique().rename("n_speakers") \
+        .reset_index()
     counts = _labelled(counts, corpus, "role", roles(corpus.root).names())
     return counts[["event_id", "label", "role", "role_name", "n_speakers"]].reset_index(drop=True)
 

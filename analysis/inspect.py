@@ -63,7 +63,9 @@ def expand_files(patterns: list[str]) -> list[Path]:
     files: list[Path] = []
     for pattern in patterns:
         path = Path(pattern)
-        if path.is_dir():
+        if path.is_file():  # a real name with [ or * in it is a file, not a pattern
+            found = [path]
+        elif path.is_dir():
             found = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
         elif any(ch in pattern for ch in "*?["):
             found = sorted(p for p in Path().glob(pattern) if p.is_file()) if not path.is_absolute() \
@@ -100,7 +102,9 @@ def add_transcripts(files: list[Path], *, title: str | None = None, date: str | 
     if not project.events_file.is_file():
         raise TranscriptError(project.events_file, "no project here",
                               fix=f"create one with `python -m analysis init {project.root}`")
-    metadata_text = project.events_file.read_text(encoding="utf-8")
+    metadata_bytes = project.events_file.read_bytes()  # restored byte for byte on failure
+    metadata_text = metadata_bytes.decode("utf-8-sig")
+    newline = "\r\n" if b"\r\n" in metadata_bytes else "\n"
     taken = set(re.findall(r"^\s*-\s*event_id:\s*(\S+)\s*$", metadata_text, re.M))
     hashes = {hashlib.sha256(p.read_bytes()).hexdigest(): p.name
               for p in sorted(project.transcripts.glob("*")) if p.is_file()}
@@ -159,13 +163,15 @@ def add_transcripts(files: list[Path], *, title: str | None = None, date: str | 
             atomic_write(target, path.read_bytes())
             copied.append(target)
         entries = "\n\n".join(p[3] for p in planned)
-        body = re.sub(r"^events:\s*\[\]\s*$", "events:", metadata_text.rstrip("\n"), flags=re.M)
-        atomic_write(project.events_file, (body + "\n\n" + entries + "\n").encode("utf-8"))
+        body = re.sub(r"^events:\s*\[\]\s*$", "events:", metadata_text.rstrip("\r\n"), flags=re.M)
+        text = (body.replace("\r\n", "\n") + "\n\n" + entries + "\n").replace("\n", newline)
+        bom = b"\xef\xbb\xbf" if metadata_bytes.startswith(b"\xef\xbb\xbf") else b""
+        atomic_write(project.events_file, bom + text.encode("utf-8"))
         corpus = load_corpus(project.root)
     except BaseException:
         for target in copied:
             target.unlink(missing_ok=True)
-        atomic_write(project.events_file, metadata_text.encode("utf-8"))
+        atomic_write(project.events_file, metadata_bytes)
         raise
     counts = corpus.utterances.groupby("event_id").size()
     lines = [f"added {eid}: {target.name} ({how}), {counts.get(eid, 0)} utterances"

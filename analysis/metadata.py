@@ -85,7 +85,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 
 def name_slug(name: str) -> str:
     """A snake_case id for a person's name, Chinese names in pinyin (徐鹏 -> xu_peng)."""
-    words = "_".join(lazy_pinyin(name, errors=lambda chars: list(chars)))
+    words = "_".join(lazy_pinyin(name, errors=lambda chars: [chars]))  # Latin runs stay words
     words = re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
     return words if words and words[0].isalpha() else f"p_{words}"
 
@@ -263,7 +263,7 @@ def _check_event(entry: _LineDict, check: _Checker, transcripts_dir, parsers, ro
                   fix="indent `key: value` lines under `parser_options:`")
         options = {}
     participants = _check_speaker_map(entry, check, _check_participants(entry, check, roles,
-                                                                        pools), roles)
+                                                                        pools), roles, pools)
     attribution = _check_attribution(entry, participants, check)
     if len(check.problems) > n_before:
         return None
@@ -336,7 +336,7 @@ def _check_role(check: _Checker, line: int, role: object, roles: tuple[str, ...]
 
 
 def _check_speaker_map(entry: _LineDict, check: _Checker, participants: tuple[Participant, ...],
-                       roles: tuple[str, ...]) -> tuple[Participant, ...]:
+                       roles: tuple[str, ...], pools: tuple[str, ...]) -> tuple[Participant, ...]:
     """`speakers:` maps an export's speaker labels to people:
     `发言人1: {name: 张小珺, role: host}` (also `affiliation`, `title`, `id`). A label naming a
     listed participant becomes one of their aliases; any other, a participant of its own."""
@@ -368,10 +368,11 @@ def _check_speaker_map(entry: _LineDict, check: _Checker, participants: tuple[Pa
             out[known] = replace(out[known], aliases=(*out[known].aliases, str(label)))
             continue
         pid = str(person.get("id") or name_slug(name))
-        while pid in taken and not person.get("id"):
+        while (pid in taken or pid in pools or pid == "unknown") and not person.get("id"):
             pid += "_2"
-        if not SLUG.match(pid) or pid in taken:
-            check.add(where, f"speaker {label!r}: id {pid!r} is not a new snake_case id",
+        if not SLUG.match(pid) or pid in taken or pid in pools or pid == "unknown":
+            check.add(where, f"speaker {label!r}: id {pid!r} is not a new snake_case id "
+                      "(or is reserved for unnamed voices)",
                       fix="give `id:` a unique snake_case id")
         taken.add(pid)
         role = person.get("role", "unknown")

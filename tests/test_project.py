@@ -406,3 +406,50 @@ def test_tables_are_coded_once_per_corpus_and_afresh_after_an_edit(tmp_path):
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     edited = topic_table(corpus)
     assert "fixed_income" in set(edited["topic"]) and "bonds" not in set(edited["topic"])
+
+
+def test_review_fixes_pooled_people_latin_ids_reserved_ids_and_names_with_brackets(
+        archive, make_seeds, tmp_path, capsys):
+    from analysis.metadata import name_slug
+
+    groups = describe.event_groups(archive, 3, prefer="series")
+    pool = describe.pooled_corpus(archive, groups)
+    roles_table = describe.speakers_by_role(pool)
+    people = archive.speakers[archive.speakers["n_utterances"] > 0] \
+        .assign(group=lambda f: f["event_id"].map(groups.of))
+    assert roles_table["n_speakers"].sum() == people.groupby(["group", "role"])["name"].nunique().sum()
+    assert describe.event_table(pool)["series"].tolist() == ["A台", "B台"]
+    assert name_slug("Sam Altman") == "sam_altman" and name_slug("李Kevin") == "li_kevin"
+    root = _talk(make_seeds, "      发言人1: {id: unattributed, name: 王五}\n",
+                 "发言人1：你好。\n发言人1：再见。\n")
+    with pytest.raises(MetadataError, match="reserved for unnamed voices"):
+        load_corpus(root)
+    project = init_project(tmp_path / "pj")
+    odd = tmp_path / "2024-01-02_talk [final].txt"
+    shutil.copy(FINANCE / "transcripts" / "2024-03-05_e101.txt", odd)
+    assert main(["--project", str(project.root), "add", str(odd)]) == 0
+    capsys.readouterr()
+
+
+def test_a_failed_add_restores_events_yaml_byte_for_byte(tmp_path, capsys):
+    project = init_project(tmp_path / "pj")
+    crlf = project.events_file.read_bytes().replace(b"\n", b"\r\n").replace(
+        b"events: []", b"events: [oops")  # broken YAML: loading the corpus fails
+    project.events_file.write_bytes(crlf)
+    source = tmp_path / "2024-01-02_talk.txt"
+    shutil.copy(FINANCE / "transcripts" / "2024-03-05_e101.txt", source)
+    assert main(["--project", str(project.root), "add", str(source)]) == 2
+    assert project.events_file.read_bytes() == crlf
+    assert list(project.transcripts.iterdir()) == []
+    capsys.readouterr()
+
+
+def test_an_event_without_spoken_text_is_not_called_low_fit(corpus):
+    emptied = corpus.utterances.assign(kind=corpus.utterances["kind"].where(
+        corpus.utterances["event_id"] != "monica_podcast", "meta"))
+    from dataclasses import replace
+
+    fit = codebook_fit(replace(corpus, utterances=emptied, memo={})).set_index("event_id")
+    assert not bool(fit.loc["monica_podcast", "low_fit"])
+    assert fit.loc["monica_podcast", "fit_ratio"] != fit.loc["monica_podcast", "fit_ratio"]
+    assert not fit["low_fit"].any()
