@@ -48,8 +48,9 @@ def _project_root(args: argparse.Namespace) -> Path:
     """The notebook collection's folder; a `--project` given is what its notebooks chart."""
     from .project import workspace_root
 
-    if args.project:
-        os.environ["ANALYSIS_PROJECT"] = str(Path(args.project).resolve())
+    chosen = args.project or os.environ.get("ANALYSIS_PROJECT")
+    if chosen:  # absolute: the notebooks run in notebooks/, not here
+        os.environ["ANALYSIS_PROJECT"] = str(Path(chosen).resolve())
     return workspace_root()
 
 
