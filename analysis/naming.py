@@ -192,8 +192,17 @@ def _id_units(title: str) -> list[list[str]]:
     return kept
 
 
+_EPISODE_UNIT = re.compile(r"(?:vol|ep?|no)?\d+")
+_SYMBOLS = {"So", "Cs", "Co"}  # emoji, pictographs: no chart font draws them
+
+
 def _fit(units: list[list[str]], budget: int) -> str:
-    """Whole units joined by `_`, as many as fit in `budget` characters."""
+    """Whole units joined by `_`, as many as fit in `budget` characters; an episode number
+    at the end (`vol78`) is kept when words before it have to go."""
+    tail = "_".join(units[-1]) if len(units) > 1 else ""
+    whole = "_".join("_".join(unit) for unit in units)
+    if tail and _EPISODE_UNIT.fullmatch(tail) and len(whole) > budget and len(tail) + 2 <= budget:
+        return _fit(units[:-1], budget - len(tail) - 1) + "_" + tail
     out = ""
     for unit in units:
         piece = "_".join(unit)
@@ -315,7 +324,8 @@ def short_label(title: str, *, max_chars: int = 18) -> str:
     """
     if max_chars < _MIN_LABEL:
         raise ValueError(f"max_chars must be at least {_MIN_LABEL}, not {max_chars}")
-    text = _collapse(title)
+    text = _collapse("".join(c for c in title if unicodedata.category(c) not in _SYMBOLS
+                             and c not in "\ufe0e\ufe0f\u200d"))
     if _width(text) <= max_chars:
         return text
     episode = _find_episode(text)

@@ -433,3 +433,13 @@ def test_event_facts_give_good_ids():
     facts = event_facts("2023-08-13 慧客堂 VOL.95.txt", "")
     assert event_id(" ".join(filter(None, (facts["title"], facts["episode"])))) == \
         "hui_ke_tang_vol95"
+
+
+def test_labels_drop_emoji_and_cut_ids_keep_the_episode():
+    """Found on real episode titles: an emoji reached the chart label, and cutting a long
+    label's id dropped the episode marker moved to its end."""
+    label = naming.short_label("No.179 👥 王兴的「连环」创业史：校内、饭否与海内 | 中国互联网故事12")
+    assert "👥" not in label and label.endswith("No.179")
+    long_label = naming.short_label("Vol.78 和老钱聊聊风险投资这项工作---串台面基")
+    assert naming.event_id(long_label).endswith("_vol78")
+    assert naming.event_id("慧客堂 Vol95") == "hui_ke_tang_vol95"
