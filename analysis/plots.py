@@ -56,8 +56,6 @@ __all__ = [
     "new_figure",
     "topic_colors",
     "by_name",
-    "role_colors",
-    "target_colors",
     "register_cjk_font",
     "save",
     "stacked_bar_chart",
@@ -242,20 +240,6 @@ def topic_colors(project=None) -> dict[str, str]:
 def by_name(names: Mapping[str, str], colors: Mapping[str, str]) -> dict[str, str]:
     """Colours keyed by display name (what a chart's categories are) instead of by id."""
     return {names[key]: color for key, color in colors.items() if key in names}
-
-
-def role_colors(project=None) -> dict[str, str]:
-    """One colour per role id of a project's codebook/roles.yaml."""
-    from .roles import roles
-
-    return roles(project).colors()
-
-
-def target_colors(project=None) -> dict[str, str]:
-    """One colour per stance target id of a project's codebook/stances.yaml."""
-    from .coding import stance_cues
-
-    return {t.id: t.color for t in stance_cues(project).targets}
 
 
 def new_figure(
