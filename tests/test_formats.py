@@ -90,11 +90,13 @@ def test_subtitle_cues_merge_and_keep_times():
     srt = parse(SAMPLES / "subtitles.srt").units
     assert [u.speaker for u in srt] == ["roster:主持人", "roster:王明", "roster:主持人", "roster:王明"]
     assert (srt[0].start_s, srt[0].end_s) == (1.0, 6.0)
-    assert srt[1].text == "我觉得应用层的机会 还远远没有被挖掘出来。"
+    assert srt[1].text == "我觉得应用层的机会还远远没有被挖掘出来。"  # a turn, CJK joined
     vtt = parse(SAMPLES / "subtitles.vtt").units
     assert [u.kind for u in vtt[:2]] == ["meta", "note"]
     assert vtt[3].speaker == "roster:Lisa" and "why they matter" in vtt[3].text
-    assert vtt[-1].speaker == "unattributed" and vtt[-1].start_s == 18.5
+    # a cue without a voice tag continues the turn before it (labels on change)
+    assert vtt[-1].speaker == "roster:主持人" and vtt[-1].start_s == 14.5
+    assert vtt[-1].text == "开源模型能追上闭源吗？没有说话人标签的字幕也要保留下来"
 
 
 def test_paragraphs_are_unattributed_utterances():
@@ -251,4 +253,4 @@ def test_subtitle_name_prefix_must_recur_or_be_a_participant(tmp_path):
                     encoding="utf-8")
     units = parse(path, "subtitles").units
     assert {u.speaker for u in units} == {"unattributed"}
-    assert units[0].text == "我的结论是：开源会赢。"
+    assert units[0].text == "我的结论是：开源会赢。详情见 https://example.com"

@@ -89,7 +89,7 @@ def test_finance_codebook_drives_ids_names_colours_and_roles(finance):
 
 def _utterance(corpus, event_id: str, opening: str) -> str:
     rows = corpus.utterances[(corpus.utterances["event_id"] == event_id)
-                             & corpus.utterances["text"].str.startswith(opening)]
+                             & corpus.utterances["text"].str.contains(opening, regex=False)]
     assert len(rows) == 1, opening
     return rows["utterance_id"].iloc[0]
 

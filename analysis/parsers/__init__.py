@@ -1,4 +1,6 @@
-"""Parsers, one per source format, chosen by name in seeds/events.yaml (`parser:`)."""
+"""Parsers, one per source format, chosen by name in events.yaml (`parser:`) or by
+auto-detection; each parser module owns its sniffing (what makes a text look like its
+format), which `detect` runs over the whole file."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ from dataclasses import dataclass
 
 from ..metadata import EventMeta
 from ..sources import Source
-from . import fragments, generic, minutes, roundtable, takeaways
-from .base import KINDS, UNNAMED, ParseResult, RosterEntry, Unit
+from . import fragments, generic, minutes, roundtable, subtitles, takeaways, whisper
+from .base import KINDS, UNNAMED, ParseResult, RosterEntry, Sample, Unit
 
 Parser = Callable[[Source, EventMeta], ParseResult]
+Sniffer = Callable[[Sample], "tuple[float, str] | None"]
+
 
 @dataclass(frozen=True)
 class ParserInfo:
@@ -19,20 +23,29 @@ class ParserInfo:
     parse: Parser
     description: str  # the format in words (the `format:` an `add` writes)
     speakers: str     # how speakers are known: label, roster or inferred
+    sniff: Sniffer    # (confidence 0-1, evidence in words), or None when it does not fit
 
 
 REGISTRY: dict[str, ParserInfo] = {
-    "roundtable_notes": ParserInfo(roundtable.parse, "roundtable notes", "label"),
+    "roundtable_notes": ParserInfo(roundtable.parse, "roundtable notes", "label",
+                                   roundtable.sniff),
     "line_fragments": ParserInfo(fragments.parse_lines,
-                                 "podcast transcript, one fragment per line", "inferred"),
-    "asr_stream": ParserInfo(fragments.parse_stream, "raw ASR stream", "inferred"),
-    "meeting_minutes": ParserInfo(minutes.parse, "meeting minutes", "label"),
-    "takeaway_list": ParserInfo(takeaways.parse, "takeaway list", "roster"),
-    "labelled_lines": ParserInfo(generic.parse_labelled, "speaker-labelled lines", "label"),
+                                 "podcast transcript, one fragment per line", "inferred",
+                                 fragments.sniff_lines),
+    "asr_stream": ParserInfo(fragments.parse_stream, "raw ASR stream", "inferred",
+                             fragments.sniff_stream),
+    "meeting_minutes": ParserInfo(minutes.parse, "meeting minutes", "label", minutes.sniff),
+    "takeaway_list": ParserInfo(takeaways.parse, "takeaway list", "roster", takeaways.sniff),
+    "labelled_lines": ParserInfo(generic.parse_labelled, "speaker-labelled lines", "label",
+                                 generic.sniff_labelled),
     "timestamped": ParserInfo(generic.parse_timestamped, "speaker + timestamp export",
-                              "label"),
-    "subtitles": ParserInfo(generic.parse_subtitles, "subtitles (SRT/WebVTT)", "label"),
-    "paragraphs": ParserInfo(generic.parse_paragraphs, "plain paragraphs", "inferred"),
+                              "label", generic.sniff_timestamped),
+    "subtitles": ParserInfo(subtitles.parse, "subtitles (SRT/WebVTT)", "label",
+                            subtitles.sniff),
+    "whisper_json": ParserInfo(whisper.parse, "Whisper / WhisperX JSON", "label",
+                               whisper.sniff),
+    "paragraphs": ParserInfo(generic.parse_paragraphs, "plain paragraphs", "inferred",
+                             generic.sniff_paragraphs),
 }
 PARSERS: dict[str, Parser] = {name: info.parse for name, info in REGISTRY.items()}
 

@@ -153,3 +153,51 @@ def preface_units(lines: list[Line], preface: list[Line], *, exclude: set[int] =
         text = clean(strip_markdown("\n".join(line.text for line in block)))
         units.append(Unit(start, end, "note" if prose else "meta", "editor", None, text))
     return units
+
+
+# --- what auto-detection looks at -------------------------------------------------------
+
+SAMPLE_WINDOW_CHARS = 300_000
+SAMPLE_WINDOW_LINES = 2_000
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The part of a transcript that format sniffing reads: the whole text when it is small,
+    else three windows (beginning, middle, end), so a title block or a preface cannot decide
+    alone. `lines` are whole lines only; `filled` the non-blank ones."""
+
+    head: str  # the first characters of the text
+    lines: list[Line]
+    filled: list[Line]
+    whole: bool
+
+    @property
+    def n(self) -> int:
+        return len(self.filled)
+
+
+def sample_of(text: str) -> Sample:
+    """Lines from the beginning, middle and end of a text (all of them when it is small)."""
+    text = text.lstrip("\ufeff")
+    limit = 3 * SAMPLE_WINDOW_CHARS
+    if len(text) <= limit:
+        lines = split_lines(text)
+        whole = len(lines) <= 3 * SAMPLE_WINDOW_LINES
+        if not whole:
+            third = len(lines) // 2 - SAMPLE_WINDOW_LINES // 2
+            lines = (lines[:SAMPLE_WINDOW_LINES] + lines[third:third + SAMPLE_WINDOW_LINES]
+                     + lines[-SAMPLE_WINDOW_LINES:])
+    else:
+        whole, lines = False, []
+        for start in (0, len(text) // 2 - SAMPLE_WINDOW_CHARS // 2,
+                      len(text) - SAMPLE_WINDOW_CHARS):
+            window = split_lines(text[start:start + SAMPLE_WINDOW_CHARS])
+            if start and len(window) > 1:
+                window = window[1:]  # a cut line is not a line
+            if start + SAMPLE_WINDOW_CHARS < len(text) and len(window) > 1:
+                window = window[:-1]
+            lines.extend(window[:SAMPLE_WINDOW_LINES] if start == 0 else
+                         window[-SAMPLE_WINDOW_LINES:])
+    return Sample(text[:SAMPLE_WINDOW_CHARS], lines, [line for line in lines if not line.blank],
+                  whole)

@@ -7,12 +7,40 @@ from __future__ import annotations
 
 import re
 
+import statistics
+
 from ..lexicons import string_list
 from ..metadata import EventMeta
 from ..sources import Source
-from .base import ParseResult, Unit, clean, line_span, split_lines
+from .base import ParseResult, Sample, Unit, clean, line_span, split_lines
 
 _PHRASE = re.compile(r"\S+")
+_PUNCT = re.compile(r"[，。！？；,.!?;]")
+
+
+def sniff_lines(sample: Sample) -> tuple[float, str] | None:
+    """Many short lines with almost no blank lines between them."""
+    if sample.n < 30:
+        return None
+    median = statistics.median(len(line.stripped) for line in sample.filled)
+    blank_share = 1 - sample.n / len(sample.lines)
+    if median > 40 or blank_share >= 0.1:
+        return None
+    return 0.7, f"{sample.n} short lines (median {median:.0f} characters)"
+
+
+def sniff_stream(sample: Sample) -> tuple[float, str] | None:
+    """One (or a few) very long unpunctuated lines of space-separated phrases."""
+    if sample.n > 3:
+        return None
+    body = max(sample.filled, key=lambda line: len(line.stripped)).stripped
+    if len(body) < 500:
+        return None
+    punct = len(_PUNCT.findall(body)) / len(body)
+    spaces = body.count(" ") / len(body)
+    if punct < 0.01 and spaces > 0.03:
+        return 0.9, "one long unpunctuated line of space-separated phrases"
+    return None
 
 
 def parse_lines(source: Source, event: EventMeta) -> ParseResult:

@@ -1,83 +1,69 @@
-"""Generic parsers for the formats analysts bring: speaker-labelled lines, meeting/ASR
-exports with speaker + timestamp lines, SRT/WebVTT subtitles, plain paragraphs.
+"""Generic parsers for the formats analysts bring: speaker-labelled lines, meeting and ASR
+exports with speaker + timestamp lines (飞书妙记, 腾讯会议, 讯飞听见, 通义听悟, Otter), plain
+paragraphs. (Subtitles and Whisper JSON have modules of their own.)
 
-Speaker labels resolve to the event's participants by name or alias (seeds/events.yaml,
-e.g. `aliases: [说话人 1]`); other labels become speakers of their own. Timestamps are kept
-as `start_s`/`end_s` seconds. Every character of the source lands in one unit.
+Speaker labels resolve to the event's participants by name or alias (events.yaml, e.g.
+`aliases: [说话人 1]`); other labels become speakers of their own. Timestamps are kept as
+`start_s`/`end_s` seconds. Every character of the source lands in one unit.
 """
 
 from __future__ import annotations
 
 import re
+import statistics
 
 from ..errors import TranscriptError
 from ..metadata import EventMeta
 from ..sources import Source
-from .base import Line, ParseResult, RosterEntry, Unit, clean, line_span, split_lines
-
-# --- speakers ----------------------------------------------------------------------------
-
-
-class Speakers:
-    """Labels -> speaker keys: participants by name or alias, else roster entries."""
-
-    def __init__(self, event: EventMeta) -> None:
-        self.by_name = {}
-        for p in event.participants:
-            for name in (p.name, p.id, *p.aliases):
-                self.by_name[_label_key(name)] = p.id
-        self.roster: dict[str, RosterEntry] = {}
-
-    def key(self, label: str) -> str:
-        label = clean(label)
-        found = self.by_name.get(_label_key(label))
-        if found:
-            return found
-        self.roster.setdefault(label, RosterEntry(name=label))
-        return f"roster:{label}"
-
-
-def _label_key(label: str) -> str:
-    return re.sub(r"\s+", "", label).casefold()
-
+from .base import Line, ParseResult, Sample, Unit, clean, line_span, split_lines
+from .labels import Label, LabelVote, Speakers, find_label, label_key, plausible_name
+from .subtitles import seconds
 
 # --- speaker-labelled lines --------------------------------------------------------------
 
-_LABEL = re.compile(
-    r"^\s*(?:\*\*(?P<bold>[^*\n]{1,24})\*\*\s*[：:]"       # **姓名**：
-    r"|【(?P<bracket>[^】\n]{1,24})】"                    # 【姓名】
-    r"|(?P<plain>[^\s：:，。！？,!?【】*][^：:，。！？,!?\n]{0,23}?)\s*[：:](?!//))"  # 姓名： / Name:
-    r"[ \t]*")
-_MAX_LABEL_WORDS = 4
+
+def _labels(lines: list[Line]) -> list[Label | None]:
+    """The label each line opens with (None for blank and unlabelled lines)."""
+    found, before = [], ""
+    for line in lines:
+        if line.blank:
+            found.append(None)
+            continue
+        found.append(None if _header(line) else find_label(line.text, before=before))
+        before = line.text
+    return found
 
 
-def _label_of(line: Line) -> tuple[str, int] | None:
-    """(label, offset where the speech starts) when the line opens with a speaker label."""
-    match = _LABEL.match(line.text)
-    if not match:
+def sniff_labelled(sample: Sample) -> tuple[float, str] | None:
+    """Labels that recur (or are generic) open lines: on every line, or only on a change."""
+    found = _labels(sample.filled)
+    vote = LabelVote(found)
+    opened = [i for i, label in enumerate(found) if vote.accepts(label)]
+    if len(opened) < 2:
         return None
-    label = (match.group("bold") or match.group("bracket") or match.group("plain") or "").strip()
-    if not label or len(label.split()) > _MAX_LABEL_WORDS or re.fullmatch(r"[\d\s:.]+", label):
+    names = [label_key(found[i].name) for i in opened]
+    changes = sum(1 for a, b in zip(names, names[1:]) if a != b) / (len(names) - 1)
+    share = len(opened) / sample.n
+    if share < 0.2 and not (len(opened) >= 4 and changes >= 0.6):
         return None
-    return label, line.start + match.end()
+    covered = 1 - opened[0] / sample.n  # lines from the first label on belong to turns
+    on_change = share < 0.5 and changes >= 0.6
+    how = (f"labels on change: {len(opened)} labels ({len(set(names))} speakers) open turns"
+           if on_change else f"{len(opened)} of {sample.n} lines open with a speaker label")
+    return round(min(0.95, 0.72 + 0.23 * covered), 2), how
 
 
 def parse_labelled(source: Source, event: EventMeta) -> ParseResult:
-    """`姓名：内容`, `Name: text`, `**姓名**：内容`, `【姓名】内容` lines; lines without a label
-    continue the previous speaker; a label alone on its line applies to the lines below.
-    A label counts only if it recurs or names a participant (so `注意：` in prose does not)."""
+    """`姓名：内容`, `Name: text`, `**姓名**：内容`, `【说话人1】内容`, `A: text` lines. A label
+    opens a turn that lasts until the next label, so lines without a label continue the
+    speaker before them, and labels may come only where the speaker changes; a label alone
+    on its line applies to the lines below. A name counts only if it recurs or names a
+    participant (so `注意：` in prose does not); quoted speech (`”他说：`) is never a label.
+    Lines before the first label are a title or preface (meta)."""
     lines = split_lines(source.text)
     speakers = Speakers(event)
-    labels = [(_label_of(line) if not line.blank else None) for line in lines]
-    counts: dict[str, int] = {}
-    for found in labels:
-        if found:
-            counts[_label_key(found[0])] = counts.get(_label_key(found[0]), 0) + 1
-    known = set(speakers.by_name)
-
-    def accepted(found):
-        return found and (counts[_label_key(found[0])] >= 2 or _label_key(found[0]) in known)
-
+    found = _labels(lines)
+    vote = LabelVote(found, set(speakers.by_name))
     units: list[Unit] = []
     current: list = []  # [first Line, last Line, speaker key, text start offset]
 
@@ -86,18 +72,16 @@ def parse_labelled(source: Source, event: EventMeta) -> ParseResult:
             first, last, key, text_start = current
             start, end = line_span(first, last)
             body = source.text[text_start:end] if text_start < end else ""
-            # lines before the first label are a title or preface, not speech
             kind = "meta" if key == "unattributed" and not units else "speech"
             units.append(Unit(start, end, kind, key, None, clean(body)))
             current.clear()
 
-    for line, found in zip(lines, labels):
+    for line, label in zip(lines, found):
         if line.blank:
             continue
-        if accepted(found):
+        if vote.accepts(label):
             close()
-            label, text_start = found
-            current.extend([line, line, speakers.key(label), text_start])
+            current.extend([line, line, speakers.key(label.name), line.start + label.end])
         elif current:
             current[1] = line
         else:
@@ -108,35 +92,44 @@ def parse_labelled(source: Source, event: EventMeta) -> ParseResult:
 
 # --- speaker + timestamp exports ---------------------------------------------------------
 
-_TIME = r"(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)"
-_HEADER = re.compile(
-    rf"^\s*(?:(?P<name>[^\d\s:：][^:：\n]{{0,28}}?)\s+{_TIME}|{_TIME.replace('ts', 'ts2')}\s+"
-    rf"(?P<name2>[^\d\s][^\n]{{0,28}}?))\s*$")
-
-
-def seconds(stamp: str) -> float:
-    """`01:02:03`, `0:05`, `00:00:05,250` or `00:05.250` as seconds."""
-    stamp = stamp.replace(",", ".")
-    parts = [float(p) for p in stamp.split(":")]
-    value = 0.0
-    for part in parts:
-        value = value * 60 + part
-    return round(value, 3)
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_NAME = r"[^\d\s:：()（）\[\]|｜][^:：\n()（）\[\]|｜]{0,28}?"
+_HEADERS = (
+    # 说话人 1 00:01:23 / Speaker 1  0:03 / 张三（00:01:23）：
+    re.compile(rf"^\s*(?P<name>{_NAME})\s*(?:[(（]\s*(?P<ts>{_TIME})\s*[)）]|\s(?P<ts2>{_TIME}))"
+               rf"\s*[：:]?\s*$"),
+    # 00:01:23 张三 / [00:01:23] 张三：
+    re.compile(rf"^\s*[\[(（]?(?P<ts>{_TIME})[\])）]?\s+(?P<name>{_NAME})\s*[：:]?\s*$"),
+)
 
 
 def _header(line: Line) -> tuple[str, float] | None:
-    match = _HEADER.match(line.text)
-    if not match:
+    """(speaker, seconds) when the line is a speaker + time header."""
+    for pattern in _HEADERS:
+        match = pattern.match(line.text)
+        if match:
+            name = clean(match.group("name"))
+            if not plausible_name(name):
+                return None
+            return name, seconds(match.group("ts") or match.group("ts2"))
+    return None
+
+
+def sniff_timestamped(sample: Sample) -> tuple[float, str] | None:
+    headers = [line for line in sample.filled if _header(line)]
+    if len(headers) < 2 or len(headers) / sample.n < 0.05:
         return None
-    name = match.group("name") or match.group("name2")
-    stamp = match.group("ts") or match.group("ts2")
-    return clean(name), seconds(stamp)
+    names = {label_key(_header(line)[0]) for line in headers}
+    covered = 1 - sample.filled.index(headers[0]) / sample.n
+    return (round(min(0.96, 0.8 + 0.16 * covered), 2),
+            f"{len(headers)} speaker + time lines ({len(names)} speakers)")
 
 
 def parse_timestamped(source: Source, event: EventMeta) -> ParseResult:
-    """Meeting and ASR exports: a line `说话人 1 00:01:23` (speaker, then time; or time,
-    then speaker) heads the text lines below it. `start_s` is the header's time, `end_s`
-    the next header's. Times must not go backwards."""
+    """Meeting and ASR exports: a line `说话人 1 00:01:23` (speaker, then time, with or
+    without brackets; or time, then speaker) heads the text lines below it, with or without
+    a blank line between. `start_s` is the header's time, `end_s` the next header's. Times
+    must not go backwards. Lines before the first header (title, date, keywords) are meta."""
     lines = split_lines(source.text)
     speakers = Speakers(event)
     blocks: list[list] = []  # [header Line, name, start_s, [text lines]]
@@ -171,102 +164,6 @@ def parse_timestamped(source: Source, event: EventMeta) -> ParseResult:
     return ParseResult(units, list(speakers.roster.values()))
 
 
-# --- subtitles ---------------------------------------------------------------------------
-
-_CUE_TIME = re.compile(
-    r"^\s*(?P<a>(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*"
-    r"(?P<b>(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3})")
-_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
-_TAGS = re.compile(r"</?[^>]+>")
-_NAME_PREFIX = re.compile(r"^\s*(?:-\s*)?([^\s：:，。,][^：:，。,\n]{0,23}?)\s*[：:](?!//)\s*(?=\S)")
-_SENTENCE_END = re.compile(r"[。！？!?.…]\s*$")
-MERGE_GAP_S = 2.0
-MERGE_MAX_CHARS = 160
-
-
-def parse_subtitles(source: Source, event: EventMeta) -> ParseResult:
-    """SRT and WebVTT: cues (with optional `Name:` or `<v Name>` speakers) merged into
-    utterances — consecutive cues of one speaker, no more than 2 s apart, until a sentence
-    ends or the utterance reaches 160 characters. The WEBVTT header and NOTE/STYLE blocks
-    are meta; cue numbers and timing lines stay in the raw text. Times must not go back."""
-    lines = split_lines(source.text)
-    speakers = Speakers(event)
-    blocks: list[list[Line]] = [[]]
-    for line in lines:
-        if line.blank:
-            if blocks[-1]:
-                blocks.append([])
-        else:
-            blocks[-1].append(line)
-    blocks = [b for b in blocks if b]
-    cues, units = [], []
-    last_start = -1.0
-    for block in blocks:
-        timing = next((i for i, line in enumerate(block) if _CUE_TIME.match(line.text)), None)
-        if timing is None:
-            start, end = line_span(block[0], block[-1])
-            head = block[0].stripped
-            kind = "note" if head.startswith("NOTE") else "meta"
-            units.append(("meta", Unit(start, end, kind, "unattributed", None,
-                                       clean(source.text[start:end]))))
-            continue
-        match = _CUE_TIME.match(block[timing].text)
-        a, b = seconds(match.group("a")), seconds(match.group("b"))
-        if a < last_start:
-            raise TranscriptError(source.path, f"cue time {match.group('a')} is earlier than "
-                                  "the cue before it", line=block[timing].number,
-                                  fix="fix the cue order (subtitle editors can renumber)")
-        last_start = a
-        raw = " ".join(line.text for line in block[timing + 1:])
-        voice = _VOICE.search(raw)
-        text = clean(_TAGS.sub("", raw))
-        prefix = None if voice else _NAME_PREFIX.match(text)
-        cues.append({"first": block[0], "last": block[-1], "start_s": a, "end_s": b,
-                     "voice": voice.group(1) if voice else None, "prefix": prefix,
-                     "text": text})
-        units.append(("cue", len(cues) - 1))
-    # a `Name:` prefix is a speaker only if it recurs or names a participant (so
-    # `我的结论是：` or `详情见 https:` stay text), as in speaker-labelled lines
-    counts: dict[str, int] = {}
-    for cue in cues:
-        if cue["prefix"]:
-            key = _label_key(cue["prefix"].group(1))
-            counts[key] = counts.get(key, 0) + 1
-    for cue in cues:
-        label = cue["voice"]
-        prefix = cue["prefix"]
-        if prefix and (counts[_label_key(prefix.group(1))] >= 2
-                       or _label_key(prefix.group(1)) in speakers.by_name):
-            label, cue["text"] = prefix.group(1), cue["text"][prefix.end():]
-        cue["speaker"] = speakers.key(label) if label else "unattributed"
-    merged: list[Unit] = []
-    group: list[dict] = []
-
-    def flush():
-        if group:
-            start, _ = line_span(group[0]["first"], group[0]["first"])
-            _, end = line_span(group[-1]["last"], group[-1]["last"])
-            merged.append(Unit(start, end, "speech", group[0]["speaker"], None,
-                               clean(" ".join(c["text"] for c in group)),
-                               start_s=group[0]["start_s"], end_s=group[-1]["end_s"]))
-            group.clear()
-
-    for kind, item in units:
-        if kind == "meta":
-            flush()
-            merged.append(item)
-            continue
-        cue = cues[item]
-        if group and (cue["speaker"] != group[-1]["speaker"]
-                      or cue["start_s"] - group[-1]["end_s"] > MERGE_GAP_S
-                      or _SENTENCE_END.search(group[-1]["text"])
-                      or sum(len(c["text"]) for c in group) >= MERGE_MAX_CHARS):
-            flush()
-        group.append(cue)
-    flush()
-    return ParseResult(merged, list(speakers.roster.values()))
-
-
 # --- paragraphs --------------------------------------------------------------------------
 
 def parse_paragraphs(source: Source, event: EventMeta) -> ParseResult:
@@ -283,3 +180,10 @@ def parse_paragraphs(source: Source, event: EventMeta) -> ParseResult:
         else:
             block.append(line)
     return ParseResult(units)
+
+
+def sniff_paragraphs(sample: Sample) -> tuple[float, str]:
+    """The fallback: blocks separated by blank lines."""
+    blocks = sum(1 for a, b in zip([None, *sample.lines], sample.lines)
+                 if not b.blank and (a is None or a.blank))
+    return (0.5 if blocks >= 2 else 0.3), f"{blocks} blank-line separated blocks"

@@ -21,8 +21,8 @@ import re
 from ..errors import TranscriptError
 from ..metadata import EventMeta
 from ..sources import Source
-from .base import (Line, ParseResult, Unit, clean, join_broken, line_span, preface_units,
-                   split_lines, strip_markdown)
+from .base import (Line, ParseResult, Sample, Unit, clean, join_broken, line_span,
+                   preface_units, split_lines, strip_markdown)
 
 _SECTION = re.compile(r"^\s*Q(\d{1,2})\s*[:：]")
 _ANSWER = re.compile(r"^\s*A\s*[:：]\s*")
@@ -40,6 +40,15 @@ _GLOSSARY = (
                r"(?:是指|也称为|是一种|是\s?[^，。]{0,80}的(?:英文)?缩写)"),
 )
 _MIN_BROKEN_HEADING = 40
+
+
+def sniff(sample: Sample) -> tuple[float, str] | None:
+    """Three or more `Q1:` headings, best with `A:` answers."""
+    questions = sum(1 for line in sample.filled if _SECTION.match(line.text))
+    answers = sum(1 for line in sample.filled if _ANSWER.match(line.text))
+    if questions < 3:
+        return None
+    return (0.96 if answers else 0.75), f"{questions} Q-headings, {answers} A: answers"
 
 
 def parse(source: Source, event: EventMeta) -> ParseResult:

@@ -18,8 +18,8 @@ import re
 from ..errors import TranscriptError
 from ..metadata import EventMeta
 from ..sources import Source
-from .base import (Line, ParseResult, RosterEntry, Unit, clean, line_span, preface_units,
-                   split_lines)
+from .base import (Line, ParseResult, RosterEntry, Sample, Unit, clean, line_span,
+                   preface_units, split_lines)
 
 _ROSTER_LINE = re.compile(
     r"^\s*([^,，。？！；]{1,40}?)\s*[,，]\s*([^,，。？！；]{1,40}?)\s*[,，]\s*([^,，。？！；]{1,30}?)\s*$")
@@ -78,6 +78,24 @@ def _looks_like_header(line: Line, following: Line | None) -> bool:
     return (len(_norm(text)) <= 30 and " " in text and not _SENTENCE_PUNCT.search(text)
             and not _URL.search(text) and following is not None
             and len(following.stripped) > len(text) + 10)
+
+
+def sniff(sample: Sample) -> tuple[float, str] | None:
+    """A roster of "Company, Title, Name" lines whose people head paragraphs as "Company
+    Name" lines; without a roster, short two-word headers before long paragraphs and
+    `提问：` paragraphs."""
+    roster, _ = _find_roster(sample.filled)
+    names = {_norm(p.affiliation + p.name) for p in roster} | {_norm(p.name) for p in roster}
+    headed = sum(1 for line in sample.filled if _norm(line.text) in names)
+    if roster and headed >= 2:
+        return (0.95, f"a roster of {len(roster)} people, {headed} paragraphs headed by "
+                      "their names")
+    asked = sum(1 for line in sample.filled if _AUDIENCE.match(line.text))
+    short = sum(1 for a, b in zip(sample.filled, sample.filled[1:]) if _looks_like_header(a, b)
+                and len(a.stripped.split()) in (2, 3) and len(b.stripped) >= 60)
+    if asked and short >= 5:
+        return 0.8, f"{short} 'Company Name' headers, {asked} 提问：paragraphs"
+    return None
 
 
 def parse(source: Source, event: EventMeta) -> ParseResult:

@@ -11,10 +11,18 @@ import re
 
 from ..metadata import EventMeta
 from ..sources import Source
-from .base import Line, ParseResult, Unit, clean, line_span, split_lines
+from .base import Line, ParseResult, Sample, Unit, clean, line_span, split_lines
 
 _ITEM = re.compile(r"^\s*(\d{1,3})\s*[、.．)）]\s*")
 _SOURCE_LINE = re.compile(r"^\s*(from|来源|出处|source)\s*[:：]", re.I)
+
+
+def sniff(sample: Sample) -> tuple[float, str] | None:
+    """Eight or more numbered items making up at least half of the lines."""
+    numbered = sum(1 for line in sample.filled if _ITEM.match(line.text))
+    if numbered < 8 or numbered / sample.n < 0.5:
+        return None
+    return round(min(0.93, 0.43 + numbered / sample.n), 2), f"{numbered} numbered items"
 
 
 def _speaker(text: str, names: list[tuple[str, str]]) -> str:

@@ -1,0 +1,115 @@
+"""SRT and WebVTT subtitles, including speaker-labelled cues and rolling auto-captions.
+
+Speakers come from `<v Name>` voice tags or a label opening the cue text (`【说话人0】`,
+`[SPEAKER_00]:`, `Name:`), which may appear only where the speaker changes; the label is
+removed from the analysed text and kept in `raw_text`. Cues merge into turns or segments
+(rules in `cues`). Auto-captions that roll (each cue repeats the previous line, as YouTube
+writes them, with `<c>` word timing tags) are read once: a line that repeats one of the two
+lines shown just before it adds no text. The WEBVTT header and NOTE/STYLE/REGION blocks
+are meta; cue numbers and timing lines stay in the raw text. Cue times must not go back.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import TranscriptError
+from ..metadata import EventMeta
+from ..sources import Source
+from .base import Line, ParseResult, Sample, Unit, clean, line_span, split_lines
+from .cues import Cue, cue_units
+from .labels import Speakers
+
+_CUE_TIME = re.compile(
+    r"^\s*(?P<a>(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*"
+    r"(?P<b>(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3})")
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
+_TAGS = re.compile(r"</?[^>\n]+>")
+_WORD_TIMING = re.compile(r"<\d{1,2}:\d{2}(?::\d{2})?[.,]\d{3}>|<c[.>]")
+ROLLING_SHARE = 0.3
+
+
+def seconds(stamp: str) -> float:
+    """`01:02:03`, `0:05`, `00:00:05,250` or `00:05.250` as seconds."""
+    value = 0.0
+    for part in stamp.replace(",", ".").split(":"):
+        value = value * 60 + float(part)
+    return round(value, 3)
+
+
+def sniff(sample: Sample) -> tuple[float, str] | None:
+    if sample.head.lstrip("\ufeff").startswith("WEBVTT"):
+        return 0.99, "starts with WEBVTT"
+    timings = sum(1 for line in sample.filled if _CUE_TIME.match(line.text))
+    if timings < 2:
+        return None
+    # a cue is a number, a timing line and text: about a third of the lines are timings
+    share = min(1.0, 3 * timings / sample.n)
+    return round(0.6 + 0.38 * share, 2), f"{timings} cue timing lines of {sample.n} lines"
+
+
+def _blocks(lines: list[Line]) -> list[list[Line]]:
+    blocks: list[list[Line]] = [[]]
+    for line in lines:
+        if line.blank:
+            if blocks[-1]:
+                blocks.append([])
+        else:
+            blocks[-1].append(line)
+    return [b for b in blocks if b]
+
+
+def parse(source: Source, event: EventMeta) -> ParseResult:
+    """Cues (with their speakers) merged into utterances; header and NOTE blocks are meta."""
+    speakers = Speakers(event)
+    items: list[Cue | Unit] = []
+    shown: list[list[str]] = []  # the text lines of each cue, for the rolling check
+    last_start = -1.0
+    for block in _blocks(split_lines(source.text)):
+        timing = next((i for i, line in enumerate(block) if _CUE_TIME.match(line.text)), None)
+        start, end = line_span(block[0], block[-1])
+        if timing is None:
+            kind = "note" if block[0].stripped.startswith("NOTE") else "meta"
+            items.append(Unit(start, end, kind, "unattributed", None,
+                              clean(source.text[start:end])))
+            continue
+        match = _CUE_TIME.match(block[timing].text)
+        a, b = seconds(match.group("a")), seconds(match.group("b"))
+        if a < last_start:
+            raise TranscriptError(source.path, f"cue time {match.group('a')} is earlier than "
+                                  "the cue before it", line=block[timing].number,
+                                  fix="fix the cue order (subtitle editors can renumber)")
+        last_start = a
+        body = [line.text for line in block[timing + 1:]]
+        voice = next((m.group(1) for m in map(_VOICE.search, body) if m), None)
+        lines = [clean(_TAGS.sub("", text)) for text in body]
+        shown.append([text for text in lines if text])
+        items.append(Cue(start, end, a, b, "", clean(voice) if voice else None))
+    cues = [item for item in items if isinstance(item, Cue)]
+    texts = _read_once(shown) if _rolling(source.text, shown) else [" ".join(s) for s in shown]
+    for cue, text in zip(cues, texts):
+        cue.text = text
+    return ParseResult(cue_units(items, speakers), list(speakers.roster.values()))
+
+
+def _rolling(text: str, shown: list[list[str]]) -> bool:
+    """Rolling captions: word timing tags, or many cues that open with the line the cue
+    before ended with."""
+    if _WORD_TIMING.search(text):
+        return True
+    pairs = [(a, b) for a, b in zip(shown, shown[1:]) if a and b]
+    repeats = sum(1 for a, b in pairs if b[0] == a[-1])
+    return len(pairs) >= 3 and repeats / len(pairs) >= ROLLING_SHARE
+
+
+def _read_once(shown: list[list[str]]) -> list[str]:
+    """Each cue's new text: its lines less those among the two lines shown just before."""
+    recent: list[str] = []
+    out = []
+    for lines in shown:
+        new = [line for line in lines if line not in recent]
+        for line in lines:
+            if line not in recent:
+                recent = (recent + [line])[-2:]
+        out.append(" ".join(new))
+    return out
