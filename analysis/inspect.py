@@ -37,16 +37,25 @@ def _probe(path: Path, encoding: str | None, parser: str):
 
 def inspect_file(path: Path, *, encoding: str | None = None, parser: str = "auto",
                  show: int = 5) -> str:
-    """A report of what the loader would make of a file."""
+    """A report of what the loader would make of a file: its format and why (with the
+    runner-up and why it lost), the speakers found with their turns and characters, and the
+    first utterances."""
     source, detection, chosen, result = _probe(path, encoding, parser)
-    speakers = sorted({u.speaker.removeprefix("roster:") for u in result.units})
     kinds = pd.Series([u.kind for u in result.units]).value_counts().to_dict()
     lines = [f"file:       {path}",
              f"encoding:   {source.encoding}",
-             f"format:     {detection if detection else chosen + ' (as asked)'}",
-             f"utterances: {len(result.units)} ({', '.join(f'{k} {v}' for k, v in kinds.items())})",
-             f"speakers:   {len(speakers)} ({', '.join(speakers[:12])}"
-             f"{' ...' if len(speakers) > 12 else ''})"]
+             f"format:     {detection if detection else chosen + ' (as asked)'}"]
+    if detection:
+        lines.append(f"runner-up:  {detection.explain()}")
+    lines.append(f"utterances: {len(result.units)} "
+                 f"({', '.join(f'{k} {v}' for k, v in kinds.items())})")
+    table = speaker_counts(result)
+    lines.append(f"speakers:   {len(table)}" + (" (turns, characters of speech)" if len(table)
+                                                 else ""))
+    for name, turns, chars in table[:show * 3]:
+        lines.append(f"  {turns:>5} turns {chars:>8} chars  {name}")
+    if len(table) > show * 3:
+        lines.append(f"  ... and {len(table) - show * 3} more")
     if any(u.start_s is not None for u in result.units):
         lines.append("timestamps: yes (start_s, end_s)")
     lines.append("first utterances:")
@@ -55,6 +64,23 @@ def inspect_file(path: Path, *, encoding: str | None = None, parser: str = "auto
         text = unit.text if len(unit.text) <= 70 else unit.text[:69] + "…"
         lines.append(f"  {unit.kind:<8} {unit.speaker.removeprefix('roster:')}{when}: {text}")
     return "\n".join(lines)
+
+
+def speaker_counts(result) -> list[tuple[str, int, int]]:
+    """(speaker, turns, characters) of a parse's speech and questions, most characters first.
+    A turn is a run of one speaker's utterances."""
+    turns: dict[str, int] = {}
+    chars: dict[str, int] = {}
+    previous = None
+    for unit in result.units:
+        if unit.kind not in ("speech", "question"):
+            continue
+        name = unit.speaker.removeprefix("roster:")
+        if name != previous:
+            turns[name] = turns.get(name, 0) + 1
+        chars[name] = chars.get(name, 0) + len(re.sub(r"\s+", "", unit.text))
+        previous = name
+    return sorted(((n, turns[n], chars[n]) for n in turns), key=lambda r: (-r[2], r[0]))
 
 
 def expand_files(patterns: list[str]) -> list[Path]:

@@ -551,8 +551,10 @@ def _clean_title(raw: str) -> tuple[str | None, str | None]:
 def _header(text: str) -> dict:
     """Title, date and raw title line of the header block (before the first speaker header,
     cue, timing line or `文字记录:`, within the first 15 non-empty lines)."""
-    lines = [_MARKUP.sub("", line.strip()).strip()
-             for line in (text or "").lstrip("\ufeff").splitlines()]
+    text = (text or "").lstrip("\ufeff")
+    if re.match(r"\s*(?:\{|\[\s*\{)", text):
+        text = ""  # JSON (Whisper) has no header block
+    lines = [_MARKUP.sub("", line.strip()).strip() for line in text.splitlines()]
     lines = [line for line in lines if line][:_HEADER_LINES]
     kinds = [_kind(line) for line in lines]
     title = raw_title = date = title_date = None

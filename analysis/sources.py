@@ -1,4 +1,9 @@
-"""Reading transcript files: bytes to text, with clear errors for empty or undecodable input."""
+"""Reading transcript files: bytes to text, with clear errors for empty or undecodable input.
+
+Word documents (`.docx`, as 飞书妙记, 腾讯会议 and 讯飞听见 export them) are read with
+python-docx: their text is the document's paragraphs (table cells too, in document order),
+one per line, and that text is what every utterance's `raw_text` is a span of.
+"""
 
 from __future__ import annotations
 
@@ -108,6 +113,42 @@ def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, s
         raise _decode_error(path, data, utf8_err, "UTF-8") from None
 
 
+DOCX = "docx"
+
+
+def docx_paragraphs(path: Path) -> list[str]:
+    """The paragraphs of a Word document in document order, table cells included."""
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import OpcError
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(str(path))
+    except (OpcError, zipfile.BadZipFile, KeyError, ValueError) as err:
+        raise TranscriptError(path, f"is not a readable Word document ({err})",
+                              fix="open it in Word or WPS and save it again as .docx, or "
+                                  "export the transcript as plain text") from None
+    out: list[str] = []
+
+    def walk(parent) -> None:
+        for child in parent.iter_inner_content():
+            if isinstance(child, Paragraph):
+                out.append(child.text)
+            elif isinstance(child, Table):
+                for row in child.rows:
+                    seen = set()
+                    for cell in row.cells:
+                        if id(cell._tc) not in seen:  # merged cells repeat
+                            seen.add(id(cell._tc))
+                            walk(cell)
+
+    walk(document)
+    return out
+
+
 def read_source(path: str | Path, encoding: str | None = None) -> Source:
     """Read and decode one transcript file, refusing missing, empty or NUL-containing files."""
     path = Path(path)
@@ -115,6 +156,15 @@ def read_source(path: str | Path, encoding: str | None = None) -> Source:
         raise TranscriptError(path, "file not found",
                               fix="copy the transcript into seeds/transcripts/ or correct `file:` "
                                   "in the project's events.yaml")
+    if path.suffix.lower() == ".doc":
+        raise TranscriptError(path, "old Word .doc files cannot be read",
+                              fix="save it as .docx (or as plain text) and add that file")
+    if path.suffix.lower() == ".docx":
+        text = "\n".join(docx_paragraphs(path)).replace("\r\n", "\n")
+        if not text.strip():
+            raise TranscriptError(path, "the Word document holds no text", line=1,
+                                  fix="export the transcript again, or leave this file out")
+        return Source(path=path, text=text, encoding=DOCX)
     data = path.read_bytes()
     if not data.strip():
         raise TranscriptError(path, "file is empty" if not data else "file holds only whitespace",

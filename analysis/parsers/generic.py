@@ -95,23 +95,34 @@ def parse_labelled(source: Source, event: EventMeta) -> ParseResult:
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _NAME = r"[^\d\s:：()（）\[\]|｜][^:：\n()（）\[\]|｜]{0,28}?"
 _HEADERS = (
-    # 说话人 1 00:01:23 / Speaker 1  0:03 / 张三（00:01:23）：
+    # 说话人 1 00:01:23 / Speaker 1  0:03 / 张三（00:01:23）
     re.compile(rf"^\s*(?P<name>{_NAME})\s*(?:[(（]\s*(?P<ts>{_TIME})\s*[)）]|\s(?P<ts2>{_TIME}))"
                rf"\s*[：:]?\s*$"),
     # 00:01:23 张三 / [00:01:23] 张三：
     re.compile(rf"^\s*[\[(（]?(?P<ts>{_TIME})[\])）]?\s+(?P<name>{_NAME})\s*[：:]?\s*$"),
+    # text on the header line: 周航(00:00:08): 各位早 (腾讯会议) / [00:01:23] 张三：各位早
+    re.compile(rf"^\s*(?P<name>{_NAME})\s*[(（]\s*(?P<ts>{_TIME})\s*[)）]\s*[：:]\s*(?=\S)"),
+    re.compile(rf"^\s*[\[(（](?P<ts>{_TIME})[\])）]\s*(?P<name>{_NAME})\s*[：:]\s*(?=\S)"),
 )
 
 
-def _header(line: Line) -> tuple[str, float] | None:
-    """(speaker, seconds) when the line is a speaker + time header."""
+# the app's signature under the last block (Otter: `Transcribed by https://otter.ai`)
+_FOOTER = re.compile(r"^\s*(?:Transcribed by\b|(?:本文|文字记录|内容)?由.{1,20}(?:生成|转写|导出))",
+                     re.I)
+
+
+def _header(line: Line) -> tuple[str, float, int | None] | None:
+    """(speaker, seconds, offset of text on the same line or None) when the line is a
+    speaker + time header."""
     for pattern in _HEADERS:
         match = pattern.match(line.text)
         if match:
             name = clean(match.group("name"))
             if not plausible_name(name):
                 return None
-            return name, seconds(match.group("ts") or match.group("ts2"))
+            stamp = match.group("ts") or match.groupdict().get("ts2")
+            rest = line.start + match.end() if match.end() < len(line.text) else None
+            return name, seconds(stamp), rest
     return None
 
 
@@ -128,11 +139,12 @@ def sniff_timestamped(sample: Sample) -> tuple[float, str] | None:
 def parse_timestamped(source: Source, event: EventMeta) -> ParseResult:
     """Meeting and ASR exports: a line `说话人 1 00:01:23` (speaker, then time, with or
     without brackets; or time, then speaker) heads the text lines below it, with or without
-    a blank line between. `start_s` is the header's time, `end_s` the next header's. Times
-    must not go backwards. Lines before the first header (title, date, keywords) are meta."""
+    a blank line between; `周航(00:00:08): text` (腾讯会议) carries text on the header line. `start_s` is the header's time, `end_s` the next header's. Times
+    must not go backwards. Lines before the first header (title, date, keywords) and an
+    app's signature after the last block are meta."""
     lines = split_lines(source.text)
     speakers = Speakers(event)
-    blocks: list[list] = []  # [header Line, name, start_s, [text lines]]
+    blocks: list[list] = []  # [header Line, name, start_s, text start offset, [text lines]]
     preface: list[Line] = []
     for line in lines:
         if line.blank:
@@ -144,23 +156,31 @@ def parse_timestamped(source: Source, event: EventMeta) -> ParseResult:
                                       "than the one before it", line=line.number,
                                       fix="fix the export's order, or use parser: "
                                           "labelled_lines / paragraphs to ignore times")
-            blocks.append([line, found[0], found[1], []])
+            blocks.append([line, found[0], found[1], found[2], []])
         elif blocks:
-            blocks[-1][3].append(line)
+            blocks[-1][4].append(line)
         else:
             preface.append(line)
+    footer: list[Line] = []
+    while blocks and blocks[-1][4] and _FOOTER.match(blocks[-1][4][-1].text):
+        footer.insert(0, blocks[-1][4].pop())
     units = []
     if preface:
         start, end = line_span(preface[0], preface[-1])
         units.append(Unit(start, end, "meta", "unattributed", None,
                           clean(source.text[start:end])))
-    for i, (header, name, start_s, body) in enumerate(blocks):
+    for i, (header, name, start_s, rest, body) in enumerate(blocks):
         last = body[-1] if body else header
         start, end = line_span(header, last)
-        text = clean(" ".join(line.text for line in body))
+        text = clean(" ".join(([source.text[rest:header.end]] if rest else [])
+                              + [line.text for line in body]))
         end_s = blocks[i + 1][2] if i + 1 < len(blocks) else None
         units.append(Unit(start, end, "speech", speakers.key(name), None, text,
                           start_s=start_s, end_s=end_s))
+    if footer:
+        start, end = line_span(footer[0], footer[-1])
+        units.append(Unit(start, end, "meta", "unattributed", None,
+                          clean(source.text[start:end])))
     return ParseResult(units, list(speakers.roster.values()))
 
 

@@ -99,8 +99,9 @@ def plausible_name(name: str) -> bool:
 def find_label(text: str, *, before: str = "") -> Label | None:
     """The speaker label that `text` (a line, or a cue's text) opens with, if any.
 
-    `before` is the text just before (the previous line or cue): a label inside a quotation
-    opened there is quoted speech. A label followed by an opening quote (`他说：“`) is too.
+    `before` is the text just before (the previous line or cue): a name inside a quotation
+    opened there is quoted speech. A name followed by an opening quote (`他说：“`) is too.
+    A generic label (`【说话人1】`) is never quoted speech.
     """
     match = _LABEL.match(text)
     if not match:
@@ -119,7 +120,7 @@ def find_label(text: str, *, before: str = "") -> Label | None:
         return None
     if kind == "plain" and _CLOCK_AFTER.match(rest) and re.search(r"\d$", name):
         return None  # `说话人 1 00:01:23` is a timestamp header
-    if quote_open(before):
+    if quote_open(before) and not generic:
         return None
     lead = len(text) - len(text.lstrip(" \t\u3000"))
     return Label(name, lead, match.end(), generic)

@@ -43,9 +43,13 @@ def sniff(sample: Sample) -> tuple[float, str] | None:
     timings = sum(1 for line in sample.filled if _CUE_TIME.match(line.text))
     if timings < 2:
         return None
-    # a cue is a number, a timing line and text: about a third of the lines are timings
+    # a cue is a number, a timing line and text: about a third of the lines are timings;
+    # cue timing lines are unambiguous, so only a file that is mostly something else loses
     share = min(1.0, 3 * timings / sample.n)
-    return round(0.6 + 0.38 * share, 2), f"{timings} cue timing lines of {sample.n} lines"
+    first = next(i for i, line in enumerate(sample.filled) if _CUE_TIME.match(line.text))
+    covered = 1 - first / sample.n
+    score = 0.96 + 0.03 * covered if share >= 0.3 else 0.6
+    return round(score, 2), f"{timings} cue timing lines of {sample.n} lines"
 
 
 def _blocks(lines: list[Line]) -> list[list[Line]]:
@@ -59,32 +63,47 @@ def _blocks(lines: list[Line]) -> list[list[Line]]:
     return [b for b in blocks if b]
 
 
+def _meta(source: Source, block: list[Line]) -> Unit:
+    start, end = line_span(block[0], block[-1])
+    kind = "note" if block[0].stripped.startswith("NOTE") else "meta"
+    return Unit(start, end, kind, "unattributed", None, clean(source.text[start:end]))
+
+
 def parse(source: Source, event: EventMeta) -> ParseResult:
-    """Cues (with their speakers) merged into utterances; header and NOTE blocks are meta."""
+    """Cues (with their speakers) merged into utterances; header and NOTE blocks are meta.
+
+    A cue runs from its identifier (the line just above its timing line) to the next cue;
+    a line of spaces inside it (YouTube writes them) does not end it."""
     speakers = Speakers(event)
-    items: list[Cue | Unit] = []
+    lines = split_lines(source.text)
+    timings = [i for i, line in enumerate(lines) if _CUE_TIME.match(line.text)]
+    begins = [t - 1 if t > 0 and not lines[t - 1].blank and (t < 2 or lines[t - 2].blank)
+              and not _CUE_TIME.match(lines[t - 1].text) else t for t in timings]
+    items: list[Cue | Unit] = [_meta(source, b) for b in _blocks(lines[:begins[0]])] \
+        if begins else [_meta(source, b) for b in _blocks(lines)]
     shown: list[list[str]] = []  # the text lines of each cue, for the rolling check
     last_start = -1.0
-    for block in _blocks(split_lines(source.text)):
-        timing = next((i for i, line in enumerate(block) if _CUE_TIME.match(line.text)), None)
-        start, end = line_span(block[0], block[-1])
-        if timing is None:
-            kind = "note" if block[0].stripped.startswith("NOTE") else "meta"
-            items.append(Unit(start, end, kind, "unattributed", None,
-                              clean(source.text[start:end])))
-            continue
-        match = _CUE_TIME.match(block[timing].text)
+    for n, (timing, begin) in enumerate(zip(timings, begins)):
+        stop = begins[n + 1] if n + 1 < len(begins) else len(lines)
+        blocks = _blocks(lines[begin:stop])
+        after = next((i for i, b in enumerate(blocks[1:], 1)
+                      if re.match(r"(NOTE|STYLE|REGION)\b", b[0].stripped)), len(blocks))
+        cue_lines = [line for b in blocks[:after] for line in b]
+        match = _CUE_TIME.match(lines[timing].text)
         a, b = seconds(match.group("a")), seconds(match.group("b"))
         if a < last_start:
             raise TranscriptError(source.path, f"cue time {match.group('a')} is earlier than "
-                                  "the cue before it", line=block[timing].number,
+                                  "the cue before it", line=lines[timing].number,
                                   fix="fix the cue order (subtitle editors can renumber)")
         last_start = a
-        body = [line.text for line in block[timing + 1:]]
+        body = [line.text for line in lines[timing + 1:stop] if line in cue_lines]
         voice = next((m.group(1) for m in map(_VOICE.search, body) if m), None)
-        lines = [clean(_TAGS.sub("", text)) for text in body]
-        shown.append([text for text in lines if text])
+        shown.append([text for text in (clean(_TAGS.sub("", t)) for t in body) if text])
+        start, end = line_span(cue_lines[0], cue_lines[-1])
         items.append(Cue(start, end, a, b, "", clean(voice) if voice else None))
+        if blocks[after:]:
+            rest = [line for b in blocks[after:] for line in b]
+            items.append(_meta(source, rest))
     cues = [item for item in items if isinstance(item, Cue)]
     texts = _read_once(shown) if _rolling(source.text, shown) else [" ".join(s) for s in shown]
     for cue, text in zip(cues, texts):

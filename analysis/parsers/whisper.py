@@ -22,12 +22,13 @@ from .labels import Speakers
 
 _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[\s,]*")
+_COMMA = re.compile(r"\s*,")
 
 
 def sniff(sample: Sample) -> tuple[float, str] | None:
     head = sample.head.lstrip("\ufeff").lstrip()
     start = head[:2000]
-    if (head[:1] == "{" and '"segments"' in start) or (
+    if (head[:1] == "{" and '"segments"' in head) or (
             head[:1] == "[" and re.search(r'"start"\s*:\s*[\d.]+', start) and '"text"' in start):
         return 0.99, "JSON with Whisper segments (start, end, text)"
     return None
@@ -71,8 +72,9 @@ def _segments(text: str, path) -> list[tuple[int, int, dict]]:
             raise fail(f"is not valid JSON: {err.msg}", err.pos) from None
         if not isinstance(value, dict) or "text" not in value:
             raise fail("a segment without `text`", pos)
-        found.append((pos, end, value))
-        pos = end
+        comma = _COMMA.match(text, end)
+        found.append((pos, comma.end() if comma else end, value))  # the comma goes along
+        pos = comma.end() if comma else end
 
 
 def _time(value) -> float | None:
