@@ -329,3 +329,26 @@ def test_inspect_shows_the_runner_up_and_speakers_with_turns_and_characters(caps
     assert "labelled_lines" in out and "runner-up:  line_fragments" in out and "lost to" in out
     assert re.search(r"\d+ turns\s+\d+ chars\s+说话人1", out)
     assert re.search(r"\d+ turns\s+\d+ chars\s+说话人2", out)
+
+
+def test_add_takes_word_and_whisper_files_into_a_project(tmp_path, capsys):
+    import shutil
+
+    from analysis import load_corpus
+    from analysis.cli import main
+
+    project = tmp_path / "project"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "example", project)
+    assert main(["--project", str(project), "add", str(EXPORTS / "feishu_minutes.docx"),
+                 str(EXPORTS / "whisperx.json"), str(EXPORTS / "labels_on_change.srt")]) == 2
+    assert "no date" in capsys.readouterr().err  # the JSON and SRT carry no date: nothing added
+    assert main(["--project", str(project), "add", str(EXPORTS / "feishu_minutes.docx")]) == 0
+    assert main(["--project", str(project), "add", str(EXPORTS / "whisperx.json"),
+                 "--date", "2024-06-01", "--title", "WhisperX 试听"]) == 0
+    corpus = load_corpus(project)
+    events = corpus.events.set_index("event_id")
+    docx_event = events[events["title"] == "AI 芯片投资逻辑讨论"].iloc[0]
+    assert docx_event["encoding"] == "docx" and docx_event["parser"] == "timestamped"
+    assert str(docx_event["date"].date()) == "2024-05-08"  # from the export's header
+    whisper = events[events["title"] == "WhisperX 试听"].iloc[0]
+    assert whisper["parser"] == "whisper_json" and whisper["n_speakers"] == 3

@@ -41,7 +41,7 @@ def sniff(sample: Sample) -> tuple[float, str] | None:
     if sample.head.lstrip("\ufeff").startswith("WEBVTT"):
         return 0.99, "starts with WEBVTT"
     timings = sum(1 for line in sample.filled if _CUE_TIME.match(line.text))
-    if timings < 2:
+    if not timings:
         return None
     # a cue is a number, a timing line and text: about a third of the lines are timings;
     # cue timing lines are unambiguous, so only a file that is mostly something else loses
