@@ -352,3 +352,28 @@ def test_add_takes_word_and_whisper_files_into_a_project(tmp_path, capsys):
     assert str(docx_event["date"].date()) == "2024-05-08"  # from the export's header
     whisper = events[events["title"] == "WhisperX 试听"].iloc[0]
     assert whisper["parser"] == "whisper_json" and whisper["n_speakers"] == 3
+
+
+def test_format_variants_seen_in_public_files():
+    """Variants found when reading public exports: a diariser's confidence inside the label,
+    markdown bold around a timestamp header's name, other tools' JSON keys."""
+    srt = ("1\n00:00:00,200 --> 00:00:01,000\n[SPEAKER_00 | 0.72]\n我们开始吧\n\n"
+           "2\n00:00:01,100 --> 00:00:02,000\n[访客 | weak 0.30]\n好的\n\n"
+           "3\n00:00:02,100 --> 00:00:03,000\n[访客 | 0.41]\n我先说\n")
+    result = PARSERS["subtitles"](Source(Path("x.srt"), srt, "utf-8"), event())
+    assert [u.speaker for u in spoken(result.units)] == ["roster:SPEAKER_00", "roster:访客"]
+    assert spoken(result.units)[1].text == "好的我先说"
+    md = "**王磊** 0:00  \n大家好。\n\n**Lisa** 0:31\nHi.\n\n**王磊** 0:40\n开始吧。\n"
+    found = detect(md)
+    assert found.parser == "timestamped"
+    result = PARSERS["timestamped"](Source(Path("x.md"), md, "utf-8"), event())
+    assert [u.speaker for u in spoken(result.units)] == ["roster:王磊", "roster:Lisa",
+                                                         "roster:王磊"]
+    js = ('{"metadata": {"speakers": 1}, "segments": [\n'
+          '{"speaker_name": "Speaker 1", "text": "第一句。", "start_time": 10.5, "end_time": 12},\n'
+          '{"speaker_name": "Speaker 1", "text": "第二句。", "start_time": 12.5, "end_time": 14}\n]}')
+    result = PARSERS["whisper_json"](Source(Path("x.json"), js, "utf-8"), event())
+    check_units(Source(Path("x.json"), js, "utf-8"), result)
+    (turn,) = spoken(result.units)
+    assert (turn.speaker, turn.text, turn.start_s, turn.end_s) == (
+        "roster:Speaker 1", "第一句。第二句。", 10.5, 14.0)

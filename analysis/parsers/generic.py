@@ -117,7 +117,7 @@ def _header(line: Line) -> tuple[str, float, int | None] | None:
     for pattern in _HEADERS:
         match = pattern.match(line.text)
         if match:
-            name = clean(match.group("name"))
+            name = clean(re.sub(r"\*\*|__", "", match.group("name")))  # **Emma** 0:00
             if not plausible_name(name):
                 return None
             stamp = match.group("ts") or match.groupdict().get("ts2")

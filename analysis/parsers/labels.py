@@ -32,6 +32,7 @@ _LABEL = re.compile(
     r"|(?P<alone>[^\s：:，。！？,!?]{1,12}(?:[ _]?\d{1,3}|[ _][A-Za-z]))[ \t]*$"   # 说话人 1
     r")[ \t\u3000]*")
 _TIME_LIKE = re.compile(r"^[\d\s:.,]+$")
+_SCORE = re.compile(r"\s*[|｜]\s*(?:[a-z]+\s*)?[\d.]+\s*$", re.I)  # a diariser's confidence
 _CLOCK_AFTER = re.compile(r"^\d{1,2}(?:[:.]\d{2})")
 
 
@@ -107,13 +108,16 @@ def find_label(text: str, *, before: str = "") -> Label | None:
     if not match:
         return None
     kind = next(k for k in ("bold", "bracket", "square", "plain", "alone") if match.group(k))
-    name = clean(match.group(kind))
+    name, scored = _SCORE.subn("", clean(match.group(kind)))  # `[SPEAKER_00 | 0.72]`
     rest = text[match.end():]
     generic = is_generic(name)
     if not plausible_name(name):
         return None
-    if kind in ("square", "alone") and not generic:
-        return None  # `[笑]` is a sound, a short line of prose is not a label
+    colon = bool(re.search(r"[：:][ \t\u3000]*$", text[:match.end()]))
+    if kind == "alone" and not generic:
+        return None  # a short line of prose is not a label
+    if kind == "square" and not (generic or scored or colon):
+        return None  # `[笑]` is a sound
     if kind == "alone" and rest.strip():
         return None
     if rest[:1] and rest[:1] in OPEN_QUOTES and not generic:

@@ -1,5 +1,6 @@
 """Whisper, WhisperX and faster-whisper JSON: `segments` with `start`, `end`, `text`, an
 optional `speaker` (WhisperX diarisation; else the most frequent speaker of its `words`).
+Other diarising tools' `speaker_name` / `speaker_id` and `start_time` / `end_time` work too.
 
 Each segment is a cue (merged into turns or segments as in `cues`); its raw text is the
 segment's JSON object, so every character of the file lands in one utterance: the part
@@ -82,8 +83,9 @@ def _time(value) -> float | None:
 
 
 def _speaker(segment: dict) -> str | None:
-    if segment.get("speaker"):
-        return str(segment["speaker"])
+    for key in ("speaker", "speaker_name", "speaker_id"):
+        if segment.get(key):
+            return str(segment[key])
     words = [w.get("speaker") for w in segment.get("words") or () if isinstance(w, dict)]
     counts = Counter(w for w in words if w)
     return counts.most_common(1)[0][0] if counts else None
@@ -104,7 +106,8 @@ def parse(source: Source, event: EventMeta) -> ParseResult:
         items.append(Unit(start, len(lead.rstrip()), "meta", "unattributed", None,
                           clean(lead)))
     for start, end, segment in segments:
-        items.append(Cue(start, end, _time(segment.get("start")), _time(segment.get("end")),
+        items.append(Cue(start, end, _time(segment.get("start", segment.get("start_time"))),
+                         _time(segment.get("end", segment.get("end_time"))),
                          clean(str(segment["text"])), _speaker(segment)))
     tail = text[last:]
     if tail.strip():
