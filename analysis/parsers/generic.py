@@ -44,7 +44,9 @@ def sniff_labelled(sample: Sample) -> tuple[float, str] | None:
     names = [label_key(found[i].name) for i in opened]
     changes = sum(1 for a, b in zip(names, names[1:]) if a != b) / (len(names) - 1)
     share = len(opened) / sample.n
-    if share < 0.2 and not (len(opened) >= 4 and changes >= 0.6):
+    generic = sum(1 for i in opened if found[i].generic)
+    if share < 0.2 and not (len(opened) >= 4 and changes >= 0.6) \
+            and not (generic >= 2 and changes >= 0.5):  # `说话人N` needs no more proof
         return None
     covered = 1 - opened[0] / sample.n  # lines from the first label on belong to turns
     on_change = share < 0.5 and changes >= 0.6
