@@ -82,8 +82,11 @@ def _baselines(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from .corpus import load_corpus
-    from .evaluate import report
+    from .evaluate import fit, report
+    from .project import Project
 
+    if args.fit:
+        print(f"wrote {fit(Project.of(args.project).root)}")
     print(report(load_corpus(args.project)))
     return 0
 
@@ -146,8 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     baselines = commands.add_parser("baselines", help="accept the current figures as the "
                                                      "chart regression baselines (on purpose)")
     baselines.set_defaults(run=_baselines)
-    evaluate = commands.add_parser("evaluate", help="topic and stance accuracy on the labelled "
-                                                   "development set (tests/data/)")
+    evaluate = commands.add_parser("evaluate", help="topic and stance accuracy on units labelled "
+                                                   "by readers (both halves, both corpora)")
+    evaluate.add_argument("--fit", action="store_true",
+                          help="first fit the learned salience layer on the tuning half and "
+                               "write codebook/topic_model.yaml")
     evaluate.set_defaults(run=_evaluate)
     inspect = commands.add_parser("inspect", help="detect a transcript's format and encoding "
                                                  "and show its first utterances")

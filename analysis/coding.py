@@ -1,7 +1,10 @@
-"""Coding: topics and stances per utterance, from data-file lexicons, with evidence.
+"""Coding: topics and stances per analysis unit (analysis.units), from data-file lexicons,
+with evidence.
 
-topic_table    utterance_id, event_id, speaker_id, topic, hits, matched, source
-stance_table   utterance_id, event_id, speaker_id, target, stance (+1, 0, -1), score, cue,
+topic_table    unit_id, event_id, speaker_id, topic, salience, hits, matched, source
+               (topics the unit discusses; `mentions=True`: every keyword mention, with
+               `discussed`)
+stance_table   unit_id, event_id, speaker_id, target, stance (+1, 0, -1), score, cue,
                evidence, source
 
 `matched`, `cue` and `evidence` say which words and which clause decided each row;
@@ -21,17 +24,22 @@ from pathlib import Path
 import pandas as pd
 
 from .corpus import SPOKEN, Corpus
+from .units import build_units
 from .errors import TranscriptError
 from .lexicons import files_stamp, line_of, load_yaml, names_and_color
 from .normalise import ALIASES_FILE, aliases, normalise, one_match
 from .project import Project, default_codebook_dir
 
 TOPICS_FILE = "topics.yaml"
+TOPIC_MODEL_FILE = "topic_model.yaml"
 STANCES_FILE = "stances.yaml"
 SENTIMENT_FILE = "sentiment.yaml"
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 NEGATION_WINDOW = 4
 MIXED_RATIO = 0.5  # weaker side / stronger side at or above which a view counts as mixed
+STANCE_MIN = 1.0  # net cue weight for a +1 / -1 stance
+MIN_UNITS = 3
+"""Charts fade a cell (topic or stance) resting on fewer analysis units than this."""
 
 
 # --- matching words ----------------------------------------------------------------------
@@ -112,6 +120,7 @@ class Topic:
 class Codebook:
     topics: tuple[Topic, ...]
     path: Path
+    model: object | None = None  # learned.TopicModel when the codebook ships one
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -124,14 +133,41 @@ class Codebook:
     def colors(self) -> dict[str, str]:
         return {t.id: t.color for t in self.topics}
 
-    def code(self, text: str) -> dict[str, list[str]]:
-        """Topic id -> matched words, for the topics an (analysis) text carries."""
+    def mentions(self, text: str) -> dict[str, tuple[list[str], int]]:
+        """Topic id -> (matched words, keyword score) for every topic an (analysis) text
+        mentions: at least one keyword, however passing."""
         found = {}
         for topic in self.topics:
             words, score = topic.matches(text)
-            if score >= topic.min_score:
-                found[topic.id] = words
+            if score >= 1:
+                found[topic.id] = (words, score)
         return found
+
+    def assess(self, text: str) -> list[tuple[str, list[str], int, float, bool]]:
+        """(topic, matched words, keyword score, salience, discussed) for each topic the text
+        mentions. With a learned salience model beside the codebook (`topic_model.yaml`),
+        salience is its probability that the unit discusses the topic; without one, the
+        keyword score, and a topic is discussed at its `min_score`."""
+        found = self.mentions(text)
+        if self.model is not None and found:
+            from .learned import mention_features
+
+            features = mention_features(text, found, self.specific_words(found))
+            probs = {t: self.model.probability(features[t]) for t in found}
+            return [(t, w, s, probs[t], probs[t] >= self.model.threshold)
+                    for t, (w, s) in found.items()]
+        minimum = {t.id: t.min_score for t in self.topics}
+        return [(t, w, s, float(s), s >= minimum[t]) for t, (w, s) in found.items()]
+
+    def specific_words(self, found: dict) -> dict[str, set[str]]:
+        """The matched words of each mentioned topic that are specific keywords."""
+        patterns = {t.id: t.pattern for t in self.topics}
+        return {t: {w for w in words if patterns[t] is not None and patterns[t].fullmatch(w)}
+                for t, (words, _) in found.items()}
+
+    def code(self, text: str) -> dict[str, list[str]]:
+        """Topic id -> matched words, for the topics an (analysis) text discusses."""
+        return {t: w for t, w, _, _, discussed in self.assess(text) if discussed}
 
 
 def _id_section(path: Path, section, key: str, what: str) -> dict:
@@ -170,7 +206,10 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
                             _word_pattern(keywords, path, f"{topic_id}.keywords"),
                             _word_pattern(weak, path, f"{topic_id}.weak"),
                             _word_pattern(exclude, path, f"{topic_id}.exclude"), min_score))
-    return Codebook(tuple(topics), path)
+    from .learned import load_topic_model
+
+    return Codebook(tuple(topics), path, load_topic_model(path.with_name(TOPIC_MODEL_FILE),
+                                                          [t.id for t in topics]))
 
 
 # --- stances -----------------------------------------------------------------------------
@@ -197,6 +236,7 @@ class StanceCues:
     conditional: re.Pattern
     asking: re.Pattern
     path: Path
+    reported: re.Pattern | None = None
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -207,26 +247,25 @@ class StanceCues:
         return {t.id: getattr(t, language) for t in self.targets}
 
     def score(self, text: str) -> list[dict]:
-        """Stance rows of one analysis text: target, stance, score, cue, evidence."""
+        """Stance rows of one analysis text: target, stance, score, cue, evidence.
+
+        A stance is stated, not inferred: only cues in a sentence that names the target
+        (one of its `relevance` words) count; questions, hypotheticals (`conditional`) and
+        reported speech (`reported`) judge nothing; a target raised without a cue, or with
+        cues that cancel out to less than STANCE_MIN, gets no row."""
         clauses = split_clauses(text)
-        questions = [_is_question(c) for c in clauses]
         rows = []
         for target in self.targets:
             if target.subject is not None and not target.subject.search(text):
                 continue  # the target's own subject is not discussed: no stance on it
             relevant = [i for i, c in enumerate(clauses) if target.relevance.search(c)]
-            if not relevant:
-                continue
-            # each relevant clause is read with the clause after it (a judgement often
-            # follows its subject); every clause is scored once
-            read = sorted({j for i in relevant for j in (i, i + 1) if j < len(clauses)})
-            asked = any(questions[i] for i in relevant)
             total = pro_sum = con_sum = 0.0
             cues, evidence = [], []
-            for i in read:
-                if questions[i]:  # a question weighs, it does not judge
-                    continue
+            for i in relevant:
                 part = clauses[i]
+                if _is_question(part) or self.conditional.search(part) or (
+                        self.reported is not None and self.reported.search(part)):
+                    continue
                 score = self._score_clause(part, target, cues)
                 if not score:
                     continue
@@ -235,11 +274,9 @@ class StanceCues:
                 total += score[0] - score[1]
                 pro_sum += score[0]
                 con_sum += score[1]
-            if asked and not cues:
-                cues.append("(提问)")  # the target is raised as an open question: neutral
-            if not cues:  # no cue: the scorer abstains
+            if not cues:  # no stated position: the scorer abstains
                 continue
-            stance = 1 if total >= 0.5 else -1 if total <= -0.5 else 0
+            stance = 1 if total >= STANCE_MIN else -1 if total <= -STANCE_MIN else 0
             if min(pro_sum, con_sum) >= MIXED_RATIO * max(pro_sum, con_sum) > 0:
                 stance = 0  # cues on both sides of similar weight: a mixed view
             rows.append({"target": target.id, "stance": stance, "score": round(total, 2),
@@ -348,6 +385,8 @@ def load_stance_cues(path: str | Path | None = None) -> StanceCues:
                               _word_pattern(subject, path, f"{target_id}.subject")))
     markers = {key: _word_pattern(_words(doc.get(key), path, key), path, key)
                for key in ("negators", "hedges", "contrast", "conditional", "asking")}
+    markers["reported"] = _word_pattern(_words(doc.get("reported"), path, "reported",
+                                               required=False), path, "reported")
     return StanceCues(tuple(targets), path=path, **markers)
 
 
@@ -355,7 +394,7 @@ def load_stance_cues(path: str | Path | None = None) -> StanceCues:
 
 @dataclass
 class Overrides:
-    """Analyst decisions from seeds/overrides.yaml, resolved to utterance ids."""
+    """Analyst decisions from the project's overrides.yaml, resolved to unit ids."""
 
     stances: dict[tuple[str, str], dict] = field(default_factory=dict)
     topics_add: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -363,7 +402,7 @@ class Overrides:
 
 
 def load_overrides(corpus: Corpus, path: str | Path | None = None) -> Overrides:
-    """Resolve each override's quoted snippet to exactly one utterance of its event."""
+    """Resolve each override's quoted snippet to exactly one analysis unit of its event."""
     path = Path(path) if path else corpus.project.overrides_file
     result = Overrides()
     topic_ids, target_ids = codebook(corpus.root).ids, stance_cues(corpus.root).ids
@@ -373,7 +412,7 @@ def load_overrides(corpus: Corpus, path: str | Path | None = None) -> Overrides:
     if not isinstance(items, list):
         raise TranscriptError(path, "`overrides` must be a list", line=1,
                               fix="write one `- {event_id: ..., snippet: ..., ...}` per override")
-    texts = corpus.utterances.assign(norm=corpus.utterances["text"].map(normalise))
+    texts = corpus.units
     for item in items:
         snippet = str(item.get("snippet", "")) if isinstance(item, dict) else ""
         where = line_of(path, snippet) if snippet else None
@@ -385,8 +424,8 @@ def load_overrides(corpus: Corpus, path: str | Path | None = None) -> Overrides:
         if pool.empty:
             raise TranscriptError(path, f"unknown event_id {event!r}", line=where,
                                   fix="use an event_id from the project's events.yaml")
-        uid = pool["utterance_id"].iloc[one_match(pool["text"].tolist(), snippet, path=path,
-                                                  line=where, event_id=event)]
+        uid = pool["unit_id"].iloc[one_match(pool["text"].tolist(), snippet, path=path,
+                                             line=where, event_id=event)]
         note = str(item.get("note", "")).strip()
         if "target" in item:
             if item["target"] not in target_ids:
@@ -441,69 +480,89 @@ def _stance_cues(path: Path, stamp: tuple) -> StanceCues:
 
 
 def _select(corpus: Corpus, include_notes: bool, kinds) -> pd.DataFrame:
+    """The analysis units coded: speech and questions (corpus.units) by default."""
+    if kinds is None and not include_notes:
+        return corpus.units
     if kinds is None:
-        kinds = SPOKEN + (("note", "meta") if include_notes else ())
-    return corpus.utterances[corpus.utterances["kind"].isin(kinds)]
+        kinds = SPOKEN + ("note", "meta")
+    return build_units(corpus.utterances, kinds=tuple(kinds))
 
 
-TOPIC_COLUMNS = ["utterance_id", "event_id", "speaker_id", "topic", "hits", "matched", "source"]
-STANCE_COLUMNS = ["utterance_id", "event_id", "speaker_id", "target", "stance", "score", "cue",
+TOPIC_COLUMNS = ["unit_id", "event_id", "speaker_id", "topic", "salience", "hits", "matched",
+                 "source"]
+MENTION_COLUMNS = TOPIC_COLUMNS + ["discussed"]
+STANCE_COLUMNS = ["unit_id", "event_id", "speaker_id", "target", "stance", "score", "cue",
                   "evidence", "source"]
 
 
 def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
-                overrides: bool | str | Path = True, book: Codebook | None = None
-                ) -> pd.DataFrame:
-    """One row per (utterance, topic) the utterance carries, with the matched words.
+                overrides: bool | str | Path = True, book: Codebook | None = None,
+                mentions: bool = False) -> pd.DataFrame:
+    """One row per (unit, topic) the unit discusses, with its salience and matched words.
 
-    Speech and questions by default; `include_notes=True` adds notes and meta.
-    `overrides=False` ignores seeds/overrides.yaml (a path reads another file).
+    A keyword alone is a mention, not a topic: `mentions=True` returns every (unit, topic)
+    with a keyword (the evidence), with `discussed` saying whether it counts. Speech and
+    questions by default; `include_notes=True` adds notes and meta. `overrides=False`
+    ignores the project's overrides.yaml (a path reads another file).
     """
     if book is None and kinds is None and overrides is True:
         book = codebook(corpus.root)
-        key = ("topic_table", include_notes, str(book.path),
-               files_stamp(book.path, ALIASES_FILE, corpus.project.overrides_file))
+        key = ("topic_table", include_notes, mentions, str(book.path),
+               files_stamp(book.path, book.path.with_name(TOPIC_MODEL_FILE), ALIASES_FILE,
+                           corpus.project.overrides_file))
         return _memo(corpus, key, lambda: topic_table(corpus, include_notes=include_notes,
-                                                      book=book))
+                                                      book=book, mentions=mentions))
     book = book or codebook(corpus.root)
     fixes = _overrides(corpus, overrides)
     rows = []
     order = {t: i for i, t in enumerate(book.ids)}
     chosen = _select(corpus, include_notes, kinds)
-    for uid, event, speaker, text in chosen[["utterance_id", "event_id", "speaker_id",
+    for uid, event, speaker, text in chosen[["unit_id", "event_id", "speaker_id",
                                              "text"]].itertuples(index=False):
-        found = book.code(analysis_text(text))
-        for topic, words in found.items():
+        assessed = book.assess(analysis_text(text))
+        carried = set()
+        for topic, words, _, salience, discussed in assessed:
             if (uid, topic) in fixes.topics_remove:
-                continue
-            rows.append((uid, event, speaker, topic, len(words),
-                         "、".join(dict.fromkeys(words)), "lexicon"))
+                discussed = False
+            if discussed or mentions:
+                rows.append((uid, event, speaker, topic, round(salience, 3), len(words),
+                             "、".join(dict.fromkeys(words)), "lexicon", discussed))
+            carried |= {topic} if discussed else set()
         for (fixed_uid, topic), note in fixes.topics_add.items():
-            if fixed_uid == uid and topic not in found:
-                rows.append((uid, event, speaker, topic, 0, f"override: {note}", "override"))
-    frame = pd.DataFrame(rows, columns=TOPIC_COLUMNS)
+            if fixed_uid == uid and topic not in carried:
+                rows = [r for r in rows if not (r[0] == uid and r[3] == topic)]
+                rows.append((uid, event, speaker, topic, 1.0, 0, f"override: {note}",
+                             "override", True))
+    frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
     frame["_t"] = frame["topic"].map(order)
-    return frame.sort_values(["utterance_id", "_t"]).drop(columns="_t").reset_index(drop=True)
+    frame = frame.sort_values(["unit_id", "_t"]).drop(columns="_t").reset_index(drop=True)
+    return frame if mentions else frame.drop(columns="discussed")
 
 
 def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
-                 overrides: bool | str | Path = True, cues: StanceCues | None = None
-                 ) -> pd.DataFrame:
-    """One row per (utterance, target) the utterance addresses, with stance and evidence."""
+                 overrides: bool | str | Path = True, cues: StanceCues | None = None,
+                 include_low_fit: bool = False) -> pd.DataFrame:
+    """One row per (unit, target) the unit takes a position on, with stance and evidence
+    (the clause that decided it). Events the codebook does not fit (`codebook_fit`) get no
+    rows unless `include_low_fit=True`: its cues mean little in a discussion of something
+    else. Analyst overrides apply everywhere."""
     if cues is None and kinds is None and overrides is True:
         cues = stance_cues(corpus.root)
-        key = ("stance_table", include_notes, str(cues.path),
+        key = ("stance_table", include_notes, include_low_fit, str(cues.path),
                files_stamp(cues.path, corpus.project.codebook_file(SENTIMENT_FILE), ALIASES_FILE,
-                           corpus.project.overrides_file))
+                           corpus.project.overrides_file, corpus.project.codebook_file(TOPICS_FILE)))
         return _memo(corpus, key, lambda: stance_table(corpus, include_notes=include_notes,
-                                                       cues=cues))
+                                                       cues=cues, include_low_fit=include_low_fit))
     cues = cues or stance_cues(corpus.root)
     fixes = _overrides(corpus, overrides)
+    low = set() if include_low_fit else set(
+        codebook_fit(corpus).query("low_fit")["event_id"])
     rows = []
     chosen = _select(corpus, include_notes, kinds)
-    for uid, event, speaker, text in chosen[["utterance_id", "event_id", "speaker_id",
+    for uid, event, speaker, text in chosen[["unit_id", "event_id", "speaker_id",
                                              "text"]].itertuples(index=False):
-        scored = {row["target"]: row for row in cues.score(analysis_text(text))}
+        scored = {} if event in low else {row["target"]: row
+                                          for row in cues.score(analysis_text(text))}
         for target in cues.ids:
             fix = fixes.stances.get((uid, target))
             if fix is not None:
@@ -517,7 +576,7 @@ def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
                              row["cue"], row["evidence"], "lexicon"))
     frame = pd.DataFrame(rows, columns=STANCE_COLUMNS)
     frame["stance"] = frame["stance"].astype("int64")
-    return frame.sort_values(["utterance_id", "target"]).reset_index(drop=True)
+    return frame.sort_values(["unit_id", "target"]).reset_index(drop=True)
 
 
 def _memo(corpus: Corpus, key: tuple, build) -> pd.DataFrame:
@@ -549,49 +608,58 @@ def _with_role(frame: pd.DataFrame, corpus: Corpus, groups=None) -> pd.DataFrame
 def topic_frequencies(corpus: Corpus, by: str = "event_id", *,
                       topics: pd.DataFrame | None = None, include_notes: bool = False,
                       groups=None) -> pd.DataFrame:
-    """Topic frequency per group, comparable across groups of different length.
+    """Topic frequency per group, comparable across groups of different length and format.
 
-    `by` is a column of the utterances (`event_id`, `speaker_id`), `role`, or `event_group`
-    with `groups` mapping event_id -> group (events pooled by period or series).
+    `by` is a column of the units (`event_id`, `speaker_id`), `role`, `event_group` with
+    `groups` mapping event_id -> group (events pooled by period or series), or `corpus`
+    (everything as one group).
 
-    Columns: <by>, topic, n_utterances (carrying the topic), share (of the group's
-    utterances), hits (keyword occurrences), per_1k_chars (hits per 1,000 characters of the
-    group's text), group_utterances, group_chars.
+    Columns: <by>, topic, n_units (units discussing the topic), share_units (of the group's
+    units), share_chars (share of the group's characters said in those units: the measure
+    charts use, independent of how finely a transcript was split), per_10k_chars (units
+    discussing the topic per 10,000 characters), hits (keyword occurrences in them),
+    group_units, group_chars.
     """
     topics = topic_table(corpus, include_notes=include_notes) if topics is None else topics
     chosen = _with_role(_select(corpus, include_notes, None), corpus, groups)
     topics = _with_role(topics, corpus, groups)
-    sizes = chosen.groupby(by).agg(group_utterances=("utterance_id", "size"),
+    if by == "corpus":  # the whole corpus as one group
+        chosen, topics = chosen.assign(corpus="all"), topics.assign(corpus="all")
+    topics = topics.join(chosen.set_index("unit_id")["n_chars"], on="unit_id")
+    sizes = chosen.groupby(by).agg(group_units=("unit_id", "size"),
                                    group_chars=("n_chars", "sum"))
     grid = pd.MultiIndex.from_product([sizes.index, list(codebook(corpus.root).ids)],
                                       names=[by, "topic"])
     counts = (topics.groupby([by, "topic"])
-              .agg(n_utterances=("utterance_id", "nunique"), hits=("hits", "sum"))
+              .agg(n_units=("unit_id", "nunique"), topic_chars=("n_chars", "sum"),
+                   hits=("hits", "sum"))
               .reindex(grid, fill_value=0).reset_index())
     counts = counts.join(sizes, on=by)
-    counts["share"] = (counts["n_utterances"] / counts["group_utterances"]).round(4)
-    counts["per_1k_chars"] = (counts["hits"] / counts["group_chars"] * 1000).round(3)
-    return counts[[by, "topic", "n_utterances", "share", "hits", "per_1k_chars",
-                   "group_utterances", "group_chars"]]
+    counts["share_units"] = (counts["n_units"] / counts["group_units"]).round(4)
+    chars = counts["group_chars"].where(counts["group_chars"] > 0)
+    counts["share_chars"] = (counts["topic_chars"] / chars).fillna(0).round(4)
+    counts["per_10k_chars"] = (counts["n_units"] / chars * 10_000).fillna(0).round(2)
+    return counts[[by, "topic", "n_units", "share_units", "share_chars", "per_10k_chars",
+                   "hits", "group_units", "group_chars"]]
 
 
 def topic_quotes(corpus: Corpus, *, topics: pd.DataFrame | None = None, n: int = 3,
                  min_chars: int = 30, max_chars: int = 160) -> pd.DataFrame:
-    """The `n` most representative utterances per topic: most keyword hits per character
-    among utterances of at least `min_chars` characters (ties by utterance order)."""
+    """The `n` most representative units per topic: most keyword hits per character among
+    units of at least `min_chars` characters (ties by unit order)."""
     topics = topic_table(corpus) if topics is None else topics
-    info = corpus.utterances.set_index("utterance_id")[["speaker", "text", "n_chars"]]
-    rows = topics.join(info, on="utterance_id")
+    info = corpus.units.set_index("unit_id")[["speaker", "text", "n_chars"]]
+    rows = topics.join(info, on="unit_id")
     rows = rows[rows["n_chars"] >= min_chars].copy()
     rows["density"] = rows["hits"] / rows["n_chars"]
-    rows = rows.sort_values(["topic", "density", "utterance_id"],
+    rows = rows.sort_values(["topic", "density", "unit_id"],
                             ascending=[True, False, True]).groupby("topic").head(n)
     rows["quote"] = rows["text"].map(lambda t: t if len(t) <= max_chars
                                      else t[:max_chars - 1] + "…")
     order = {t: i for i, t in enumerate(codebook(corpus.root).ids)}
     rows = rows.sort_values(["topic", "density"], key=lambda s: s.map(order)
                             if s.name == "topic" else -s, kind="stable")
-    return rows[["topic", "utterance_id", "speaker", "matched", "quote"]].reset_index(drop=True)
+    return rows[["topic", "unit_id", "speaker", "matched", "quote"]].reset_index(drop=True)
 
 
 LOW_FIT_RATIO = 0.4
@@ -607,7 +675,7 @@ def codebook_fit(corpus: Corpus, *, topics: pd.DataFrame | None = None,
     """How well the project's codebook fits each event's text.
 
     Columns: event_id, n_chars (speech and questions), hits_per_10k (topic keyword hits per
-    10,000 characters), topic_share (share of utterances carrying any topic), fit_ratio
+    10,000 characters), topic_share (share of units carrying any topic), fit_ratio
     (hits_per_10k over the upper quartile of the other events': robust when several events
     are off-domain), low_fit (fit_ratio < low_ratio;
     needs at least three events to compare with, else False). Events in corpus order.
@@ -620,7 +688,7 @@ def codebook_fit(corpus: Corpus, *, topics: pd.DataFrame | None = None,
     hits = topics.groupby("event_id")["hits"].sum()
     frame["hits_per_10k"] = (frame["event_id"].map(hits).fillna(0)
                              / frame["n_chars"].where(frame["n_chars"] > 0) * 10_000).round(1)
-    carrying = topics.groupby("event_id")["utterance_id"].nunique()
+    carrying = topics.groupby("event_id")["unit_id"].nunique()
     units = spoken.groupby("event_id").size()
     frame["topic_share"] = (frame["event_id"].map(carrying).fillna(0)
                             / frame["event_id"].map(units)).round(3)
@@ -639,16 +707,17 @@ def codebook_fit(corpus: Corpus, *, topics: pd.DataFrame | None = None,
 def stance_summary(corpus: Corpus, by: str = "speaker_id", *,
                    stances: pd.DataFrame | None = None, quotes: int = 2,
                    include_low_fit: bool = False, groups=None) -> pd.DataFrame:
-    """Mean stance per group and target, the number of utterances behind it, and the
-    strongest evidence quotes (largest |score|, ties by utterance order).
+    """Mean stance per group and target, the number of units behind it, and the
+    strongest evidence quotes (largest |score|, ties by unit order).
 
     Events the codebook does not fit (`codebook_fit(...).low_fit`) are left out unless
     `include_low_fit=True`: a codebook's stance cues mean little in a discussion of
     something else (a finance podcast scored for AI questions).
 
-    Columns: <by>, target, mean_stance, n_utterances, n_pro, n_neutral, n_con, evidence.
+    Columns: <by>, target, mean_stance, n_units, n_pro, n_neutral, n_con, evidence.
     """
-    stances = stance_table(corpus) if stances is None else stances
+    stances = stance_table(corpus, include_low_fit=include_low_fit) if stances is None \
+        else stances
     if not include_low_fit:
         fit = codebook_fit(corpus)
         stances = stances[~stances["event_id"].isin(fit.loc[fit["low_fit"], "event_id"])]
@@ -656,14 +725,14 @@ def stance_summary(corpus: Corpus, by: str = "speaker_id", *,
     rows = []
     for (key, target), part in stances.groupby([by, "target"], sort=True):
         strongest = part.assign(strength=part["score"].abs()).sort_values(
-            ["strength", "utterance_id"], ascending=[False, True]).head(quotes)
+            ["strength", "unit_id"], ascending=[False, True]).head(quotes)
         rows.append({by: key, "target": target,
                      "mean_stance": round(float(part["stance"].mean()), 3),
-                     "n_utterances": int(part["utterance_id"].nunique()),
+                     "n_units": int(part["unit_id"].nunique()),
                      "n_pro": int((part["stance"] > 0).sum()),
                      "n_neutral": int((part["stance"] == 0).sum()),
                      "n_con": int((part["stance"] < 0).sum()),
                      "evidence": " ‖ ".join(f"[{u}] {e}" for u, e in
-                                            zip(strongest["utterance_id"], strongest["evidence"]))})
-    return pd.DataFrame(rows, columns=[by, "target", "mean_stance", "n_utterances", "n_pro",
+                                            zip(strongest["unit_id"], strongest["evidence"]))})
+    return pd.DataFrame(rows, columns=[by, "target", "mean_stance", "n_units", "n_pro",
                                        "n_neutral", "n_con", "evidence"])

@@ -3,9 +3,9 @@
 keyness            term, target_count, reference_count, target_total, reference_total,
                    g2, p, log_ratio, log_odds, z, direction   (one row per term)
 event_timeline     events in date order with a label that respects the date precision
-topic_trajectory   event_id, date_label, topic, share, per_1k_chars   (events by date)
+topic_trajectory   event_id, date_label, topic, n_units, share_chars, per_10k_chars
 term_trajectory    event_id, date_label, term, n, per_10k_chars
-topic_cooccurrence topic x topic counts of utterances carrying both
+topic_cooccurrence topic x topic counts of units carrying both
 entity_network     networkx graph: nodes = entities (count, type), edges = co-mentions
 
 Keyness statistics (tested against hand-computed values in tests/test_compare.py):
@@ -229,7 +229,8 @@ def event_timeline(corpus: Corpus) -> pd.DataFrame:
 
 
 def topic_trajectory(corpus: Corpus, *, topics: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Topic share and hits per 1,000 characters per event, events in date order."""
+    """Topic share of each event's text (share_chars) and units per 10,000 characters,
+    events in date order."""
     timeline = event_timeline(corpus)
     freq = topic_frequencies(corpus, "event_id", topics=topics)
     freq = freq.merge(timeline[["event_id", "label", "date_label"]], on="event_id")
@@ -238,7 +239,8 @@ def topic_trajectory(corpus: Corpus, *, topics: pd.DataFrame | None = None) -> p
     freq = freq.sort_values(["event_id", "topic"]).reset_index(drop=True)
     freq["event_id"] = freq["event_id"].astype(str)
     freq["topic"] = freq["topic"].astype(str)
-    return freq[["event_id", "label", "date_label", "topic", "share", "per_1k_chars"]]
+    return freq[["event_id", "label", "date_label", "topic", "n_units", "share_chars",
+                 "per_10k_chars"]]
 
 
 def term_trajectory(corpus: Corpus, terms: list[str], *,
@@ -301,11 +303,11 @@ def main_roles(corpus: Corpus, n: int = 3, *, min_utterances: int = 10) -> list[
 # --- co-occurrence -----------------------------------------------------------------------
 
 def topic_cooccurrence(corpus: Corpus, *, topics: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Topic x topic: utterances carrying both (diagonal: utterances carrying the topic)."""
+    """Topic x topic: units carrying both (diagonal: units carrying the topic)."""
     topics = topic_table(corpus) if topics is None else topics
     ids = list(codebook(corpus.root).ids)
     matrix = pd.DataFrame(0, index=ids, columns=ids)
-    for _, carried in topics.groupby("utterance_id")["topic"]:
+    for _, carried in topics.groupby("unit_id")["topic"]:
         present = sorted(set(carried), key=ids.index)
         for topic in present:
             matrix.loc[topic, topic] += 1

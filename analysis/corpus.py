@@ -37,6 +37,7 @@ from .parsers.detect import detect
 from .project import Project
 from .roles import Roles, roles
 from .sources import Source, read_source
+from .units import build_units
 
 SPOKEN = ("speech", "question")
 _WS = re.compile(r"\s+")
@@ -68,6 +69,13 @@ class Corpus:
     @property
     def project(self) -> Project:
         return Project(self.root)
+
+    @property
+    def units(self) -> pd.DataFrame:
+        """Analysis units: turns packed into pieces of comparable size (analysis.units)."""
+        if "units" not in self.memo:
+            self.memo["units"] = build_units(self.utterances)
+        return self.memo["units"]
 
     def spoken(self) -> pd.DataFrame:
         """Utterances of kind speech or question (what the discussion said)."""

@@ -604,6 +604,12 @@ def facet_bars(
     return fig
 
 
+def with_n(labels: dict, counts: dict, *, sep: str = "\n") -> dict:
+    """Axis labels carrying their sample size: `{key: "name\nn=12"}` for every key of
+    `counts` (the units behind a row or column)."""
+    return {key: f"{labels.get(key, key)}{sep}n={int(n):,}" for key, n in counts.items()}
+
+
 def heatmap(
     matrix: pd.DataFrame,
     *,

@@ -13,7 +13,6 @@ from analysis.coding import (analysis_text, codebook, load_codebook, load_overri
                              load_stance_cues, split_clauses, stance_cues, stance_table,
                              topic_table)
 from analysis.errors import TranscriptError
-from analysis.evaluate import evaluate_stances, evaluate_topics
 
 DATA = Path(analysis.__file__).parent / "data" / "codebook"
 EXAMPLE = Path(__file__).parent / "fixtures" / "example"
@@ -85,17 +84,17 @@ def test_stance_cues_validate_targets_and_sides(tmp_path):
 
 
 def test_topic_table_columns_evidence_and_defaults(corpus, topics):
-    assert list(topics.columns) == ["utterance_id", "event_id", "speaker_id", "topic", "hits",
-                                    "matched", "source"]
+    assert list(topics.columns) == ["unit_id", "event_id", "speaker_id", "topic", "salience",
+                                    "hits", "matched", "source"]
     assert set(topics["topic"]) <= set(TOPICS)
-    kinds = corpus.utterances.set_index("utterance_id")["kind"]
-    assert set(topics["utterance_id"].map(kinds)) <= {"speech", "question"}
+    kinds = corpus.units.set_index("unit_id")["kind"]
+    assert set(topics["unit_id"].map(kinds)) <= {"speech", "question"}
     with_notes = topic_table(corpus, include_notes=True)
     assert len(with_notes) > len(topics)
-    # every matched word really is in the utterance's analysis text
-    texts = corpus.utterances.set_index("utterance_id")["text"]
+    # every matched word really is in the unit's analysis text
+    texts = corpus.units.set_index("unit_id")["text"]
     for row in topics[topics["source"] == "lexicon"].sample(200, random_state=1).itertuples():
-        text = analysis_text(texts[row.utterance_id]).lower()
+        text = analysis_text(texts[row.unit_id]).lower()
         assert all(word.lower() in text for word in row.matched.split("、")), row
 
 
@@ -114,9 +113,13 @@ def test_exclusions_block_keywords():
 def test_frequencies_are_normalised(corpus, topics):
     freq = analysis.topic_frequencies(corpus, "event_id", topics=topics)
     assert len(freq) == len(corpus.events) * len(TOPICS)
-    assert freq["share"].between(0, 1).all()
-    row = freq.iloc[0]
-    assert row["per_1k_chars"] == round(row["hits"] / row["group_chars"] * 1000, 3)
+    assert freq["share_units"].between(0, 1).all() and freq["share_chars"].between(0, 1).all()
+    units = corpus.units.set_index("unit_id")
+    for row in freq[freq["n_units"] > 0].head(5).itertuples():
+        carrying = topics[(topics["event_id"] == row.event_id) & (topics["topic"] == row.topic)]
+        said = units.loc[carrying["unit_id"], "n_chars"].sum()
+        assert row.share_chars == round(said / row.group_chars, 4)
+        assert row.per_10k_chars == round(row.n_units / row.group_chars * 10_000, 2)
     by_role = analysis.topic_frequencies(corpus, "role", topics=topics)
     assert "investor" in set(by_role["role"])
 
@@ -133,16 +136,19 @@ def test_representative_quotes(corpus, topics):
     ("算力并不是瓶颈。", "compute_bottleneck", -1),                 # negated cue
     ("开源模型会越来越好，开源社区非常活跃。", "open_source", 1),
     ("大模型时代开源是个伪命题。", "open_source", -1),
-    ("开源模型是个伪命题吗？", "open_source", 0),                    # a question: neutral
+    ("开源模型是个伪命题吗？", "open_source", None),                 # a question: no stance
     ("国内的大模型落后两三年，差距很大。", "china_catch_up", -1),
 ])
 def test_stance_cues_negation_and_questions(text, target, expected):
     rows = {r["target"]: r for r in load_stance_cues().score(analysis_text(text))}
-    assert rows[target]["stance"] == expected, rows[target]
+    if expected is None:
+        assert target not in rows
+    else:
+        assert rows[target]["stance"] == expected, rows[target]
 
 
 def test_stance_table_columns_and_evidence(stances):
-    assert list(stances.columns) == ["utterance_id", "event_id", "speaker_id", "target",
+    assert list(stances.columns) == ["unit_id", "event_id", "speaker_id", "target",
                                      "stance", "score", "cue", "evidence", "source"]
     assert set(stances["stance"]) <= {-1, 0, 1}
     assert set(stances["target"]) <= set(TARGETS)
@@ -172,13 +178,14 @@ def test_overrides_win_and_are_marked(corpus, tmp_path):
         """)
     plain = stance_table(corpus, overrides=False)
     fixed = stance_table(corpus, overrides=path)
-    key = (fixed["utterance_id"] == "geekpark_llm.0002") & (fixed["target"] == "compute_bottleneck")
+    units = corpus.units
+    (unit,) = units.loc[units["text"].str.contains("算力短缺是个长期"), "unit_id"]
+    key = (fixed["unit_id"] == unit) & (fixed["target"] == "compute_bottleneck")
     assert fixed.loc[key, ["stance", "source"]].values.tolist() == [[-1, "override"]]
-    before = plain[(plain["utterance_id"] == "geekpark_llm.0002")
-                   & (plain["target"] == "compute_bottleneck")]
+    before = plain[(plain["unit_id"] == unit) & (plain["target"] == "compute_bottleneck")]
     assert before["source"].item() == "lexicon"
     topics = topic_table(corpus, overrides=path)
-    mine = topics[topics["utterance_id"] == "geekpark_llm.0002"]
+    mine = topics[topics["unit_id"] == unit]
     assert "compute" not in set(mine["topic"])
     assert mine.loc[mine["topic"] == "safety", "source"].item() == "override"
 
@@ -208,18 +215,8 @@ def test_project_overrides_resolve(corpus):
 def test_stance_summary_has_evidence(corpus, stances):
     summary = analysis.stance_summary(corpus, "speaker_id", stances=stances)
     assert summary["mean_stance"].between(-1, 1).all()
-    assert (summary["n_utterances"] == summary[["n_pro", "n_neutral", "n_con"]].sum(axis=1)).all()
+    assert (summary["n_units"] == summary[["n_pro", "n_neutral", "n_con"]].sum(axis=1)).all()
     assert summary["evidence"].str.startswith("[").all()
-
-
-def test_accuracy_on_the_development_set(corpus):
-    topics, per_topic = evaluate_topics(corpus)
-    stances, _ = evaluate_stances(corpus)
-    print(f"\ntopic micro-F1 {topics['micro_f1']:.3f}; stance macro-F1 "
-          f"{stances['macro_f1']:.3f} at coverage {stances['coverage']:.3f}")
-    assert topics["items"] >= 80 and stances["labels"] >= 40
-    assert topics["micro_f1"] >= 0.80
-    assert stances["macro_f1"] >= 0.65 and stances["coverage"] >= 0.6
 
 
 def test_each_clause_is_scored_once():

@@ -15,7 +15,7 @@ from analysis import describe, load_corpus, plots, stance_summary, stance_table,
 from analysis.cli import main
 from analysis.coding import codebook, codebook_fit, stance_cues, topic_frequencies
 from analysis.errors import MetadataError, TranscriptError
-from analysis.evaluate import evaluate_topics
+from analysis.evaluate import load_gold, predict, score_topics
 from analysis.palette import derived_color
 from analysis.project import Project, default_codebook_dir, init_project
 from analysis.roles import roles
@@ -88,10 +88,11 @@ def test_finance_codebook_drives_ids_names_colours_and_roles(finance):
 
 
 def _utterance(corpus, event_id: str, opening: str) -> str:
-    rows = corpus.utterances[(corpus.utterances["event_id"] == event_id)
-                             & corpus.utterances["text"].str.contains(opening, regex=False)]
+    """The analysis unit holding a quoted opening."""
+    rows = corpus.units[(corpus.units["event_id"] == event_id)
+                        & corpus.units["text"].str.contains(opening, regex=False)]
     assert len(rows) == 1, opening
-    return rows["utterance_id"].iloc[0]
+    return rows["unit_id"].iloc[0]
 
 
 @pytest.mark.parametrize("event_id, opening, target, stance", [
@@ -105,14 +106,14 @@ def _utterance(corpus, event_id: str, opening: str) -> str:
 def test_finance_stances_from_the_authors_gold(finance, event_id, opening, target, stance):
     uid = _utterance(finance, event_id, opening)
     rows = stance_table(finance)
-    row = rows[(rows["utterance_id"] == uid) & (rows["target"] == target)]
+    row = rows[(rows["unit_id"] == uid) & (rows["target"] == target)]
     assert row["stance"].tolist() == [stance]
 
 
 def test_a_stance_needs_its_subject_in_the_unit(finance):
     """可是便宜了好久了啊 says 'cheap' (a pro cue) without naming any market: no stance."""
     uid = _utterance(finance, "e101_rate_cut_equities", "可是便宜了好久了啊")
-    assert uid not in set(stance_table(finance)["utterance_id"])
+    assert uid not in set(stance_table(finance)["unit_id"])
 
 
 def test_adding_a_topic_to_the_codebook_needs_no_python(tmp_path):
@@ -138,8 +139,11 @@ def test_adding_a_topic_to_the_codebook_needs_no_python(tmp_path):
     colors = plots.topic_colors(project)
     assert colors["robotics"] == derived_color("robotics")
     assert {k: v for k, v in colors.items() if k != "robotics"} == before
-    summary, per_topic = evaluate_topics(corpus, book=codebook(project))
-    assert "robotics" in set(per_topic["topic"])
+    gold = load_gold()
+    gold = gold[gold["corpus"] == "example"]
+    discussed, _, _ = predict(gold, codebook(project), stance_cues(project))
+    summary, per_topic = score_topics(gold, discussed, list(codebook(project).ids))
+    assert "robotics" in set(per_topic["topic"]) and summary["units"] == 300
 
 
 def test_unknown_topic_in_overrides_names_the_projects_ids(tmp_path):

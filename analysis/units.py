@@ -1,0 +1,97 @@
+"""Analysis units: spoken text in pieces of comparable size, whatever the transcript's format.
+
+Parsers cut transcripts very differently (an ASR line of 20 characters, a roundtable
+paragraph of 300), so shares of utterances measure how a file was split. Units fix that:
+
+1. A turn is a run of consecutive spoken utterances of one speaker, of one kind (speech or
+   question), in one section. A unit never crosses a turn.
+2. Within a turn, utterances are packed in order into units: a unit closes once it has at
+   least MIN_CHARS characters and its last utterance does not end mid-sentence (in a comma,
+   colon or open bracket; ASR lines end sentences without punctuation), and before it would
+   pass MAX_CHARS.
+3. An utterance is never split: every spoken utterance is in exactly one unit, so every
+   number on units traces back to utterances. (An utterance longer than MAX_CHARS is a unit
+   by itself.)
+
+For an unattributed stream (the `unattributed` or `anonymous` pool) the same packing makes
+segments of sentences about a labelled turn's size.
+
+units (one row per unit, in event and source order)
+    unit_id (`<event_id>.u<seq:04d>`), event_id, seq, speaker_id, speaker, section, kind,
+    text (the utterances' texts joined by spaces), n_chars (non-whitespace characters),
+    n_utterances, utterance_ids (space-separated, in order), line_start, line_end,
+    start_s, end_s, speaker_method (of the first utterance)
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+MIN_CHARS = 120
+MAX_CHARS = 400
+_OPEN_END = re.compile(r"(?:[，、,：:（(“「]|——)\s*$")
+
+UNIT_COLUMNS = ["unit_id", "event_id", "seq", "speaker_id", "speaker", "section", "kind", "text",
+                "n_chars", "n_utterances", "utterance_ids", "line_start", "line_end", "start_s",
+                "end_s", "speaker_method"]
+
+
+def build_units(utterances: pd.DataFrame, *, kinds=("speech", "question"),
+                min_chars: int = MIN_CHARS, max_chars: int = MAX_CHARS) -> pd.DataFrame:
+    """The units frame of a corpus's utterances of the given kinds (speech and questions by
+    default; notes and meta, when asked for, form units of their own kind)."""
+    spoken = utterances[utterances["kind"].isin(kinds)]
+    rows: list[dict] = []
+    for event_id, frame in spoken.groupby("event_id", sort=False):
+        records = frame.to_dict("records")
+        seq = 0
+        group: list[dict] = []
+
+        def close() -> None:
+            nonlocal seq
+            if group:
+                seq += 1
+                rows.append(_unit(event_id, seq, group))
+                group.clear()
+
+        for row in records:
+            if group and (not _same_turn(group[-1], row) or row["seq"] != group[-1]["seq"] + 1):
+                close()
+            elif group:
+                size = sum(r["n_chars"] for r in group)
+                if size + row["n_chars"] > max_chars or (
+                        size >= min_chars and _ends_sentence(group[-1]["text"])):
+                    close()
+            group.append(row)
+        close()
+    return pd.DataFrame(rows, columns=UNIT_COLUMNS)
+
+
+def _same_turn(a: dict, b: dict) -> bool:
+    return (a["speaker_id"] == b["speaker_id"] and a["kind"] == b["kind"]
+            and _section(a) == _section(b))
+
+
+def _section(row: dict) -> str:
+    return "" if pd.isna(row["section"]) else str(row["section"])
+
+
+def _ends_sentence(text: str) -> bool:
+    """Whether an utterance can end a unit: anything but a dangling clause (ASR lines end
+    sentences without punctuation; a line ending in a comma does not)."""
+    return not _OPEN_END.search(text)
+
+
+def _unit(event_id: str, seq: int, group: list[dict]) -> dict:
+    first, last = group[0], group[-1]
+    return {"unit_id": f"{event_id}.u{seq:04d}", "event_id": event_id, "seq": seq,
+            "speaker_id": first["speaker_id"], "speaker": first["speaker"],
+            "section": first["section"], "kind": first["kind"],
+            "text": " ".join(r["text"] for r in group if r["text"]),
+            "n_chars": int(sum(r["n_chars"] for r in group)), "n_utterances": len(group),
+            "utterance_ids": " ".join(r["utterance_id"] for r in group),
+            "line_start": first["line_start"], "line_end": last["line_end"],
+            "start_s": first["start_s"], "end_s": last["end_s"],
+            "speaker_method": first["speaker_method"]}
