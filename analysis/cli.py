@@ -10,7 +10,7 @@ from pathlib import Path
 from .corpus import load_corpus
 from .errors import TranscriptError
 
-FRAMES = ("events", "speakers", "utterances")
+FRAMES = ("events", "speakers", "utterances", "units")
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--empty", action="store_true",
                       help="start with an empty codebook instead of the shipped AI-industry one")
     init.set_defaults(run=_init)
-    export = commands.add_parser("export", help="write the three tables as CSV and/or Parquet")
+    export = commands.add_parser("export", help="write the events, speakers, utterances and units tables as CSV and/or Parquet")
     export.add_argument("--out", default="exports", help="output folder (default: exports/)")
     export.add_argument("--format", nargs="+", choices=("csv", "parquet"),
                         default=["csv", "parquet"], help="file formats (default: both)")

@@ -193,7 +193,7 @@ def test_cli_exports_tables(make_seeds, tmp_path):
     out = tmp_path / "out"
     assert main(["--seeds", str(root), "export", "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{name}.{ext}" for name in ("events", "speakers", "utterances") for ext in ("csv", "parquet"))
+        f"{name}.{ext}" for name in ("events", "speakers", "utterances", "units") for ext in ("csv", "parquet"))
 
 
 def test_display_names_file_is_checked(tmp_path):
