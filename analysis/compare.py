@@ -317,6 +317,33 @@ def topic_cooccurrence(corpus: Corpus, *, topics: pd.DataFrame | None = None) ->
     return matrix
 
 
+def topic_association(corpus: Corpus, *, topics: pd.DataFrame | None = None
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Topic x topic lift: units carrying both, over what the two topics' frequencies predict
+    if they were independent (1 = independent, 2 = twice as often). Raw co-occurrence counts
+    track how frequent topics are; lift shows association. Returns the lift matrix (diagonal
+    empty) and the pairs: left, right, both, left_n, right_n, lift, jaccard."""
+    topics = topic_table(corpus) if topics is None else topics
+    ids = list(codebook(corpus.root).ids)
+    total = len(corpus.units)
+    carried = topics.groupby("unit_id")["topic"].agg(set)
+    counts = {t: int((topics["topic"] == t).sum()) for t in ids}
+    rows = []
+    for left, right in combinations(ids, 2):
+        both = int(sum(1 for s in carried if left in s and right in s))
+        expected = counts[left] * counts[right] / total if total else 0
+        union = counts[left] + counts[right] - both
+        rows.append({"left": right, "right": left, "both": both, "left_n": counts[right],
+                     "right_n": counts[left],
+                     "lift": round(both / expected, 3) if expected else float("nan"),
+                     "jaccard": round(both / union, 3) if union else float("nan")})
+    pairs = pd.DataFrame(rows)
+    lift = pd.DataFrame(np.nan, index=ids, columns=ids)
+    for row in pairs.itertuples():
+        lift.loc[row.left, row.right] = lift.loc[row.right, row.left] = row.lift
+    return lift, pairs
+
+
 def entity_network(corpus: Corpus, *, min_count: int = 3, min_edge: int = 2,
                    types: Iterable[str] | None = None,
                    mentions: pd.DataFrame | None = None, top: int | None = None,

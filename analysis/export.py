@@ -1,48 +1,49 @@
 """Exports for slides: the figure manifest (figures/index.md, index.csv) and the deck.
 
-Figures are listed in notebook order: the notebooks are read in their numbered order and,
-within one, in the order of their `plots.save(fig, "name", ...)` calls. Title and caption
-come from each PNG's metadata, written by `plots.save`, so the manifest always describes
-the files as they are.
+Figures are listed in the order of the figure registry (`analysis/figures.py`: notebook by
+notebook, in the order the notebooks show them); a registered figure is listed when its
+PNG exists (a figure that needs what the corpus lacks, such as dates that mean time, is not
+drawn). Title, caption and speaker notes come from each PNG's metadata, written by
+`plots.save`, so the manifest always describes the files as they are.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
 from datetime import datetime
 from pathlib import Path
 
-import nbformat
+import pandas as pd
 from PIL import Image
 
-from .report import notebooks
-
-_SAVE_CALL = re.compile(r"""\bsave\(\s*\w+\s*,\s*(?:f?["'])([a-z0-9][a-z0-9_\-]*)["']""")
 FIXED_TIME = datetime(2023, 1, 1)
 
 
 def figure_manifest(root: Path) -> list[dict]:
-    """One entry per saved figure: order, name, notebook, title, caption, png, svg."""
+    """One entry per drawn figure: order, name, notebook, section, title, caption, notes,
+    png, svg."""
+    from .figures import REGISTRY
+
     entries = []
     figures = root / "figures"
-    for path in notebooks(root / "notebooks"):
-        source = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells
-                           if cell.cell_type == "code")
-        for name in dict.fromkeys(_SAVE_CALL.findall(source)):
-            png = figures / f"{name}.png"
-            if not png.is_file():
-                raise FileNotFoundError(f"{png}: saved by {path.name} but missing -> run the "
-                                        "notebook (make run)")
-            with Image.open(png) as image:
-                info = image.text if hasattr(image, "text") else {}
-            entries.append({"order": len(entries) + 1, "name": name, "notebook": path.name,
-                            "title": info.get("Title", name),
-                            "caption": info.get("Description", ""),
-                            "title_band": float(info.get("TitleBand", 0) or 0),
-                            "png": f"{name}.png", "svg": f"{name}.svg"})
+    for name, spec in REGISTRY.items():
+        png = figures / f"{name}.png"
+        if not png.is_file():
+            continue
+        with Image.open(png) as image:
+            info = image.text if hasattr(image, "text") else {}
+        entries.append({"order": len(entries) + 1, "name": name, "notebook": spec.notebook,
+                        "section": spec.section, "title": info.get("Title", name),
+                        "caption": info.get("Description", ""),
+                        "notes": info.get("Comment", ""),
+                        "finding": info.get("Finding", "1") == "1",
+                        "title_band": float(info.get("TitleBand", 0) or 0),
+                        "png": f"{name}.png", "svg": f"{name}.svg"})
+    if not entries:
+        raise FileNotFoundError(f"{figures}: no registered figure has been drawn -> run the "
+                                "notebooks (make run)")
     return entries
 
 
@@ -72,43 +73,98 @@ def write_manifest(root: Path, entries: list[dict]) -> list[Path]:
     return [csv_path, md_path]
 
 
-def build_deck(root: Path, entries: list[dict], path: Path | None = None) -> Path:
-    """figures/deck.pptx: a title slide, then one 16:9 slide per figure with its title,
-    the chart (cropped below its own title and subtitle, which the slide's title and
-    caption repeat) and its caption. Byte-stable: fixed document dates and zip timestamps."""
+EA_FONT = "Microsoft YaHei"
+"""The East-Asian typeface set on every text run of the deck (`a:ea`): a sans-serif CJK face
+PowerPoint has on Windows; LibreOffice and Keynote substitute their own sans-serif CJK."""
+SLIDE_W, SLIDE_H = 12192000, 6858000  # EMU: 13.333 x 7.5 in, 16:9
+MARGIN = 457200
+TAKEAWAYS = 5
+
+
+def build_deck(root: Path, entries: list[dict], path: Path | None = None,
+               facts: dict | None = None) -> Path:
+    """figures/deck.pptx, ready to present: a cover (the corpus's title, date range and
+    counts), up to five takeaway slides (the computed findings), then per section a section
+    slide and one slide per figure with its finding as the title, the chart (cropped below
+    its own titles), a wrapped caption and speaker notes (caption, measure, n, evidence).
+    Every text run has an East-Asian font; every text box lies inside the slide.
+    Byte-stable: fixed document dates and zip timestamps."""
     from pptx import Presentation
     from pptx.util import Emu, Pt
 
+    facts = facts or {}
     path = path or root / "figures" / "deck.pptx"
     deck = Presentation()
-    deck.slide_width, deck.slide_height = Emu(12192000), Emu(6858000)  # 13.333 x 7.5 in
-    width, height = deck.slide_width, deck.slide_height
+    deck.slide_width, deck.slide_height = Emu(SLIDE_W), Emu(SLIDE_H)
     blank = deck.slide_layouts[6]
-    cover = deck.slides.add_slide(deck.slide_layouts[0])
-    cover.shapes.title.text = "中文讨论记录分析 · 图表"
-    cover.placeholders[1].text = (f"{len(entries)} figures from "
-                                  f"{len({e['notebook'] for e in entries})} notebooks")
-    for e in entries:
+    inner = SLIDE_W - 2 * MARGIN
+
+    def text(slide, left, top, width, height, lines, size, *, bold=False, color=None):
+        frame = slide.shapes.add_textbox(Emu(left), Emu(top), Emu(width), Emu(height)).text_frame
+        frame.word_wrap = True
+        for i, line in enumerate([lines] if isinstance(lines, str) else lines):
+            paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+            run = paragraph.add_run()
+            run.text = line
+            run.font.size = Pt(size)
+            run.font.bold = bold
+            if color:
+                from pptx.dml.color import RGBColor
+                run.font.color.rgb = RGBColor.from_string(color)
+            _east_asian(run)
+        return frame
+
+    def notes(slide, body: str) -> None:
+        frame = slide.notes_slide.notes_text_frame
+        frame.text = body
+        for paragraph in frame.paragraphs:
+            for run in paragraph.runs:
+                _east_asian(run)
+
+    cover = deck.slides.add_slide(blank)
+    text(cover, MARGIN, 2000000, inner, 1000000, facts.get("title", "中文讨论记录分析"), 40,
+         bold=True)
+    lines = [facts.get("dates", ""), facts.get("counts", "")]
+    lines.append(f"{len(entries)} 张图，来自 {len({e['notebook'] for e in entries})} 个笔记本")
+    text(cover, MARGIN, 3200000, inner, 1500000, [line for line in lines if line], 20,
+         color="555555")
+    notes(cover, "Generated by `make run` from the project's transcripts; every figure is a "
+                 "registered function of analysis/figures.py.")
+
+    findings = _takeaways(entries)
+    for number, entry in enumerate(findings, 1):
         slide = deck.slides.add_slide(blank)
-        heading = slide.shapes.add_textbox(Emu(457200), Emu(150000), width - Emu(914400),
-                                           Emu(500000)).text_frame
-        heading.text = e["title"]
-        heading.paragraphs[0].runs[0].font.size = Pt(24)
-        heading.paragraphs[0].runs[0].font.bold = True
-        top, bottom = Emu(700000), Emu(600000)
-        room_h = height - top - bottom
-        band = e.get("title_band", 0.0)  # the slide's own title replaces the chart's
-        with Image.open(root / "figures" / e["png"]) as image:
+        text(slide, MARGIN, 400000, inner, 500000, f"要点 {number} / {len(findings)}", 16,
+             color="777777")
+        text(slide, MARGIN, 1500000, inner, 1800000, entry["title"], 36, bold=True)
+        text(slide, MARGIN, 3600000, inner, 1800000, [entry["caption"], entry["notes"]], 16,
+             color="444444")
+        notes(slide, f"见图：{entry['title']}\n{entry['notes']}")
+
+    section = None
+    for entry in entries:
+        if entry.get("section") != section:
+            section = entry.get("section")
+            slide = deck.slides.add_slide(blank)
+            text(slide, MARGIN, 2600000, inner, 1200000, section or "", 40, bold=True)
+            names = [e["title"] for e in entries if e.get("section") == section]
+            text(slide, MARGIN, 3800000, inner, 2400000, names[:6], 14, color="555555")
+        slide = deck.slides.add_slide(blank)
+        text(slide, MARGIN, 120000, inner, 620000, entry["title"], 24, bold=True)
+        top, bottom = 800000, 760000
+        room_h = SLIDE_H - top - bottom
+        band = entry.get("title_band", 0.0)  # the slide's own title replaces the chart's
+        with Image.open(root / "figures" / entry["png"]) as image:
             ratio = image.width / (image.height * (1 - band))
-        pic_w = min(width - Emu(457200), int(room_h * ratio))
+        pic_w = min(SLIDE_W - MARGIN, int(room_h * ratio))
         pic_h = int(pic_w / ratio)
-        picture = slide.shapes.add_picture(str(root / "figures" / e["png"]),
-                                           int((width - pic_w) / 2), top, pic_w, pic_h)
+        picture = slide.shapes.add_picture(str(root / "figures" / entry["png"]),
+                                           int((SLIDE_W - pic_w) / 2), top, pic_w, pic_h)
         picture.crop_top = band
-        caption = slide.shapes.add_textbox(Emu(457200), height - bottom + Emu(80000),
-                                           width - Emu(914400), Emu(400000)).text_frame
-        caption.text = f"{e['caption']}    ({e['notebook']} · {e['name']})"
-        caption.paragraphs[0].runs[0].font.size = Pt(12)
+        text(slide, MARGIN, SLIDE_H - bottom + 60000, inner, bottom - 120000, entry["caption"],
+             13, color="333333")
+        notes(slide, "\n".join(part for part in (entry["caption"], entry.get("notes", ""))
+                                if part))
     props = deck.core_properties
     props.author = props.last_modified_by = "analysis"
     props.created = props.modified = FIXED_TIME
@@ -117,6 +173,54 @@ def build_deck(root: Path, entries: list[dict], path: Path | None = None) -> Pat
     deck.save(buffer)
     _restamp_zip(buffer.getvalue(), path)
     return path
+
+
+def _takeaways(entries: list[dict]) -> list[dict]:
+    """Up to TAKEAWAYS findings, spread over the sections: each section's findings in turn
+    (its later charts first: the overview's counts matter less than what was said)."""
+    by_section: dict[str, list[dict]] = {}
+    for entry in entries:
+        if entry.get("finding", True):
+            by_section.setdefault(entry.get("section", ""), []).append(entry)
+    queues = [list(reversed(items)) for items in reversed(list(by_section.values()))]
+    chosen = []
+    while len(chosen) < TAKEAWAYS and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < TAKEAWAYS:
+                chosen.append(queue.pop(0))
+    return sorted(chosen, key=lambda e: e["order"])
+
+
+def _east_asian(run) -> None:
+    """Set the run's East-Asian (and Latin) typeface, so CJK text renders in a sans face."""
+    from pptx.oxml.ns import qn
+
+    properties = run._r.get_or_add_rPr()
+    for tag in ("a:latin", "a:ea"):
+        node = properties.find(qn(tag))
+        if node is None:
+            node = properties.makeelement(qn(tag), {})
+            properties.append(node)
+        node.set("typeface", EA_FONT)
+
+
+def corpus_facts(root: Path) -> dict:
+    """The cover's facts: the corpus's title (its series, when one), date range and counts."""
+    from .compare import event_timeline
+    from .corpus import load_corpus
+    from .project import Project
+
+    corpus = load_corpus(Project.find().root)
+    timeline = event_timeline(corpus)
+    series = [s for s in corpus.events.get("series", pd.Series(dtype=object)).dropna().unique()
+              if str(s).strip()]
+    title = (f"{series[0]} · 讨论分析" if len(series) == 1 else "中文讨论记录分析")
+    dates = (f"{timeline['date_label'].iloc[0]} – {timeline['date_label'].iloc[-1]}"
+             if len(timeline) else "")
+    people = corpus.speakers[corpus.speakers["n_utterances"] > 0]
+    counts = (f"{len(corpus.events)} 场活动 · {len(people)} 位发言者 · {len(corpus.units):,} 个分析单元"
+              f" · {int(corpus.events['n_chars'].sum()):,} 字")
+    return {"title": title, "dates": dates, "counts": counts}
 
 
 def _restamp_zip(data: bytes, path: Path) -> None:
@@ -133,6 +237,7 @@ def _restamp_zip(data: bytes, path: Path) -> None:
 def export_all(root: Path) -> dict:
     """Manifest and deck from the figures on disk; returns what was written."""
     entries = figure_manifest(root)
-    written = write_manifest(root, entries) + [build_deck(root, entries)]
+    written = write_manifest(root, entries) + [build_deck(root, entries,
+                                                          facts=corpus_facts(root))]
     return {"figures": len(entries), "written": written,
             "orphans": orphan_figures(root, entries)}

@@ -305,12 +305,12 @@ def _add_titles(fig: Figure, title: str, subtitle: str | None) -> None:
     fig.title_band = 1 - y  # read by save(): the slide deck crops the titles off this band
 
 
-def save(fig: Figure, name: str, *, caption: str | None = None,
-         folder: str | os.PathLike | None = None) -> list[Path]:
+def save(fig: Figure, name: str, *, caption: str | None = None, notes: str = "",
+         finding: bool = True, folder: str | os.PathLike | None = None) -> list[Path]:
     """Write a figure as ``<folder>/<name>.png`` (200 dpi) and ``<folder>/<name>.svg``.
 
     The figure's title and ``caption`` (default: its subtitle) are written into both
-    files' metadata; the figure manifest and the slide deck read them from there. The PNG
+    files' metadata (and ``notes``, the slide's speaker notes, into the PNG's); the figure manifest and the slide deck read them from there. The PNG
     also records ``TitleBand``, the share of its height above the plot that the titles
     take, so the deck can show the chart under its own slide title without repeating it.
 
@@ -349,7 +349,8 @@ def save(fig: Figure, name: str, *, caption: str | None = None,
         band = f"{getattr(fig, 'title_band', 0.0):.4f}"
         fig.savefig(png, format="png", dpi=DPI, facecolor="white",
                     metadata={"Software": None, "Title": title, "Description": caption,
-                              "TitleBand": band})
+                              "TitleBand": band, "Comment": notes,
+                              "Finding": "1" if finding else "0"})
         fig.savefig(svg, format="svg", facecolor="white",
                     metadata={"Date": None, "Creator": None, "Title": title,
                               "Description": caption})

@@ -27,9 +27,13 @@ def test_every_figure_matches_its_baseline():
     assert not problems, "\n".join(problems)
 
 
-def test_manifest_lists_every_saved_figure_in_notebook_order():
+def test_manifest_lists_every_registered_figure_in_registry_order():
+    from analysis.figures import REGISTRY
+
     entries = figure_manifest(ROOT)
     assert len(entries) >= 15
+    assert [e["name"] for e in entries] == [n for n in REGISTRY if (ROOT / "figures" /
+                                                                    f"{n}.png").is_file()]
     notebooks = [e["notebook"] for e in entries]
     assert notebooks == sorted(notebooks)
     assert all(e["title"] and e["caption"] for e in entries)
@@ -37,32 +41,104 @@ def test_manifest_lists_every_saved_figure_in_notebook_order():
     assert (ROOT / "figures" / "index.md").read_text(encoding="utf-8").count("| ") > len(entries)
 
 
-def test_deck_has_a_slide_per_figure_and_is_byte_stable(tmp_path):
-    entries = figure_manifest(ROOT)
-    first = build_deck(ROOT, entries, tmp_path / "a.pptx")
-    second = build_deck(ROOT, entries, tmp_path / "b.pptx")
-    assert first.read_bytes() == second.read_bytes()
-    names = zipfile.ZipFile(first).namelist()
-    slides = [n for n in names if n.startswith("ppt/slides/slide") and n.endswith(".xml")]
-    assert len(slides) == len(entries) + 1  # a cover, then one per figure
+def test_notebooks_draw_only_registered_figures_and_save_nothing_themselves():
+    import json
+    import re
+
+    from analysis.figures import REGISTRY
+
+    drawn = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        source = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                           if c["cell_type"] == "code")
+        assert "plots.save(" not in source and "plots.heatmap(" not in source, path.name
+        for name in re.findall(r'figures\.(?:draw|REGISTRY)\[?\(?"([a-z0-9_]+)"', source):
+            assert REGISTRY[name].notebook == path.name, name
+            drawn.append(name)
+    assert set(drawn) == set(REGISTRY)  # every registered figure has its notebook cell
 
 
-def test_deck_slides_show_each_chart_once_under_the_slide_title(tmp_path):
-    """The slide carries the title and caption; the picture is cropped below the chart's own
-    title band (recorded by plots.save), so no slide shows its title twice."""
+def _slides(deck_path):
     from pptx import Presentation
 
+    return Presentation(str(deck_path))
+
+
+def test_deck_is_byte_stable_with_cover_takeaways_sections_and_a_slide_per_figure(tmp_path):
+    from analysis.export import TAKEAWAYS, corpus_facts
+
     entries = figure_manifest(ROOT)
-    deck = Presentation(str(build_deck(ROOT, entries, tmp_path / "deck.pptx")))
-    for entry, slide in zip(entries, list(deck.slides)[1:]):
+    facts = corpus_facts(ROOT)
+    first = build_deck(ROOT, entries, tmp_path / "a.pptx", facts=facts)
+    second = build_deck(ROOT, entries, tmp_path / "b.pptx", facts=facts)
+    assert first.read_bytes() == second.read_bytes()
+    deck = _slides(first)
+    sections = len({e["section"] for e in entries})
+    takeaways = min(TAKEAWAYS, sum(e["finding"] for e in entries))
+    assert len(deck.slides) == 1 + takeaways + sections + len(entries)
+    cover = " ".join(s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame)
+    assert facts["dates"] in cover and "场活动" in cover and "个分析单元" in cover
+    assert "2023" in facts["dates"]
+
+
+def test_deck_text_stays_inside_the_slide_in_an_east_asian_sans_font(tmp_path):
+    from pptx.oxml.ns import qn
+
+    from analysis.export import EA_FONT, corpus_facts
+
+    deck = _slides(build_deck(ROOT, figure_manifest(ROOT), tmp_path / "deck.pptx",
+                              facts=corpus_facts(ROOT)))
+    width, height = deck.slide_width, deck.slide_height
+    for number, slide in enumerate(deck.slides, 1):
+        for shape in slide.shapes:
+            assert shape.left >= 0 and shape.top >= 0, (number, shape.name)
+            assert shape.left + shape.width <= width and shape.top + shape.height <= height, \
+                (number, shape.name)
+            if shape.has_text_frame:
+                assert shape.text_frame.word_wrap, (number, shape.name)
+                for paragraph in shape.text_frame.paragraphs:
+                    for run in paragraph.runs:
+                        ea = run._r.find(qn("a:rPr")).find(qn("a:ea"))
+                        assert ea is not None and ea.get("typeface") == EA_FONT, number
+
+
+def test_deck_slides_show_each_chart_once_under_its_finding_with_notes(tmp_path):
+    """The slide carries the finding and the caption; the picture is cropped below the chart's
+    own title band (recorded by plots.save), so no slide shows its title twice; the speaker
+    notes hold the caption and the evidence."""
+    entries = figure_manifest(ROOT)
+    deck = _slides(build_deck(ROOT, entries, tmp_path / "deck.pptx"))
+    figure_slides = [s for s in deck.slides
+                     if any(shape.shape_type == 13 for shape in s.shapes)]
+    assert len(figure_slides) == len(entries)
+    for entry, slide in zip(entries, figure_slides):
         texts = [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
         assert texts[0] == entry["title"] and entry["caption"] in texts[1]
+        assert "figures/" not in texts[1] and ".ipynb" not in texts[1]  # no file paths
+        assert entry["caption"] in slide.notes_slide.notes_text_frame.text
         (picture,) = [shape for shape in slide.shapes if shape.shape_type == 13]  # picture
         assert 0.05 < entry["title_band"] < 0.25, entry["name"]
         assert picture.crop_top == pytest.approx(entry["title_band"], abs=1e-4)
         with Image.open(ROOT / "figures" / entry["png"]) as image:
             shown = image.width / (image.height * (1 - entry["title_band"]))
         assert picture.width / picture.height == pytest.approx(shown, rel=0.01)
+
+
+def test_figures_render_byte_identically_in_two_processes(tmp_path):
+    """Same corpus, same bytes: fixed seeds and iteration counts (network layout, word
+    clouds), no timestamps; rendered in two separate processes."""
+    names = ["05_entity_network", "02_word_clouds", "03_topics_by_event", "04_stances_by_speaker"]
+    script = ("import sys; from analysis import figures, load_corpus, plots; "
+              "plots.use_house_style(); ctx = figures.Context(load_corpus('seeds')); "
+              "[figures.draw(n, ctx, folder=sys.argv[1]) for n in sys.argv[2:]]")
+    for run in ("a", "b"):
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / run), *names], cwd=ROOT,
+                       check=True, capture_output=True, timeout=600)
+    for name in names:
+        assert (tmp_path / "a" / f"{name}.png").read_bytes() == \
+            (tmp_path / "b" / f"{name}.png").read_bytes(), name
+        assert (tmp_path / "a" / f"{name}.png").read_bytes() == \
+            (ROOT / "figures" / f"{name}.png").read_bytes(), name
 
 
 def _project_copy(tmp_path: Path) -> Path:

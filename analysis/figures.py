@@ -1,0 +1,554 @@
+"""Every chart of the project, as a registered function: the notebooks, the main job's
+manifest, the slide deck and the baseline check all go through this registry.
+
+A figure function takes a `Context` (the corpus and the tables charts share, computed once)
+and returns a `Chart`: the matplotlib figure, its title stating the finding (computed from
+the data; a generic title when no single finding stands out), the measure (subtitle), a
+Chinese caption, and speaker notes with the n and the evidence behind the finding.
+
+    from analysis import figures
+    ctx = figures.Context(load_corpus())
+    figures.draw("03_topics_by_event", ctx)      # renders, saves to figures/, returns the figure
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import describe, plots
+from .coding import (MIN_UNITS, codebook, stance_cues, stance_summary, stance_table,
+                     topic_frequencies, topic_table)
+from .corpus import Corpus
+
+
+@dataclass
+class Chart:
+    """A rendered chart and the words that go with it."""
+
+    fig: Figure
+    title: str                 # the finding (or a generic title)
+    caption: str               # Chinese, for the manifest and the slide
+    notes: str = ""            # speaker notes: measure, n, evidence
+    finding: bool = True       # False when the title is the generic fallback
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    name: str
+    notebook: str
+    section: str
+    draw: Callable[["Context"], Chart]
+    available: Callable[["Context"], bool] = lambda ctx: True
+
+
+REGISTRY: dict[str, FigureSpec] = {}
+FINDING_MIN_UNITS = 10
+"""A finding title names a group only if it has at least this many units."""
+
+
+def figure(name: str, notebook: str, section: str, *, available=None):
+    """Register a figure function under a stable slug, in the notebook and order it shows."""
+    def register(fn):
+        REGISTRY[name] = FigureSpec(name, notebook, section, fn,
+                                    available or (lambda ctx: True))
+        return fn
+    return register
+
+
+class Context:
+    """The corpus and the tables several charts use, each computed once when first asked."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+
+    @cached_property
+    def book(self):
+        return codebook(self.corpus.root)
+
+    @cached_property
+    def cues(self):
+        return stance_cues(self.corpus.root)
+
+    @cached_property
+    def topics(self) -> pd.DataFrame:
+        return topic_table(self.corpus)
+
+    @cached_property
+    def stances(self) -> pd.DataFrame:
+        return stance_table(self.corpus)
+
+    @cached_property
+    def tokens(self) -> pd.DataFrame:
+        from .tokenise import tokens_table
+
+        return tokens_table(self.corpus)
+
+    @cached_property
+    def many(self):
+        """Events as columns: at most 20 (else pooled by period), low-fit ones marked."""
+        return describe.event_groups(self.corpus, 20, topics=self.topics)
+
+    @cached_property
+    def few(self):
+        """Events as panels: at most 8 (events, else series, else periods)."""
+        return describe.event_groups(self.corpus, 8, prefer="series", topics=self.topics)
+
+    @cached_property
+    def pooled_many(self) -> Corpus:
+        return describe.pooled_corpus(self.corpus, self.many)
+
+    @cached_property
+    def pooled_few(self) -> Corpus:
+        return describe.pooled_corpus(self.corpus, self.few)
+
+    @cached_property
+    def speakers(self) -> pd.DataFrame:
+        return describe.speaker_table(self.corpus).set_index("speaker_id")
+
+    @cached_property
+    def topic_names(self) -> dict[str, str]:
+        return self.book.names("zh")
+
+    @cached_property
+    def target_names(self) -> dict[str, str]:
+        return self.cues.names("zh")
+
+    @cached_property
+    def roles(self):
+        from .roles import roles
+
+        return roles(self.corpus.root)
+
+
+def names(notebook: str | None = None) -> list[str]:
+    """Registered figure names, in registry order, optionally of one notebook."""
+    return [n for n, s in REGISTRY.items() if notebook is None or s.notebook == notebook]
+
+
+def draw(name: str, ctx: Context, *, save: bool = True, folder=None) -> Figure:
+    """Render a registered figure, save it (PNG + SVG with title, caption and notes in the
+    metadata) and return the matplotlib figure (a notebook cell shows it)."""
+    chart = render(name, ctx)
+    if save:
+        plots.save(chart.fig, name, caption=chart.caption, notes=chart.notes,
+                   finding=chart.finding, folder=folder)
+    return chart.fig
+
+
+def render(name: str, ctx: Context) -> Chart:
+    spec = REGISTRY[name]
+    return spec.draw(ctx)
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+# --- 01 · corpus overview -------------------------------------------------------------------
+
+@figure("01_speakers_by_role", "01_corpus_overview.ipynb", "语料概览")
+def speakers_by_role(ctx: Context) -> Chart:
+    book = ctx.roles
+    table = describe.speakers_by_role(ctx.pooled_many)
+    people = table[~table["role"].isin(book.pools)] if "role" in table else table
+    per_event = people.groupby("label", sort=False)["n_speakers"].sum()
+    top = per_event.idxmax() if len(per_event) else None
+    title = (f"{top} 的发言者最多（{int(per_event.max())} 人）" if top is not None
+             and (per_event == per_event.max()).sum() == 1 else "各场活动的发言者构成")
+    fig = plots.stacked_bar_chart(
+        table, index="label", columns="role_name", values="n_speakers",
+        colors=plots.by_name(book.names(), book.colors()),
+        title=title, subtitle=ctx.many.caption("Speakers who spoke, by role"),
+        xlabel="发言者人数")
+    return Chart(fig, title, "各场活动中开口发言的人数，按角色着色（角色来自 codebook/roles.yaml）。",
+                 notes="人数：说过话的发言者；" + "，".join(f"{k} {int(v)} 人"
+                                                  for k, v in per_event.items()),
+                 finding=title != "各场活动的发言者构成")
+
+
+@figure("01_characters_per_event", "01_corpus_overview.ipynb", "语料概览")
+def characters_per_event(ctx: Context) -> Chart:
+    kinds = describe.utterances_by_kind(ctx.pooled_many)
+    kinds = kinds[kinds["kind"].isin(("speech", "question"))]
+    totals = kinds.groupby("label", sort=False)["n_chars"].sum()
+    top = totals.idxmax()
+    title = f"{top} 说得最多：{int(totals.max()):,} 字（占全部 {_pct(totals.max() / totals.sum())}）"
+    fig = plots.stacked_bar_chart(
+        kinds, index="label", columns="kind_name", values="n_chars",
+        colors=plots.color_map(kinds["kind_name"].unique()),
+        title=title, subtitle=ctx.many.caption("Characters of speech and questions per event"),
+        xlabel="字数")
+    return Chart(fig, title, "各场活动的发言与提问字数（笔记和元信息不计）；字数不受转写切分粗细的影响。",
+                 notes="字数：" + "，".join(f"{k} {int(v):,}" for k, v in totals.items()))
+
+
+@figure("01_characters_per_speaker", "01_corpus_overview.ipynb", "语料概览")
+def characters_per_speaker(ctx: Context) -> Chart:
+    speakers = describe.speaker_table(ctx.corpus)
+    top = speakers[(speakers["n_chars"] > 0) & speakers["is_person"]].head(20).copy()
+    inferred = top["inferred_share"] > 0.5
+    top.loc[inferred, "display"] = (top.loc[inferred, "display"] + "（推断，置信度 "
+                                    + (top.loc[inferred, "mean_confidence"] * 100).round()
+                                    .astype(int).astype(str) + "%）")
+    colors = plots.event_colors(ctx.corpus.events)
+    lead = top.iloc[0] if len(top) else None
+    title = (f"{lead['name']} 说得最多：{int(lead['n_chars']):,} 字" if lead is not None
+             else "发言字数最多的发言者")
+    fig = plots.bar_chart(
+        top, x="display", y="n_chars", horizontal=True,
+        colors=dict(zip(top["display"], top["event_id"].map(colors))),
+        title=title, subtitle="Characters per person (pools of unattributed lines left out), "
+                              "coloured by event; inferred speakers with their confidence",
+        xlabel="字数")
+    return Chart(fig, title, "发言字数最多的 20 位发言者（只计具名或推断出的个人），按活动着色。",
+                 notes="；".join(f"{r.display} {int(r.n_chars):,} 字" for r in top.head(5).itertuples()))
+
+
+@figure("01_attribution_coverage", "01_corpus_overview.ipynb", "语料概览")
+def attribution_coverage(ctx: Context) -> Chart:
+    coverage = describe.attribution_coverage(ctx.pooled_many)
+    named = coverage[coverage["status"] == "named"].set_index("label")["share"]
+    low = named.idxmin() if len(named) else None
+    title = (f"{low} 只有 {_pct(named.min())} 的字数归于具名发言者" if low is not None
+             and named.min() < 0.5 else "各场活动的发言归属")
+    fig = plots.stacked_bar_chart(
+        coverage.assign(share=coverage["share"] * 100), index="label", columns="status_name",
+        values="share", colors=describe.coverage_colors(), title=title,
+        subtitle=ctx.many.caption("Share of each event's characters said by named people, "
+                                  "inferred people, or no one person (pools)"),
+        xlabel="字数占比 %")
+    return Chart(fig, title, "各场活动的字数中，具名个人、推断出的个人和无法归属的部分各占多少；"
+                             "个人层面的图只基于前两者。",
+                 notes="具名占比：" + "，".join(f"{k} {_pct(v)}" for k, v in named.items()),
+                 finding=title != "各场活动的发言归属")
+
+
+# --- 02 · terms and entities ----------------------------------------------------------------
+
+@figure("02_top_terms_per_event", "02_terms_and_entities.ipynb", "词语与实体")
+def top_terms_per_event(ctx: Context) -> Chart:
+    from .terms import term_frequencies
+
+    panels = ctx.pooled_few
+    top = term_frequencies(panels, "event_id", tokens=ctx.tokens, top=12)
+    labels = dict(zip(panels.events["event_id"], panels.events["label"]))
+    firsts = top.groupby("event_id", sort=False).head(1)
+    shared = firsts["token"].value_counts()
+    title = (f"「{shared.index[0]}」是 {shared.iloc[0]} 场活动的第一高频词"
+             if len(shared) and shared.iloc[0] >= 2 else "各场活动的高频词")
+    fig = plots.facet_bars(top, facet="event_id", label="token", value="per_10k",
+                           colors=plots.event_colors(panels.events), facet_titles=labels,
+                           xlabel="每万词", order=panels.events["event_id"], title=title,
+                           subtitle=ctx.few.caption("Top 12 content terms per event, per "
+                                                    "10,000 content tokens"))
+    return Chart(fig, title, "各场活动出现最多的 12 个实词（每万个实词中的次数）。",
+                 notes="第一高频词：" + "，".join(f"{labels[e]}「{t}」" for e, t in
+                                            zip(firsts["event_id"], firsts["token"])),
+                 finding=title != "各场活动的高频词")
+
+
+@figure("02_entity_heatmap", "02_terms_and_entities.ipynb", "词语与实体")
+def entity_heatmap(ctx: Context) -> Chart:
+    from .terms import entity_counts, entity_mentions
+
+    columns = ctx.pooled_many
+    mentions = entity_mentions(columns)
+    counts = entity_counts(columns, "event_id", mentions=mentions)
+    order = mentions.groupby("entity").size().sort_values(ascending=False, kind="stable")
+    top_entities = order.head(25).index
+    matrix = (counts[counts["entity"].isin(top_entities)]
+              .pivot(index="entity", columns="event_id", values="per_10k_chars")
+              .reindex(index=top_entities, columns=columns.events["event_id"]).fillna(0))
+    title = (f"{order.index[0]} 被提及最多（{int(order.iloc[0])} 次）" if len(order)
+             else "实体提及热度")
+    labels = dict(zip(columns.events["event_id"], columns.events["label"]))
+    fig = plots.heatmap(matrix.rename(columns=labels), fmt="{:.1f}", cmap="Blues",
+                        colorbar_label="每万字提及次数", title=title,
+                        subtitle=ctx.many.caption("Entity mentions per 10,000 characters, "
+                                                  "by event"))
+    return Chart(fig, title, "提及最多的 25 个实体在各场活动中每万字被提及的次数（各种写法归为同一名称）。",
+                 notes="提及次数：" + "，".join(f"{k} {int(v)}" for k, v in order.head(8).items()))
+
+
+@figure("02_word_clouds", "02_terms_and_entities.ipynb", "词语与实体")
+def word_clouds(ctx: Context) -> Chart:
+    from .terms import term_frequencies
+
+    panels = ctx.pooled_few
+    freqs = term_frequencies(panels, "event_id", tokens=ctx.tokens, top=80)
+    clouds = {e: dict(zip(part["token"], part["n"])) for e, part in
+              freqs.groupby("event_id", sort=False)}
+    clouds = {e: clouds[e] for e in panels.events["event_id"] if e in clouds}
+    labels = dict(zip(panels.events["event_id"], panels.events["label"]))
+    title = "各场活动词云"
+    fig = plots.word_clouds(clouds, colors=plots.event_colors(panels.events), titles=labels,
+                            title=title, subtitle=ctx.few.caption("Word clouds of content "
+                                                                  "terms per event"))
+    return Chart(fig, title, "各场活动的实词词云，字号按词频（布局随机种子固定）。", finding=False)
+
+
+# --- 03 · topics ----------------------------------------------------------------------------
+
+def _topic_cell_finding(freq: pd.DataFrame, by: str, labels: dict, names: dict,
+                        fallback: str) -> tuple[str, bool]:
+    """'X 谈「topic」最多（share）' for the strongest cell resting on enough units, in a group
+    large enough (FINDING_MIN_UNITS) that a share means something."""
+    solid = freq[(freq["n_units"] >= MIN_UNITS) & (freq["group_units"] >= FINDING_MIN_UNITS)]
+    if solid.empty:
+        return fallback, False
+    best = solid.sort_values(["share_chars", by, "topic"], ascending=[False, True, True]).iloc[0]
+    return (f"{labels.get(best[by], best[by])} 谈「{names[best['topic']]}」最多"
+            f"（{_pct(best['share_chars'])} 的发言）", True)
+
+
+@figure("03_topics_overall", "03_topics.ipynb", "话题")
+def topics_overall(ctx: Context) -> Chart:
+    names, book = ctx.topic_names, ctx.book
+    overall = topic_frequencies(ctx.corpus, "corpus", topics=ctx.topics)
+    overall = overall.assign(share=overall["share_chars"] * 100,
+                             name=[f"{names[t]} (n={n})" for t, n in
+                                   zip(overall["topic"], overall["n_units"])])
+    overall = overall.sort_values("share", ascending=False, kind="stable")
+    lead = overall.iloc[0]
+    title = f"「{names[lead['topic']]}」占了 {lead['share']:.0f}% 的发言"
+    fig = plots.bar_chart(overall, x="name", y="share", horizontal=True, fmt="{:.1f}%",
+                          colors=dict(zip(overall["name"], overall["topic"].map(book.colors()))),
+                          xlabel="文本占比 %", title=title,
+                          subtitle=f"Share of all spoken text in units discussing each topic "
+                                   f"(n = units; {len(ctx.corpus.units):,} units in all)")
+    return Chart(fig, title, "全部发言文本中，讨论各话题的分析单元所占的字数比例（n 为单元数）。",
+                 notes="；".join(f"{names[r.topic]} {r.share:.1f}%（n={r.n_units}）"
+                                for r in overall.head(5).itertuples()))
+
+
+@figure("03_topics_by_event", "03_topics.ipynb", "话题")
+def topics_by_event(ctx: Context) -> Chart:
+    names, groups = ctx.topic_names, ctx.many
+    topics = list(ctx.book.ids)
+    freq = topic_frequencies(ctx.corpus, "event_group", topics=ctx.topics, groups=groups.of)
+    share = (freq.pivot(index="topic", columns="event_group", values="share_chars")
+             .reindex(index=topics, columns=groups.order) * 100)
+    n = freq.pivot(index="topic", columns="event_group", values="n_units").reindex(
+        index=topics, columns=groups.order)
+    columns = plots.with_n(groups.labels, freq.groupby("event_group")["group_units"].first()
+                           .reindex(groups.order))
+    title, found = _topic_cell_finding(freq, "event_group", groups.labels, names,
+                                       "各场活动的话题分布")
+    fig = plots.heatmap(share.rename(index=plots.with_n(names, n.sum(axis=1), sep=" "),
+                                     columns=columns),
+                        fmt="{:.0f}%", cmap="Blues", faded=(n < MIN_UNITS),
+                        colorbar_label="文本占比 %", title=title,
+                        subtitle=groups.caption("Share of each event's spoken text in units "
+                                                "discussing the topic (n = units; hatched: < 3 "
+                                                "units)"))
+    return Chart(fig, title, "各场活动的发言文本中，讨论各话题的单元所占比例；不足 3 个单元的格子加斜线。",
+                 notes=f"度量：文本占比；n：单元数；阈值 {MIN_UNITS} 个单元。", finding=found)
+
+
+@figure("03_topics_by_speaker", "03_topics.ipynb", "话题")
+def topics_by_speaker(ctx: Context) -> Chart:
+    names, speakers = ctx.topic_names, ctx.speakers
+    topics = list(ctx.book.ids)
+    enough = speakers[(speakers["n_chars"] >= 1000) & speakers["is_person"]].index[:25]
+    freq = topic_frequencies(ctx.corpus, "speaker_id", topics=ctx.topics)
+    freq = freq[freq["speaker_id"].isin(enough)]
+    matrix = (freq.pivot(index="speaker_id", columns="topic", values="share_chars")
+              .reindex(index=list(enough), columns=topics) * 100)
+    n = freq.pivot(index="speaker_id", columns="topic", values="n_units").reindex(
+        index=list(enough), columns=topics)
+    rows = plots.with_n(speakers["display"].to_dict(),
+                        freq.groupby("speaker_id")["group_units"].first().reindex(enough), sep=" ")
+    inferred = speakers["inferred_share"].reindex(enough).fillna(0) > 0.5
+    title, found = _topic_cell_finding(freq, "speaker_id", speakers["name"].to_dict(), names,
+                                       "发言者 × 话题")
+    fig = plots.heatmap(matrix.rename(index=rows, columns=plots.with_n(names, n.sum())),
+                        fmt="{:.0f}%", cmap="Purples", colorbar_label="文本占比 %",
+                        faded=(n < MIN_UNITS), faded_rows=inferred, title=title,
+                        subtitle="Share of each speaker's text in units discussing the topic "
+                                 "(n = units; hatched: < 3 units or inferred speaker)")
+    return Chart(fig, title, "发言超过 1,000 字的个人：其发言中讨论各话题的比例；推断出的发言者和不足 3 个单元的格子加斜线。",
+                 notes=f"度量：文本占比；n：单元数；阈值 {MIN_UNITS} 个单元。", finding=found)
+
+
+@figure("03_topics_by_role", "03_topics.ipynb", "话题")
+def topics_by_role(ctx: Context) -> Chart:
+    names = ctx.topic_names
+    topics = list(ctx.book.ids)
+    freq = topic_frequencies(ctx.corpus, "role", topics=ctx.topics)
+    role_names = ctx.roles.names()
+    shown = [r for r in role_names if r in set(freq["role"])]
+    matrix = (freq.pivot(index="role", columns="topic", values="share_chars")
+              .reindex(index=shown, columns=topics) * 100)
+    n = freq.pivot(index="role", columns="topic", values="n_units").reindex(
+        index=shown, columns=topics)
+    rows = plots.with_n(role_names, freq.groupby("role")["group_units"].first().reindex(shown),
+                        sep=" ")
+    people = freq[~freq["role"].isin(ctx.roles.pools)]
+    title, found = _topic_cell_finding(people, "role", role_names, names, "不同角色的话题占比")
+    fig = plots.heatmap(matrix.rename(index=rows, columns=plots.with_n(names, n.sum())),
+                        fmt="{:.0f}%", cmap="Greens", colorbar_label="文本占比 %",
+                        faded=(n < MIN_UNITS), title=title,
+                        subtitle="Share of each role's text in units discussing the topic "
+                                 "(n = units; hatched: < 3 units)")
+    return Chart(fig, title, "各角色的发言中讨论各话题的比例；不足 3 个单元的格子加斜线。",
+                 notes=f"度量：文本占比；n：单元数；阈值 {MIN_UNITS} 个单元。", finding=found)
+
+
+# --- 04 · stances ---------------------------------------------------------------------------
+
+def _stance_heatmap(ctx: Context, by: str, title_fallback: str, subtitle: str,
+                    caption: str) -> Chart:
+    stances, targets = ctx.stances, list(ctx.cues.ids)
+    speakers = ctx.speakers
+    if by == "speaker_id":
+        summary = stance_summary(ctx.corpus, "speaker_id", stances=stances)
+        counts = summary.groupby("speaker_id")["n_units"].sum()
+        shown = [s for s in speakers.index if counts.get(s, 0) >= 3
+                 and speakers.at[s, "is_person"]][:25]
+        labels = speakers["display"].to_dict()
+        faded_rows = speakers["inferred_share"].reindex(shown).fillna(0) > 0.5
+    else:
+        summary = stance_summary(ctx.corpus, "event_group", stances=stances,
+                                 groups=ctx.many.of)
+        counts = summary.groupby("event_group")["n_units"].sum()
+        shown = [g for g in ctx.many.order if g in set(summary["event_group"])]
+        labels, faded_rows = ctx.many.labels, None
+    mean = summary.pivot(index=by, columns="target", values="mean_stance").reindex(
+        index=shown, columns=targets)
+    n = summary.pivot(index=by, columns="target", values="n_units").reindex(
+        index=shown, columns=targets)
+    solid = summary[(summary[by].isin(shown)) & (summary["n_units"] >= MIN_UNITS)]
+    found = not solid.empty
+    if found:
+        best = solid.assign(strength=solid["mean_stance"].abs()).sort_values(
+            ["strength", "n_units", by], ascending=[False, False, True]).iloc[0]
+        who = (speakers.at[best[by], "name"] if by == "speaker_id" else labels[best[by]])
+        side = "支持" if best["mean_stance"] > 0 else "反对" if best["mean_stance"] < 0 else "中立于"
+        title = (f"{who} 最明确{side}「{ctx.target_names[best['target']]}」"
+                 f"（{int(best['n_units'])} 个单元）")
+        evidence = best["evidence"]
+    else:
+        title, evidence = title_fallback, ""
+    fig = plots.heatmap(mean.rename(index=plots.with_n(labels, counts.reindex(shown), sep=" "),
+                                    columns=plots.with_n(ctx.target_names, n.sum())),
+                        diverging=True, annotations=n, fmt="{:.0f}", faded=(n < MIN_UNITS),
+                        faded_rows=faded_rows, colorbar_label="平均立场", vmax=1,
+                        scale_ends=("反对", "支持"), title=title, subtitle=subtitle)
+    return Chart(fig, title, caption, notes=f"依据：{evidence}" if evidence else "", finding=found)
+
+
+@figure("04_stances_by_speaker", "04_stances.ipynb", "立场")
+def stances_by_speaker(ctx: Context) -> Chart:
+    return _stance_heatmap(ctx, "speaker_id", "发言者立场",
+                           "Mean stance per speaker and target (number = units; n = scored "
+                           "units; hatched: < 3 units or inferred speaker)",
+                           "有至少 3 个表态单元的个人：对各议题的平均立场（红为反对，蓝为支持），"
+                           "格中数字为单元数。")
+
+
+@figure("04_stances_by_event", "04_stances.ipynb", "立场")
+def stances_by_event(ctx: Context) -> Chart:
+    return _stance_heatmap(ctx, "event_group", "各场活动的立场",
+                           ctx.many.caption("Mean stance per event and target (number = units; "
+                                            "n = scored units; hatched: < 3 units)"),
+                           "各场活动对各议题的平均立场（低契合的活动不计），格中数字为单元数。")
+
+
+# --- 05 · cross-event comparison ------------------------------------------------------------
+
+@figure("05_fightin_words_by_event", "05_cross_event.ipynb", "跨场对比")
+def fightin_words(ctx: Context) -> Chart:
+    from .compare import keyness_by
+
+    few, panels = ctx.few, ctx.pooled_few
+    key = keyness_by(panels, "event_id", groups=few.order, top=10, min_count=5,
+                     tokens=ctx.tokens)
+    best = key.sort_values(["z", "event_id", "term"], ascending=[False, True, True]).head(1)
+    title = (f"最有区分度的词：{few.labels[best['event_id'].iloc[0]]} 的「{best['term'].iloc[0]}」"
+             f"（z = {best['z'].iloc[0]:.1f}）" if len(best) else "各场活动的特征词")
+    fig = plots.facet_bars(key, facet="event_id", label="term", value="z",
+                           colors=plots.event_colors(panels.events), facet_titles=few.labels,
+                           order=few.order, xlabel="对数几率 z 值", title=title,
+                           subtitle=few.caption("Distinctive terms: each event vs the rest "
+                                                "(weighted log-odds z-score, Monroe et al. "
+                                                "2008)"))
+    top3 = key.groupby("event_id", sort=False).head(3)
+    return Chart(fig, title, "每场活动相对其余活动最有区分度的 10 个词（加权对数几率 z 值，Monroe 等 2008）。",
+                 notes="；".join(f"{few.labels[e]}：" + "、".join(part["term"])
+                                for e, part in top3.groupby("event_id", sort=False)),
+                 finding=bool(len(best)))
+
+
+def _dated_enough(ctx: Context) -> bool:
+    """Time charts only where dates mean time: at least 6 distinct periods spanning a year."""
+    dates = pd.to_datetime(ctx.corpus.events["date"]).drop_duplicates()
+    return len(dates) >= 6 and (dates.max() - dates.min()).days >= 365
+
+
+@figure("05_term_trajectories", "05_cross_event.ipynb", "跨场对比", available=_dated_enough)
+def term_trajectories(ctx: Context) -> Chart:
+    from .compare import event_timeline, moving_terms, term_trajectory
+
+    over_time = ctx.pooled_many
+    timeline = event_timeline(over_time)
+    terms = term_trajectory(over_time, moving_terms(over_time, 6, tokens=ctx.tokens),
+                            tokens=ctx.tokens)
+    terms = terms.assign(when=terms["event_id"].map(timeline.set_index("event_id")["date"]))
+    title = "关键词走势"
+    fig = plots.line_chart(terms, x="when", y="per_10k_chars", series="term",
+                           ylabel="每万字出现次数", title=title,
+                           subtitle=ctx.many.caption("Six terms varying most between events, "
+                                                     "per 10,000 characters, by date"))
+    return Chart(fig, title, "在各场活动间变化最大的 6 个词，每万字出现次数，按真实日期排列。",
+                 finding=False)
+
+
+@figure("05_topic_cooccurrence", "05_cross_event.ipynb", "跨场对比")
+def topic_cooccurrence(ctx: Context) -> Chart:
+    from .compare import topic_association
+
+    names = ctx.topic_names
+    lift, pairs = topic_association(ctx.corpus, topics=ctx.topics)
+    solid = pairs[pairs["both"] >= MIN_UNITS]
+    if len(solid):
+        best = solid.sort_values(["lift", "left", "right"], ascending=[False, True, True]).iloc[0]
+        title = (f"「{names[best['left']]}」与「{names[best['right']]}」最常一起出现"
+                 f"（提升度 {best['lift']:.1f}）")
+    else:
+        title = "话题共现"
+    mask = np.triu(np.ones(lift.shape, dtype=bool))  # lower triangle only
+    shown = lift.mask(mask)
+    n = pd.DataFrame(pairs.pivot(index="left", columns="right", values="both")).reindex(
+        index=lift.index, columns=lift.columns)
+    n = n.combine_first(n.T).mask(mask)
+    fig = plots.heatmap(shown.rename(index=names, columns=names), fmt="{:.1f}", cmap="Oranges",
+                        annotations=shown.round(1), faded=(n < MIN_UNITS).fillna(False),
+                        colorbar_label="提升度", title=title,
+                        subtitle="Lift of topic pairs: units carrying both over what their "
+                                 "frequencies predict (1 = independent; hatched: < 3 units)")
+    return Chart(fig, title, "两个话题同时出现在一个单元中的次数与各自频率所预期的比值（提升度，1 表示无关）；"
+                             "只画下三角。",
+                 notes="；".join(f"{names[r.left]}×{names[r.right]} 提升度 {r.lift:.1f}（{int(r.both)} 个单元）"
+                                for r in solid.sort_values("lift", ascending=False).head(5)
+                                .itertuples()), finding=title != "话题共现")
+
+
+@figure("05_entity_network", "05_cross_event.ipynb", "跨场对比")
+def entity_network(ctx: Context) -> Chart:
+    from .compare import entity_network as network
+
+    graph = network(ctx.corpus, min_count=4, min_edge=2, top=60, max_edges=120)
+    hub = max(graph.degree, key=lambda d: (d[1], d[0]))[0] if graph.number_of_nodes() else None
+    title = f"实体共现网络：{hub} 连接最多" if hub else "实体共现网络"
+    fig = plots.network(graph, type_names=describe.display_names("entity_types"), title=title,
+                        subtitle="Entities co-mentioned in an utterance: node size = mentions, "
+                                 "edge width = co-mentions")
+    return Chart(fig, title, "在同一话语中一起被提及的实体：节点大小为提及次数，连线粗细为共同提及次数。",
+                 notes=f"{graph.number_of_nodes()} 个实体，{graph.number_of_edges()} 条连线",
+                 finding=hub is not None)
