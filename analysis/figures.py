@@ -229,6 +229,94 @@ def attribution_coverage(ctx: Context) -> Chart:
                  finding=title != "各场活动的发言归属")
 
 
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+POOL_COLOR, OTHERS_COLOR = "#9E9E9E", "#D0D0D0"
+
+
+def gini(values) -> float:
+    """Gini coefficient of non-negative shares: 0 when everyone says as much, towards 1 when
+    one person says everything."""
+    x = np.sort(np.asarray(list(values), dtype=float))
+    if len(x) < 2 or x.sum() == 0:
+        return 0.0
+    n = len(x)
+    return float((2 * np.arange(1, n + 1) - n - 1).dot(x) / (n * x.sum()))
+
+
+@figure("01_talk_time", "01_corpus_overview.ipynb", "语料概览")
+def talk_time(ctx: Context) -> Chart:
+    units = ctx.corpus.units
+    speakers = ctx.speakers
+    person = units["speaker_id"].map(speakers["is_person"]).fillna(False).astype(bool)
+    rows, ginis = [], {}
+    events = ctx.corpus.events.sort_values(["date", "metadata_order"])
+    for event in events.itertuples():
+        part = units[units["event_id"] == event.event_id]
+        total = part["n_chars"].sum()
+        if not total:
+            continue
+        people = part[person.loc[part.index]].groupby("speaker_id")["n_chars"].sum() \
+            .sort_values(ascending=False, kind="stable")
+        pools = part[~person.loc[part.index]]["n_chars"].sum()
+        ginis[event.label] = gini(people) if len(people) >= 2 else float("nan")
+        segments = [(speakers.at[s, "name"], c / total, OKABE_ITO[i % len(OKABE_ITO)])
+                    for i, (s, c) in enumerate(people.head(6).items())]
+        rest = people.iloc[6:].sum()
+        if rest:
+            segments.append((f"其他 {len(people) - 6} 人", rest / total, OTHERS_COLOR))
+        if pools:
+            segments.append(("未归属", pools / total, POOL_COLOR))
+        g = ginis[event.label]
+        rows.append((f"{event.label}\n基尼 {g:.2f}" if g == g else event.label, segments))
+    scored = {k: v for k, v in ginis.items() if v == v}
+    if scored:
+        top = max(scored, key=lambda k: (scored[k], k))
+        title = f"{top} 的发言最不均衡（基尼系数 {scored[top]:.2f}）"
+    else:
+        title = "各场活动的发言时间分配"
+    fig = plots.share_bars(rows, title=title,
+                           subtitle="Share of each event's spoken characters by person "
+                                    "(largest six named; grey: no one person); Gini over people",
+                           xlabel="字数占比 %", legend={"其他个人": OTHERS_COLOR,
+                                                    "未归属（匿名、未标注）": POOL_COLOR})
+    return Chart(fig, title, "各场活动中每位发言者所占字数比例（最多列出 6 人，灰色为无法归于个人的部分）；"
+                             "基尼系数衡量个人之间发言的不均衡程度。",
+                 notes="基尼系数：" + "，".join(f"{k} {v:.2f}" for k, v in scored.items()),
+                 finding=bool(scored))
+
+
+@figure("01_turn_lengths", "01_corpus_overview.ipynb", "语料概览")
+def turn_lengths(ctx: Context) -> Chart:
+    utterances = ctx.corpus.spoken()
+    labelled = utterances[utterances["speaker_method"].isin(("label", "roster"))]
+    labels = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
+    data, names = [], []
+    medians = {}
+    for event_id, part in labelled.groupby("event_id", sort=False):
+        run = (part["speaker_id"] != part["speaker_id"].shift()).cumsum()
+        turns = part.groupby(run)["n_chars"].sum()
+        if len(turns) >= 3:
+            data.append(turns.to_numpy())
+            names.append(f"{labels[event_id]}\n{len(turns)} 个话轮")
+            medians[labels[event_id]] = float(np.median(turns))
+    if medians:
+        top = max(medians, key=lambda k: (medians[k], k))
+        title = f"{top} 的话轮最长（中位数 {medians[top]:.0f} 字）"
+    else:
+        title = "话轮长度"
+    fig, ax = plots.new_figure(title, "Characters per turn (consecutive speech of one speaker) "
+                                      "in events whose speakers the transcript names")
+    if data:
+        ax.boxplot(data, vert=False, tick_labels=names, showfliers=True,
+                   medianprops={"color": "#D55E00"}, flierprops={"markersize": 3})
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+    ax.set_xlabel("每个话轮的字数（对数刻度）")
+    return Chart(fig, title, "标注了发言者的活动中，每个话轮（同一人连续发言）的字数分布；红线为中位数。",
+                 notes="话轮中位数：" + "，".join(f"{k} {v:.0f} 字" for k, v in medians.items()),
+                 finding=bool(medians))
+
+
 # --- 02 · terms and entities ----------------------------------------------------------------
 
 @figure("02_top_terms_per_event", "02_terms_and_entities.ipynb", "词语与实体")
@@ -400,64 +488,137 @@ def topics_by_role(ctx: Context) -> Chart:
                  notes=f"度量：文本占比；n：单元数；阈值 {MIN_UNITS} 个单元。", finding=found)
 
 
+@figure("03_topic_flow", "03_topics.ipynb", "话题")
+def topic_flow(ctx: Context) -> Chart:
+    units, topics, names = ctx.corpus.units, ctx.topics, ctx.topic_names
+    labels = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
+    sizes = units.groupby("event_id").size().sort_values(ascending=False, kind="stable")
+    chosen = [e for e in ctx.corpus.events.sort_values(["date", "metadata_order"])["event_id"]
+              if e in sizes.index[:6] and sizes[e] >= 20]
+    carried = topics.groupby("unit_id")["topic"].agg(set)
+    panels, moves = {}, []
+    for event_id in chosen:
+        part = units[units["event_id"] == event_id].sort_values("seq")
+        bins = pd.qcut(np.arange(len(part)), 10, labels=False)
+        matrix = pd.DataFrame(0.0, index=list(ctx.book.ids), columns=range(1, 11))
+        for b in range(10):
+            piece = part[bins == b]
+            total = piece["n_chars"].sum() or 1
+            for unit_id, chars in zip(piece["unit_id"], piece["n_chars"]):
+                for topic in carried.get(unit_id, ()):
+                    matrix.loc[topic, b + 1] += chars / total * 100
+        first, last = matrix.iloc[:, :3].mean(axis=1), matrix.iloc[:, -3:].mean(axis=1)
+        shift = (last - first)
+        if len(part) >= 50:  # a tenth of fewer than five units says little
+            moves.append((labels[event_id], shift.idxmax(), shift.max(), shift.idxmin()))
+        panels[labels[event_id]] = matrix.rename(index=names)
+    if moves:
+        event, topic, rise, _ = max(moves, key=lambda m: (m[2], m[0]))
+        title = f"{event} 越谈越多「{names[topic]}」（后段比前段多 {rise:.0f} 个百分点）"
+    else:
+        title = "话题在活动中的走向"
+    fig = plots.panel_heatmaps(panels, title=title,
+                               subtitle="Share of each tenth of the event's units (by position) "
+                                        "discussing the topic; the six largest events",
+                               xlabel="活动进程（十分位）", colorbar_label="文本占比 %")
+    return Chart(fig, title, "每场活动按先后分成十段，各段发言中讨论各话题的比例，可见讨论从哪里走向哪里。",
+                 notes="；".join(f"{m[0]}：后段增加最多「{names[m[1]]}」，减少最多「{names[m[3]]}」"
+                                for m in moves), finding=bool(moves))
+
+
+@figure("03_coding_coverage", "03_topics.ipynb", "话题")
+def coding_coverage(ctx: Context) -> Chart:
+    units = ctx.corpus.units
+    with_topic = set(ctx.topics["unit_id"])
+    with_stance = set(ctx.stances["unit_id"])
+    labels = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
+    rows = []
+    for event_id, part in units.groupby("event_id", sort=False):
+        total = part["n_chars"].sum() or 1
+        rows.append({"event": labels[event_id], "measure": "没有话题",
+                     "share": part.loc[~part["unit_id"].isin(with_topic), "n_chars"].sum()
+                     / total * 100})
+        rows.append({"event": labels[event_id], "measure": "没有立场",
+                     "share": part.loc[~part["unit_id"].isin(with_stance), "n_chars"].sum()
+                     / total * 100})
+    frame = pd.DataFrame(rows)
+    none = frame[frame["measure"] == "没有话题"].set_index("event")["share"]
+    top = none.idxmax()
+    title = f"{top} 有 {none.max():.0f}% 的发言不属于任何话题"
+    fig = plots.facet_bars(frame, facet="measure", label="event", value="share",
+                           colors={"没有话题": "#0072B2", "没有立场": "#D55E00"}, ncols=2,
+                           xlabel="文本占比 %", order=["没有话题", "没有立场"], title=title,
+                           subtitle="Share of each event's spoken text in units with no "
+                                    "discussed topic, and with no stance")
+    return Chart(fig, title, "各场活动的发言中，没有任何话题、没有任何立场的单元所占字数比例：编码没覆盖到的部分。",
+                 notes="无话题：" + "，".join(f"{k} {v:.0f}%" for k, v in none.items()))
+
+
 # --- 04 · stances ---------------------------------------------------------------------------
 
-def _stance_heatmap(ctx: Context, by: str, title_fallback: str, subtitle: str,
-                    caption: str) -> Chart:
-    stances, targets = ctx.stances, list(ctx.cues.ids)
+def _stance_splits(ctx: Context, by: str, fallback: str, subtitle: str, caption: str) -> Chart:
+    """Diverging bars per target: each group's units against / mixed / for."""
+    stances = ctx.stances
     speakers = ctx.speakers
     if by == "speaker_id":
-        summary = stance_summary(ctx.corpus, "speaker_id", stances=stances)
+        summary = stance_summary(ctx.corpus, "speaker_id", stances=stances, quotes=1)
         counts = summary.groupby("speaker_id")["n_units"].sum()
         shown = [s for s in speakers.index if counts.get(s, 0) >= 3
-                 and speakers.at[s, "is_person"]][:25]
-        labels = speakers["display"].to_dict()
-        faded_rows = speakers["inferred_share"].reindex(shown).fillna(0) > 0.5
+                 and speakers.at[s, "is_person"]][:12]
+        inferred = speakers["inferred_share"].fillna(0) > 0.5
+        labels = {s: speakers.at[s, "name"] + ("（推断）" if inferred.get(s, False) else "")
+                  for s in shown}
     else:
         summary = stance_summary(ctx.corpus, "event_group", stances=stances,
-                                 groups=ctx.many.of)
-        counts = summary.groupby("event_group")["n_units"].sum()
+                                 groups=ctx.many.of, quotes=1)
         shown = [g for g in ctx.many.order if g in set(summary["event_group"])]
-        labels, faded_rows = ctx.many.labels, None
-    mean = summary.pivot(index=by, columns="target", values="mean_stance").reindex(
-        index=shown, columns=targets)
-    n = summary.pivot(index=by, columns="target", values="n_units").reindex(
-        index=shown, columns=targets)
-    solid = summary[(summary[by].isin(shown)) & (summary["n_units"] >= MIN_UNITS)]
+        labels = ctx.many.labels
+    summary = summary[summary[by].isin(shown)].copy()
+    summary["_row"] = summary[by].map({k: i for i, k in enumerate(shown)})
+    summary = summary.sort_values(["target", "_row"])
+    summary["label"] = summary[by].map(labels)
+    solid = summary[summary["n_units"] >= MIN_UNITS]
+    solid = solid.assign(lean=(solid["n_pro"] - solid["n_con"]) / solid["n_units"])
+    solid = solid[solid["lean"].abs() >= 0.5]  # a clear majority one way
     found = not solid.empty
     if found:
-        best = solid.assign(strength=solid["mean_stance"].abs()).sort_values(
+        best = solid.assign(strength=solid["lean"].abs()).sort_values(
             ["strength", "n_units", by], ascending=[False, False, True]).iloc[0]
-        who = (speakers.at[best[by], "name"] if by == "speaker_id" else labels[best[by]])
-        side = "支持" if best["mean_stance"] > 0 else "反对" if best["mean_stance"] < 0 else "中立于"
+        side = "支持" if best["lean"] > 0 else "反对" if best["lean"] < 0 else "两面看待"
+        who = labels[best[by]]
         title = (f"{who} 最明确{side}「{ctx.target_names[best['target']]}」"
-                 f"（{int(best['n_units'])} 个单元）")
+                 f"（{int(max(best['n_pro'], best['n_con']))}/{int(best['n_units'])} 个单元）")
         evidence = best["evidence"]
     else:
-        title, evidence = title_fallback, ""
-    fig = plots.heatmap(mean.rename(index=plots.with_n(labels, counts.reindex(shown), sep=" "),
-                                    columns=plots.with_n(ctx.target_names, n.sum())),
-                        diverging=True, annotations=n, fmt="{:.0f}", faded=(n < MIN_UNITS),
-                        faded_rows=faded_rows, colorbar_label="平均立场", vmax=1,
-                        scale_ends=("反对", "支持"), title=title, subtitle=subtitle)
-    return Chart(fig, title, caption, notes=f"依据：{evidence}" if evidence else "", finding=found)
+        title, evidence = fallback, ""
+    quotes = {}
+    for target, part in summary.groupby("target"):
+        strongest = part.sort_values(["n_units"], ascending=False).iloc[0]["evidence"]
+        text = strongest.split("] ", 1)[-1] if strongest else ""
+        quotes[target] = text[:28] + ("…" if len(text) > 28 else "")
+    fig = plots.diverging_bars(summary, facet="target", label="label", title=title,
+                               subtitle=subtitle, facet_titles=ctx.target_names, quotes=quotes,
+                               order=list(ctx.cues.ids), min_n=MIN_UNITS)
+    return Chart(fig, title, caption, notes=f"依据：{evidence}" if evidence else "",
+                 finding=found)
 
 
 @figure("04_stances_by_speaker", "04_stances.ipynb", "立场")
 def stances_by_speaker(ctx: Context) -> Chart:
-    return _stance_heatmap(ctx, "speaker_id", "发言者立场",
-                           "Mean stance per speaker and target (number = units; n = scored "
-                           "units; hatched: < 3 units or inferred speaker)",
-                           "有至少 3 个表态单元的个人：对各议题的平均立场（红为反对，蓝为支持），"
-                           "格中数字为单元数。")
+    return _stance_splits(ctx, "speaker_id", "发言者立场",
+                          "Units against / mixed / for per person and target (n = scored "
+                          "units; grey: fewer than 3; （推断）: speaker inferred)",
+                          "有至少 3 个表态单元的个人在各议题上的表态：左为反对、右为支持、灰为两面，"
+                          "数字为单元数；每个议题下引一句最有力的原话。")
 
 
 @figure("04_stances_by_event", "04_stances.ipynb", "立场")
 def stances_by_event(ctx: Context) -> Chart:
-    return _stance_heatmap(ctx, "event_group", "各场活动的立场",
-                           ctx.many.caption("Mean stance per event and target (number = units; "
-                                            "n = scored units; hatched: < 3 units)"),
-                           "各场活动对各议题的平均立场（低契合的活动不计），格中数字为单元数。")
+    return _stance_splits(ctx, "event_group", "各场活动的立场",
+                          ctx.many.caption("Units against / mixed / for per event and target "
+                                           "(n = scored units; grey: fewer than 3)"),
+                          "各场活动在各议题上的表态单元（低契合的活动不计）：左为反对、右为支持、"
+                          "灰为两面。")
 
 
 # --- 05 · cross-event comparison ------------------------------------------------------------

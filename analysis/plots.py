@@ -605,6 +605,150 @@ def facet_bars(
     return fig
 
 
+STANCE_COLORS = {"con": "#D55E00", "mixed": "#8C8C8C", "pro": "#0072B2"}
+"""Against / mixed / for: Okabe-Ito vermillion and blue (apart for red-green colour-blind
+viewers), grey between."""
+MUTED = "#F2F2F2"
+
+
+def diverging_bars(
+    df: pd.DataFrame,
+    *,
+    facet: str,
+    label: str,
+    title: str,
+    subtitle: str | None = None,
+    facet_titles: Mapping[str, str] | None = None,
+    quotes: Mapping[str, str] | None = None,
+    order: Sequence[str] | None = None,
+    min_n: int = 3,
+    ncols: int = 3,
+) -> Figure:
+    """Stances as splits: per panel (a target), one row per group with its units against
+    (left), mixed (grey, straddling 0) and for (right), the counts written on the bars and n
+    at the row label. Rows resting on fewer than `min_n` units are drawn in muted grey and
+    say so. `quotes` puts the strongest evidence under each panel's title.
+
+    `df` columns: facet, label, n_con, n_neutral, n_pro."""
+    present = _ordered_unique(df[facet])
+    facets = [f for f in order if f in set(present)] if order is not None else present
+    nrows = max(1, math.ceil(len(facets) / ncols))
+    fig, axes = new_figure(title, subtitle, nrows=nrows, ncols=min(ncols, max(len(facets), 1)),
+                           squeeze=False, sharex=True)
+    for ax in axes.flat[len(facets):]:
+        ax.set_visible(False)
+    limit = float((df["n_con"] + df["n_neutral"] / 2).max()
+                  if len(df) else 1) or 1.0
+    limit = max(limit, float((df["n_pro"] + df["n_neutral"] / 2).max() if len(df) else 1))
+    for ax, key in zip(axes.flat, facets):
+        part = df[df[facet] == key].reset_index(drop=True)
+        y = np.arange(len(part))
+        n = (part["n_con"] + part["n_neutral"] + part["n_pro"]).to_numpy(int)
+        few = n < min_n
+        half = part["n_neutral"].to_numpy(float) / 2
+        con, pro = part["n_con"].to_numpy(float), part["n_pro"].to_numpy(float)
+        for start, width, color in ((-half - con, con, STANCE_COLORS["con"]),
+                                    (-half, 2 * half, STANCE_COLORS["mixed"]),
+                                    (half, pro, STANCE_COLORS["pro"])):
+            for i in range(len(part)):
+                if few[i]:  # too few units to read: muted, hatched, outlined
+                    ax.barh(y[i], width[i], left=start[i], color=MUTED, hatch="///",
+                            edgecolor="#AAAAAA", linewidth=0.6)
+                else:
+                    ax.barh(y[i], width[i], left=start[i], color=color)
+        for i in range(len(part)):
+            for value, x in ((con[i], -half[i] - con[i] / 2), (pro[i], half[i] + pro[i] / 2)):
+                if value:
+                    ax.text(x, i, f"{int(value)}", ha="center", va="center", fontsize=10,
+                            color="#333333" if few[i] else "white")
+        ax.axvline(0, color="#555555", linewidth=0.8)
+        labels = [f"{l} (n={k}{'，不足' + str(min_n) if f else ''})"
+                  for l, k, f in zip(part[label], n, few)]
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.set_xlim(-limit * 1.1, limit * 1.1)
+        ax.tick_params(axis="y", length=0, labelsize=10)
+        ax.tick_params(axis="x", labelsize=9)
+        ax.grid(False)
+        heading = _wrap(str((facet_titles or {}).get(key, key)), 16)
+        quote = (quotes or {}).get(key)
+        ax.set_title(heading + (f"\n“{_wrap(quote, 15)}”" if quote else ""), fontsize=11)
+    handles = [mpl.patches.Patch(color=STANCE_COLORS["con"], label="反对"),
+               mpl.patches.Patch(color=STANCE_COLORS["mixed"], label="中立/两面"),
+               mpl.patches.Patch(color=STANCE_COLORS["pro"], label="支持"),
+               mpl.patches.Patch(facecolor=MUTED, edgecolor="#AAAAAA", hatch="///",
+                                 label=f"不足 {min_n} 个单元")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
+    return fig
+
+
+def share_bars(rows: list[tuple[str, list[tuple[str, float, str]]]], *, title: str,
+               subtitle: str | None = None, xlabel: str | None = None,
+               legend: Mapping[str, str] | None = None, min_label: float = 0.07) -> Figure:
+    """100 % bars: one row per group, segments (name, share, colour) in the given order,
+    each segment wide enough (`min_label`) labelled with its name and share inside it
+    (direct labels instead of a legend; `legend` adds entries for colours that mean a kind,
+    such as pools)."""
+    fig, ax = new_figure(title, subtitle)
+    for i, (_, segments) in enumerate(rows):
+        left = 0.0
+        for name, share, color in segments:
+            ax.barh(i, share * 100, left=left * 100, color=color, edgecolor="white",
+                    linewidth=0.8)
+            if share >= min_label:
+                dark = sum(int(color[k:k + 2], 16) for k in (1, 3, 5)) < 380
+                ax.text((left + share / 2) * 100, i, f"{_wrap(name, 10)}\n{share * 100:.0f}%",
+                        ha="center", va="center", fontsize=9,
+                        color="white" if dark else "#222222")
+            left += share
+    ax.set_yticks(range(len(rows)), [label for label, _ in rows])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.tick_params(axis="y", length=0)
+    ax.grid(False)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if legend:
+        handles = [mpl.patches.Patch(color=c, label=l) for l, c in legend.items()]
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles),
+                   frameon=False)
+    return fig
+
+
+def panel_heatmaps(panels: Mapping[str, pd.DataFrame], *, title: str,
+                   subtitle: str | None = None, cmap: str = "Blues", ncols: int = 3,
+                   xlabel: str | None = None, colorbar_label: str | None = None) -> Figure:
+    """Small-multiple heatmaps sharing one colour scale: one panel per key (its title), rows
+    and columns as in each frame; row labels on the first column of panels only."""
+    keys = list(panels)
+    nrows = max(1, math.ceil(len(keys) / ncols))
+    fig, axes = new_figure(title, subtitle, nrows=nrows, ncols=min(ncols, max(len(keys), 1)),
+                           squeeze=False)
+    top = max((float(np.nanmax(m.to_numpy(float))) for m in panels.values() if m.size),
+              default=1.0) or 1.0
+    image = None
+    for number, (ax, key) in enumerate(zip(axes.flat, keys)):
+        matrix = panels[key]
+        image = ax.imshow(np.ma.masked_invalid(matrix.to_numpy(float)), cmap=cmap, vmin=0,
+                          vmax=top, aspect="auto")
+        ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns], fontsize=8)
+        if number % axes.shape[1] == 0:
+            ax.set_yticks(range(matrix.shape[0]), [str(r) for r in matrix.index], fontsize=9)
+        else:
+            ax.set_yticks([])
+        ax.set_title(_wrap(str(key), 16), fontsize=12)
+        ax.grid(False)
+        if xlabel:
+            ax.set_xlabel(xlabel, fontsize=9)
+    for ax in axes.flat[len(keys):]:
+        ax.set_visible(False)
+    if image is not None:
+        bar = fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6)
+        if colorbar_label:
+            bar.set_label(colorbar_label)
+    return fig
+
+
 def with_n(labels: dict, counts: dict, *, sep: str = "\n") -> dict:
     """Axis labels carrying their sample size: `{key: "name\nn=12"}` for every key of
     `counts` (the units behind a row or column)."""
