@@ -366,19 +366,22 @@ def entity_heatmap(ctx: Context) -> Chart:
 
 @figure("02_word_clouds", "02_terms_and_entities.ipynb", "词语与实体")
 def word_clouds(ctx: Context) -> Chart:
-    from .terms import term_frequencies
+    from .compare import keyness_by
 
-    panels = ctx.pooled_few
-    freqs = term_frequencies(panels, "event_id", tokens=ctx.tokens, top=80)
-    clouds = {e: dict(zip(part["token"], part["n"])) for e, part in
-              freqs.groupby("event_id", sort=False)}
-    clouds = {e: clouds[e] for e in panels.events["event_id"] if e in clouds}
-    labels = dict(zip(panels.events["event_id"], panels.events["label"]))
-    title = "各场活动词云"
-    fig = plots.word_clouds(clouds, colors=plots.event_colors(panels.events), titles=labels,
-                            title=title, subtitle=ctx.few.caption("Word clouds of content "
-                                                                  "terms per event"))
-    return Chart(fig, title, "各场活动的实词词云，字号按词频（布局随机种子固定）。", finding=False)
+    panels, few = ctx.pooled_few, ctx.few
+    key = keyness_by(panels, "event_id", groups=few.order, top=40, min_count=3,
+                     tokens=ctx.tokens)
+    key = key[key["z"] > 0]
+    clouds = {e: dict(zip(part["term"], part["z"])) for e, part in
+              key.groupby("event_id", sort=False)}
+    clouds = {e: clouds[e] for e in few.order if e in clouds}
+    title = "各场活动的特色词云"
+    fig = plots.word_clouds(clouds, colors=plots.event_colors(panels.events), titles=few.labels,
+                            title=title, subtitle=few.caption("Word clouds of each event's "
+                                                              "distinctive terms, sized by "
+                                                              "log-odds z against the rest"))
+    return Chart(fig, title, "各场活动相对其余活动最有区分度的词，字号按加权对数几率 z 值"
+                             "（不是词频：人人都说的词不会出现）；布局随机种子固定。", finding=False)
 
 
 # --- 03 · topics ----------------------------------------------------------------------------
@@ -433,9 +436,9 @@ def topics_by_event(ctx: Context) -> Chart:
                         fmt="{:.0f}%", cmap="Blues", faded=(n < MIN_UNITS),
                         colorbar_label="文本占比 %", title=title,
                         subtitle=groups.caption("Share of each event's spoken text in units "
-                                                "discussing the topic (n = units; hatched: < 3 "
+                                                "discussing the topic (n = units; grey: < 3 "
                                                 "units)"))
-    return Chart(fig, title, "各场活动的发言文本中，讨论各话题的单元所占比例；不足 3 个单元的格子加斜线。",
+    return Chart(fig, title, "各场活动的发言文本中，讨论各话题的单元所占比例；不足 3 个单元的格子为灰色。",
                  notes=f"度量：文本占比；n：单元数；阈值 {MIN_UNITS} 个单元。", finding=found)
 
 
@@ -459,8 +462,8 @@ def topics_by_speaker(ctx: Context) -> Chart:
                         fmt="{:.0f}%", cmap="Purples", colorbar_label="文本占比 %",
                         faded=(n < MIN_UNITS), faded_rows=inferred, title=title,
                         subtitle="Share of each speaker's text in units discussing the topic "
-                                 "(n = units; hatched: < 3 units or inferred speaker)")
-    return Chart(fig, title, "发言超过 1,000 字的个人：其发言中讨论各话题的比例；推断出的发言者和不足 3 个单元的格子加斜线。",
+                                 "(n = units; grey: < 3 units; striped: inferred speaker)")
+    return Chart(fig, title, "发言超过 1,000 字的个人：其发言中讨论各话题的比例；推断出的发言者加斜线，不足 3 个单元的格子为灰色。",
                  notes=f"度量：文本占比；n：单元数；阈值 {MIN_UNITS} 个单元。", finding=found)
 
 
@@ -483,8 +486,8 @@ def topics_by_role(ctx: Context) -> Chart:
                         fmt="{:.0f}%", cmap="Greens", colorbar_label="文本占比 %",
                         faded=(n < MIN_UNITS), title=title,
                         subtitle="Share of each role's text in units discussing the topic "
-                                 "(n = units; hatched: < 3 units)")
-    return Chart(fig, title, "各角色的发言中讨论各话题的比例；不足 3 个单元的格子加斜线。",
+                                 "(n = units; grey: < 3 units)")
+    return Chart(fig, title, "各角色的发言中讨论各话题的比例；不足 3 个单元的格子为灰色。",
                  notes=f"度量：文本占比；n：单元数；阈值 {MIN_UNITS} 个单元。", finding=found)
 
 
@@ -633,9 +636,11 @@ def fightin_words(ctx: Context) -> Chart:
     best = key.sort_values(["z", "event_id", "term"], ascending=[False, True, True]).head(1)
     title = (f"最有区分度的词：{few.labels[best['event_id'].iloc[0]]} 的「{best['term'].iloc[0]}」"
              f"（z = {best['z'].iloc[0]:.1f}）" if len(best) else "各场活动的特征词")
+    key = key.assign(count=key["target_count"].astype(int))
     fig = plots.facet_bars(key, facet="event_id", label="term", value="z",
                            colors=plots.event_colors(panels.events), facet_titles=few.labels,
                            order=few.order, xlabel="对数几率 z 值", title=title,
+                           annotate="count", reference=(1.96, "z = 1.96（p < 0.05）；条末数字为该场出现次数"),
                            subtitle=few.caption("Distinctive terms: each event vs the rest "
                                                 "(weighted log-odds z-score, Monroe et al. "
                                                 "2008)"))
@@ -692,7 +697,7 @@ def topic_cooccurrence(ctx: Context) -> Chart:
                         annotations=shown.round(1), faded=(n < MIN_UNITS).fillna(False),
                         colorbar_label="提升度", title=title,
                         subtitle="Lift of topic pairs: units carrying both over what their "
-                                 "frequencies predict (1 = independent; hatched: < 3 units)")
+                                 "frequencies predict (1 = independent; grey: < 3 units)")
     return Chart(fig, title, "两个话题同时出现在一个单元中的次数与各自频率所预期的比值（提升度，1 表示无关）；"
                              "只画下三角。",
                  notes="；".join(f"{names[r.left]}×{names[r.right]} 提升度 {r.lift:.1f}（{int(r.both)} 个单元）"

@@ -6,12 +6,11 @@ import hashlib
 import re
 
 PALETTE: list[str] = [
-    # matplotlib's tab10: familiar and saturated enough for a projector.
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-    # Paul Tol's colour-blind-safe "muted" scheme, then near-black.
-    "#332288", "#88ccee", "#44aa99", "#117733", "#999933",
-    "#ddcc77", "#cc6677", "#882255", "#aa4499", "#222222",
+    # Okabe & Ito's colour-blind-safe set (black left out: it reads as text), then Paul Tol's
+    # colour-blind-safe "muted" scheme, then a few darker tones.
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677",
+    "#882255", "#AA4499", "#6699CC", "#997700", "#555555", "#222222",
 ]
 """Twenty distinct colours."""
 

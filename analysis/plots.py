@@ -577,10 +577,14 @@ def facet_bars(
     ncols: int = 5,
     xlabel: str | None = None,
     order: Sequence[str] | None = None,
+    annotate: str | None = None,
+    reference: tuple[float, str] | None = None,
 ) -> Figure:
     """Small multiples: one horizontal bar panel per `facet` value (in `order`, default row
     order), bars in row order within a panel, each panel in its facet's colour. All panels
-    share one value scale, so equal bars mean equal values across panels."""
+    share one value scale, so equal bars mean equal values across panels. `annotate` names a
+    column written at each bar's end (e.g. counts); `reference` = (value, label) draws a
+    dashed line (e.g. z = 1.96, p < 0.05) in every panel."""
     present = _ordered_unique(df[facet])
     facets = [f for f in order if f in set(present)] if order is not None else present
     nrows = max(1, math.ceil(len(facets) / ncols))
@@ -591,8 +595,13 @@ def facet_bars(
     for ax, key in zip(axes.flat, facets):
         part = df[df[facet] == key]
         positions = np.arange(len(part))
-        ax.barh(positions, part[value].to_numpy(float),
-                color=(colors or {}).get(key, PALETTE[0]))
+        bars = ax.barh(positions, part[value].to_numpy(float),
+                       color=(colors or {}).get(key, PALETTE[0]))
+        if annotate:
+            ax.bar_label(bars, labels=[str(v) for v in part[annotate]], padding=2, fontsize=9,
+                         color="#444444")
+        if reference:
+            ax.axvline(reference[0], color="#444444", linestyle="--", linewidth=0.9)
         ax.set_yticks(positions, [str(v) for v in part[label]])
         ax.invert_yaxis()
         ax.tick_params(axis="y", length=0, labelsize=12)
@@ -602,6 +611,10 @@ def facet_bars(
         ax.set_title(_wrap(str((facet_titles or {}).get(key, key)), 14), fontsize=15)
         if xlabel:
             ax.set_xlabel(xlabel, fontsize=12)
+    if reference:
+        fig.legend(handles=[mpl.lines.Line2D([], [], color="#444444", linestyle="--",
+                                             label=reference[1])],
+                   loc="outside lower center", frameon=False, fontsize=11)
     return fig
 
 
@@ -609,6 +622,7 @@ STANCE_COLORS = {"con": "#D55E00", "mixed": "#8C8C8C", "pro": "#0072B2"}
 """Against / mixed / for: Okabe-Ito vermillion and blue (apart for red-green colour-blind
 viewers), grey between."""
 MUTED = "#F2F2F2"
+MUTED_CELL = "#DADADA"
 
 
 def diverging_bars(
@@ -771,15 +785,19 @@ def heatmap(
     vmax: float | None = None,
     xlabel: str | None = None,
     ylabel: str | None = None,
+    few_label: str = "不足 3 个单元（灰）",
+    inferred_label: str = "推断的发言者（斜线）",
 ) -> Figure:
     """A labelled heatmap of `matrix` (rows x columns, in their order).
 
     `annotations` (same shape) is written in the cells (default: the values, with `fmt`);
     `diverging=True` centres the colour scale on 0 (red-blue, for stances); `scale_ends`
-    names the two ends of the colour bar (e.g. 反对, 支持). Cells where `faded` is True, and
-    every cell of a row where `faded_rows` is True, keep their colour (it still reads
-    against the colour bar) under thin stripes (e.g. few utterances, inferred speakers). `vmax` caps the colour scale (cells above it take the
-    darkest colour, their numbers still say the value). Missing values stay blank.
+    names the two ends of the colour bar (e.g. 反对, 支持). Cells where `faded` is True (too
+    few units to read) are muted to grey, their numbers kept; every cell of a row where
+    `faded_rows` is True keeps its colour under thin stripes (an inferred speaker); a missing
+    value shows a grey dash. A legend under the chart names each encoding used. `vmax` caps
+    the colour scale (cells above it take the darkest colour, their numbers still say the
+    value).
     """
     values = matrix.to_numpy(dtype=float)
     fig, ax = new_figure(title, subtitle)
@@ -805,18 +823,28 @@ def heatmap(
     colormap = mpl.colormaps[cmap]
     row_faded = ([bool(f) for f in faded_rows] if faded_rows is not None
                  else [False] * matrix.shape[0])
+    used = set()
     for i in range(matrix.shape[0]):
         for j in range(matrix.shape[1]):
             value = values[i, j]
-            if not np.isfinite(value):
+            if not np.isfinite(value):  # no data: a dash on white, unlike any value
+                ax.text(j, i, "—", ha="center", va="center", fontsize=10, color="#BBBBBB")
+                used.add("blank")
                 continue
             rgba = colormap(norm(value))
+            if faded is not None and bool(faded.iat[i, j]):
+                # too few units to read: muted to grey whatever the value
+                rgba = mpl.colors.to_rgba(MUTED_CELL)
+                ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, color=rgba,
+                                                   linewidth=0))
+                used.add("few")
             dark = (0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2]) < 0.5
-            if row_faded[i] or (faded is not None and bool(faded.iat[i, j])):
+            if row_faded[i]:
                 # stripes that show on light and dark cells alike, over the true colour
                 stripe = (1, 1, 1, 0.75) if dark else (0.3, 0.3, 0.3, 0.5)
                 ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False,
                                                    hatch="//", edgecolor=stripe, linewidth=0))
+                used.add("inferred")
             note = notes.iat[i, j]
             if note is None or (isinstance(note, float) and math.isnan(note)):
                 continue
@@ -827,6 +855,15 @@ def heatmap(
     bar = fig.colorbar(image, ax=ax, shrink=0.8)
     if colorbar_label:
         bar.set_label(colorbar_label)
+    keys = {"few": mpl.patches.Patch(color=MUTED_CELL, label=few_label),
+            "inferred": mpl.patches.Patch(facecolor="white", edgecolor="#777777", hatch="//",
+                                          label=inferred_label),
+            "blank": mpl.lines.Line2D([], [], color="#BBBBBB", marker="_", linestyle="",
+                                      markersize=10, label="无数据")}
+    handles = [keys[k] for k in ("few", "inferred", "blank") if k in used]
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles),
+                   frameon=False, fontsize=11)
     if scale_ends:
         low, high = norm.vmin, norm.vmax
         bar.set_ticks([low, (low + high) / 2, high],
