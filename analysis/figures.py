@@ -317,6 +317,85 @@ def turn_lengths(ctx: Context) -> Chart:
                  finding=bool(medians))
 
 
+def _turns(ctx: Context) -> pd.DataFrame:
+    """Turns of people in events whose transcript names its speakers: event_id, speaker_id, n_chars,
+    question (the turn asks: kind question, or its text ends with a question mark)."""
+    spoken = ctx.corpus.spoken()
+    people = ctx.speakers.index[ctx.speakers["is_person"]]
+    spoken = spoken[spoken["speaker_method"].isin(("label", "roster"))
+                    & spoken["speaker_id"].isin(people)]  # pools are not people
+    rows = []
+    for event_id, part in spoken.groupby("event_id", sort=False):
+        run = (part["speaker_id"] != part["speaker_id"].shift()).cumsum()
+        for _, turn in part.groupby(run, sort=True):
+            text = " ".join(turn["text"]).rstrip()
+            rows.append({"event_id": event_id, "speaker_id": turn["speaker_id"].iloc[0],
+                         "n_chars": int(turn["n_chars"].sum()),
+                         "question": bool((turn["kind"] == "question").any()
+                                          or text.endswith(("？", "?")))})
+    return pd.DataFrame(rows, columns=["event_id", "speaker_id", "n_chars", "question"])
+
+
+@figure("01_who_follows_whom", "01_corpus_overview.ipynb", "语料概览")
+def who_follows_whom(ctx: Context) -> Chart:
+    turns = _turns(ctx)
+    speakers = ctx.speakers
+    labels = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
+    panels, best = {}, None
+    counts = turns.groupby("event_id").size().sort_values(ascending=False, kind="stable")
+    for event_id in counts.index[:3]:
+        part = turns[turns["event_id"] == event_id]
+        people = part["speaker_id"].value_counts().head(8).index
+        pairs = pd.DataFrame({"from": part["speaker_id"].to_numpy()[:-1],
+                              "to": part["speaker_id"].to_numpy()[1:]})
+        pairs = pairs[pairs["from"].isin(people) & pairs["to"].isin(people)]
+        matrix = pd.crosstab(pairs["from"], pairs["to"]).reindex(index=people, columns=people,
+                                                               fill_value=0)
+        name = speakers["name"].to_dict()
+        panels[f"{labels[event_id]}（{len(part)} 个话轮）"] = matrix.rename(index=name,
+                                                                          columns=name)
+        if matrix.to_numpy().sum():
+            i, j = np.unravel_index(np.argmax(matrix.to_numpy()), matrix.shape)
+            top = (int(matrix.iat[i, j]), labels[event_id], name[people[i]], name[people[j]])
+            best = max(best, top) if best else top
+    title = (f"{best[1]}：{best[2]} 之后最常由 {best[3]} 接话（{best[0]} 次）" if best
+             else "谁接谁的话")
+    fig = plots.panel_heatmaps(panels, title=title, cmap="Greens",
+                               subtitle="Turn transitions: rows the speaker of a turn, columns "
+                                        "the speaker of the next (events whose transcript names "
+                                        "its speakers; eight who take most turns)",
+                               xlabel="下一个话轮的发言者", colorbar_label="次数")
+    return Chart(fig, title, "标注了发言者的活动中，一个话轮之后由谁接话（行：前一话轮的发言者，列：后一话轮）。",
+                 notes="话轮数：" + "，".join(f"{labels[e]} {n}" for e, n in counts.items()),
+                 finding=best is not None)
+
+
+@figure("01_questions_by_speaker", "01_corpus_overview.ipynb", "语料概览")
+def questions_by_speaker(ctx: Context) -> Chart:
+    turns = _turns(ctx)
+    speakers = ctx.speakers
+    per = turns.groupby("speaker_id").agg(turns=("question", "size"),
+                                          questions=("question", "sum"))
+    per = per[per["turns"] >= MIN_UNITS].sort_values(["turns", "questions"], ascending=False).head(20)
+    per["answers"] = per["turns"] - per["questions"]
+    rows = []
+    for sid, row in per.iterrows():
+        label = f"{speakers.at[sid, 'name']}（{int(row['turns'])} 个话轮）"
+        rows.append((label, [("提问", row["questions"] / row["turns"], "#E69F00"),
+                             ("陈述", row["answers"] / row["turns"], "#0072B2")]))
+    share = (per["questions"] / per["turns"]).sort_values(ascending=False)
+    title = (f"{speakers.at[share.index[0], 'name']} 的话轮 {share.iloc[0] * 100:.0f}% 是提问"
+             if len(share) else "提问与陈述")
+    fig = plots.share_bars(rows, title=title,
+                           subtitle="Share of each person's turns that ask (a question "
+                                    "utterance or a turn ending in ？) in events whose "
+                                    "transcript names its speakers; people with 3+ turns",
+                           xlabel="话轮占比 %", min_label=0.12)
+    return Chart(fig, title, "标注了发言者的活动中，每人的话轮里提问与陈述各占多少（至少 3 个话轮的人）。",
+                 notes="；".join(f"{speakers.at[s, 'name']} {v * 100:.0f}% 提问"
+                                for s, v in share.head(5).items()), finding=bool(len(share)))
+
+
 # --- 02 · terms and entities ----------------------------------------------------------------
 
 @figure("02_top_terms_per_event", "02_terms_and_entities.ipynb", "词语与实体")

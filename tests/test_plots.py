@@ -221,7 +221,7 @@ def test_bar_chart_uses_colour_dict(font_path):
     colors = plots.color_map(CJK_WORDS[:3])
     fig = plots.bar_chart(df, x="topic", y="turns", title="颜色", colors=colors)
     faces = [matplotlib.colors.to_hex(p.get_facecolor()) for p in fig.axes[0].patches]
-    assert faces == [colors[t] for t in CJK_WORDS[:3]]
+    assert faces == [colors[t].lower() for t in CJK_WORDS[:3]]
 
 
 # --- layout ------------------------------------------------------------------
@@ -335,18 +335,21 @@ def test_line_chart_names_lines_at_their_ends_without_overlap(font_path):
         assert inside(box, fig.bbox)
 
 
-def test_heatmap_hatches_faded_cells_over_their_true_colour(font_path):
+def test_heatmap_mutes_cells_under_the_minimum_and_marks_missing_ones(font_path):
+    """Few units: grey whatever the value (its number kept); no data: a grey dash; each
+    encoding named in a legend under the chart."""
     matrix = pd.DataFrame([[1.0, -1.0], [0.2, np.nan]], index=["甲", "乙"], columns=["开源", "算力"])
     faded = pd.DataFrame([[True, False], [True, False]], index=matrix.index, columns=matrix.columns)
     fig = plots.heatmap(matrix, title="立场", diverging=True, faded=faded, vmax=1,
                         scale_ends=("反对", "支持"))
     ax = fig.axes[0]
-    hatched = [p for p in ax.patches if p.get_hatch()]
-    assert len(hatched) == 2  # the two faded cells, nothing painted over their colour
-    assert not [p for p in ax.patches if p.get_fill()]
-    dark, light = (hatched[0].get_edgecolor(), hatched[1].get_edgecolor())
-    assert dark[:3] == (1, 1, 1) and light[:3] != (1, 1, 1)  # stripes that show on both
-    assert [t.get_text() for t in ax.texts] == ["1", "-1", "0"]  # default fmt; a blank cell says nothing
+    grey = [p for p in ax.patches if p.get_fill()]
+    assert len(grey) == 2 and all(matplotlib.colors.to_hex(p.get_facecolor())
+                                  == plots.MUTED_CELL.lower() for p in grey)
+    assert not [p for p in ax.patches if p.get_hatch()]  # stripes are for inferred speakers
+    assert [t.get_text() for t in ax.texts] == ["1", "-1", "0", "—"]  # default fmt; a dash for no data
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["不足 3 个单元（灰）", "无数据"]
     bar = fig.axes[1]
     draw(fig)
     assert [t.get_text() for t in bar.get_yticklabels()] == ["-1 反对", "0", "+1 支持"]
