@@ -45,6 +45,7 @@ class FigureSpec:
     section: str
     draw: Callable[["Context"], Chart]
     available: Callable[["Context"], bool] = lambda ctx: True
+    conditional: bool = False  # drawn only where the corpus has what it needs
 
 
 REGISTRY: dict[str, FigureSpec] = {}
@@ -56,7 +57,7 @@ def figure(name: str, notebook: str, section: str, *, available=None):
     """Register a figure function under a stable slug, in the notebook and order it shows."""
     def register(fn):
         REGISTRY[name] = FigureSpec(name, notebook, section, fn,
-                                    available or (lambda ctx: True))
+                                    available or (lambda ctx: True), available is not None)
         return fn
     return register
 
@@ -336,7 +337,24 @@ def _turns(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["event_id", "speaker_id", "n_chars", "question"])
 
 
-@figure("01_who_follows_whom", "01_corpus_overview.ipynb", "语料概览")
+def _transitions_repeat(ctx: Context) -> bool:
+    """Who-follows-whom means something once some pair of people follow each other 3+ times."""
+    turns = _turns(ctx)
+    for _, part in turns.groupby("event_id"):
+        pairs = pd.Series(list(zip(part["speaker_id"].iloc[:-1], part["speaker_id"].iloc[1:])))
+        if len(pairs) and pairs.value_counts().iloc[0] >= MIN_UNITS:
+            return True
+    return False
+
+
+def _askers(ctx: Context) -> bool:
+    """Questions vs statements need at least three people with three turns each."""
+    turns = _turns(ctx)
+    return int((turns.groupby("speaker_id").size() >= MIN_UNITS).sum()) >= 3
+
+
+@figure("01_who_follows_whom", "01_corpus_overview.ipynb", "语料概览",
+        available=_transitions_repeat)
 def who_follows_whom(ctx: Context) -> Chart:
     turns = _turns(ctx)
     speakers = ctx.speakers
@@ -358,6 +376,7 @@ def who_follows_whom(ctx: Context) -> Chart:
             i, j = np.unravel_index(np.argmax(matrix.to_numpy()), matrix.shape)
             top = (int(matrix.iat[i, j]), labels[event_id], name[people[i]], name[people[j]])
             best = max(best, top) if best else top
+    best = best if best and best[0] >= MIN_UNITS else None  # a pair seen once is no pattern
     title = (f"{best[1]}：{best[2]} 之后最常由 {best[3]} 接话（{best[0]} 次）" if best
              else "谁接谁的话")
     fig = plots.panel_heatmaps(panels, title=title, cmap="Greens",
@@ -370,7 +389,7 @@ def who_follows_whom(ctx: Context) -> Chart:
                  finding=best is not None)
 
 
-@figure("01_questions_by_speaker", "01_corpus_overview.ipynb", "语料概览")
+@figure("01_questions_by_speaker", "01_corpus_overview.ipynb", "语料概览", available=_askers)
 def questions_by_speaker(ctx: Context) -> Chart:
     turns = _turns(ctx)
     speakers = ctx.speakers
@@ -384,16 +403,16 @@ def questions_by_speaker(ctx: Context) -> Chart:
         rows.append((label, [("提问", row["questions"] / row["turns"], "#E69F00"),
                              ("陈述", row["answers"] / row["turns"], "#0072B2")]))
     share = (per["questions"] / per["turns"]).sort_values(ascending=False)
+    asks = len(share) and share.iloc[0] > 0
     title = (f"{speakers.at[share.index[0], 'name']} 的话轮 {share.iloc[0] * 100:.0f}% 是提问"
-             if len(share) else "提问与陈述")
+             if asks else "提问与陈述")
     fig = plots.share_bars(rows, title=title,
-                           subtitle="Share of each person's turns that ask (a question "
-                                    "utterance or a turn ending in ？) in events whose "
-                                    "transcript names its speakers; people with 3+ turns",
+                           subtitle="Share of each person's turns that ask (a question, or "
+                                    "ending in ？); labelled speakers with 3+ turns",
                            xlabel="话轮占比 %", min_label=0.12)
     return Chart(fig, title, "标注了发言者的活动中，每人的话轮里提问与陈述各占多少（至少 3 个话轮的人）。",
                  notes="；".join(f"{speakers.at[s, 'name']} {v * 100:.0f}% 提问"
-                                for s, v in share.head(5).items()), finding=bool(len(share)))
+                                for s, v in share.head(5).items()), finding=bool(asks))
 
 
 # --- 02 · terms and entities ----------------------------------------------------------------
