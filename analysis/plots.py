@@ -491,6 +491,28 @@ def stacked_bar_chart(
     _style_category_axis(fig, ax, positions, [str(k) for k in bar_keys], horizontal)
     _style_value_axis(ax, base, horizontal)
 
+    if horizontal and len(segment_keys) <= 4:
+        # direct labels inside segments wide enough to hold them; a legend only when some
+        # category could not be labelled anywhere
+        total = float(base.max()) or 1.0
+        left = np.zeros(len(bar_keys))
+        labelled = set()
+        for key in segment_keys:
+            part = table[key].to_numpy(dtype=float)
+            dark = sum(int(palette[str(key)][k:k + 2], 16) for k in (1, 3, 5)) < 380
+            for i, width in enumerate(part):
+                if width / total >= 0.12:
+                    ax.text(left[i] + width / 2, positions[i], str(key), ha="center",
+                            va="center", fontsize=10, color="white" if dark else "#222222")
+                    labelled.add(key)
+            left += part
+        if labelled == set(segment_keys):
+            if xlabel:
+                ax.set_xlabel(xlabel)
+            if ylabel:
+                ax.set_ylabel(ylabel)
+            return fig
+
     handles, labels = ax.get_legend_handles_labels()
     if not horizontal:
         # Bottom segment last, so the legend reads in the same order as the stack.
