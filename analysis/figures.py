@@ -598,9 +598,15 @@ def topic_flow(ctx: Context) -> Chart:
               if e in sizes.index[:6] and sizes[e] >= 20]
     carried = topics.groupby("unit_id")["topic"].agg(set)
     panels, moves = {}, []
+    timed = False
     for event_id in chosen:
         part = units[units["event_id"] == event_id].sort_values("seq")
-        bins = pd.qcut(np.arange(len(part)), 10, labels=False)
+        if part["start_s"].notna().all() and part["start_s"].nunique() >= 10:
+            # a recording's clock: ten equal stretches of time
+            bins = pd.cut(part["start_s"].to_numpy(float), 10, labels=False)
+            timed = True
+        else:  # no clock: ten equal runs of units
+            bins = pd.qcut(np.arange(len(part)), 10, labels=False)
         matrix = pd.DataFrame(0.0, index=list(ctx.book.ids), columns=range(1, 11))
         for b in range(10):
             piece = part[bins == b]
@@ -619,9 +625,11 @@ def topic_flow(ctx: Context) -> Chart:
     else:
         title = "话题在活动中的走向"
     fig = plots.panel_heatmaps(panels, title=title,
-                               subtitle="Share of each tenth of the event's units (by position) "
+                               subtitle="Share of each tenth of the event (by time where the "
+                                        "transcript has timestamps, else by position) "
                                         "discussing the topic; the six largest events",
-                               xlabel="活动进程（十分位）", colorbar_label="文本占比 %")
+                               xlabel="活动进程（按时间十等分）" if timed else "活动进程（十分位）",
+                               colorbar_label="文本占比 %")
     return Chart(fig, title, "每场活动按先后分成十段，各段发言中讨论各话题的比例，可见讨论从哪里走向哪里。",
                  notes="；".join(f"{m[0]}：后段增加最多「{names[m[1]]}」，减少最多「{names[m[3]]}」"
                                 for m in moves), finding=bool(moves))

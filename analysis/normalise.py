@@ -58,6 +58,7 @@ class Entity:
     name: str
     type: str
     aliases: tuple[str, ...]
+    merge: tuple[str, ...] = ()  # whole tokens counted as this entity (text not rewritten)
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,8 @@ class Aliases:
                 for variant in _variants(spelling):
                     self._by_key.setdefault(_key(variant), entity)
         self._types = {entity.name: entity.type for entity in self.entities}
+        self.token_merges = {word: entity.name for entity in self.entities
+                             for word in entity.merge}
         self.matcher = TermMatcher({key: entity.name for key, entity in self._by_key.items()})
 
     def __len__(self) -> int:
@@ -212,7 +215,19 @@ def _read_entities(path: Path) -> tuple[Entity, ...]:
                                       f"and {name!r}", line=line_of(path, spelling) or where,
                                       fix="keep the spelling under one entity only")
             seen[key] = name
-        entities.append(Entity(name, item["type"], tuple(normalise(a) for a in aliases)))
+        merge = item.get("merge") or []
+        if not isinstance(merge, list) or not all(isinstance(w, str) and w.strip()
+                                                  for w in merge):
+            raise TranscriptError(path, f"entity {name!r}: `merge` must be a list of words",
+                                  line=where, fix="write merge: [word, word]")
+        entities.append(Entity(name, item["type"], tuple(normalise(a) for a in aliases),
+                               tuple(normalise(w) for w in merge)))
+    for entity in entities:  # checked once every spelling is known
+        for word in entity.merge:
+            if _key(word) in seen:
+                raise TranscriptError(path, f"entity {entity.name!r}: merge word {word!r} is "
+                                      f"already a spelling of {seen[_key(word)]!r}",
+                                      line=line_of(path, word), fix="list it under one entity only")
     return tuple(entities)
 
 

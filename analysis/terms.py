@@ -37,7 +37,8 @@ def _utterances(corpus: Corpus, kinds) -> pd.DataFrame:
 
 def content_tokens(corpus: Corpus, *, kinds=SPOKEN, tokens: pd.DataFrame | None = None
                    ) -> pd.DataFrame:
-    """Content tokens with their utterance's event, speaker and role."""
+    """Content tokens with their utterance's event, speaker and role; a token listed under an
+    entity's `merge:` in the alias table counts as that entity (模型 as 大模型)."""
     tokens = tokens_table(corpus) if tokens is None else tokens
     names = set(aliases().names)
     vocabulary = tokens["token"].cat.categories
@@ -47,11 +48,14 @@ def content_tokens(corpus: Corpus, *, kinds=SPOKEN, tokens: pd.DataFrame | None 
     utterances = _utterances(corpus, kinds).set_index("utterance_id")
     kept = kept[kept["utterance_id"].isin(utterances.index)]
     info = utterances.loc[kept["utterance_id"].astype(str), ["event_id", "speaker_id", "role"]]
+    merges = aliases().token_merges  # e.g. 模型 counted as 大模型 (aliases.yaml `merge:`)
+    words = kept["token"].astype(str)
     return pd.DataFrame({"utterance_id": kept["utterance_id"].astype(str).to_numpy(),
                          "event_id": info["event_id"].to_numpy(),
                          "speaker_id": info["speaker_id"].to_numpy(),
                          "role": info["role"].to_numpy(),
-                         "token": kept["token"].astype(str).to_numpy()})
+                         "token": (words.map(lambda w: merges.get(w, w)) if merges
+                                   else words).to_numpy()})
 
 
 def _check_by(by: str) -> None:

@@ -235,3 +235,24 @@ def test_kwic_finds_every_spelling_of_an_entity(corpus):
 
 def test_public_tokenize():
     assert analysis.tokenize("open eye 的 GB3") == ["OpenAI", "的", "GPT-3"]
+
+
+def test_merge_words_count_as_their_entity_in_terms_only(tmp_path):
+    """`merge: [模型]` under 大模型: the token 模型 counts as 大模型 in term counts, the text
+    keeps its words, and a merge word cannot also be another entity's spelling."""
+    import analysis
+    from analysis.errors import TranscriptError
+    from analysis.normalise import Aliases
+    from conftest import SEEDS
+
+    corpus = analysis.load_corpus(SEEDS)
+    from analysis.terms import content_tokens
+
+    tokens = content_tokens(corpus)
+    assert "模型" not in set(tokens["token"]) and "大模型" in set(tokens["token"])
+    assert (corpus.utterances["text"].str.contains("模型")).any()
+    bad = tmp_path / "aliases.yaml"
+    bad.write_text("entities:\n  - {name: 大模型, type: concept, merge: [LLM]}\n"
+                   "  - {name: LLM, type: concept}\n", encoding="utf-8")
+    with pytest.raises(TranscriptError):
+        Aliases(bad)
