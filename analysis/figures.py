@@ -288,32 +288,35 @@ def talk_time(ctx: Context) -> Chart:
 
 @figure("01_turn_lengths", "01_corpus_overview.ipynb", "语料概览")
 def turn_lengths(ctx: Context) -> Chart:
-    utterances = ctx.corpus.spoken()
-    labelled = utterances[utterances["speaker_method"].isin(("label", "roster"))]
+    turns = _turns(ctx)
     labels = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
-    data, names = [], []
-    medians = {}
-    for event_id, part in labelled.groupby("event_id", sort=False):
-        run = (part["speaker_id"] != part["speaker_id"].shift()).cumsum()
-        turns = part.groupby(run)["n_chars"].sum()
-        if len(turns) >= 3:
-            data.append(turns.to_numpy())
-            names.append(f"{labels[event_id]}\n{len(turns)} 个话轮")
-            medians[labels[event_id]] = float(np.median(turns))
+    names = ctx.speakers["name"].to_dict()
+    data, rows, medians = [], [], {}
+    for event_id, part in turns.groupby("event_id", sort=False):
+        if len(part) < MIN_UNITS:
+            continue
+        data.append(part["n_chars"].to_numpy())
+        rows.append(f"{labels[event_id]}（{len(part)} 个话轮）")
+        medians[labels[event_id]] = float(part["n_chars"].median())
+        by_person = part.groupby("speaker_id")["n_chars"]
+        for speaker_id, lengths in sorted(by_person, key=lambda kv: -len(kv[1]))[:6]:
+            if len(lengths) >= MIN_UNITS:  # a person's spread needs a few turns
+                data.append(lengths.to_numpy())
+                rows.append(f"    {names.get(speaker_id, speaker_id)}（{len(lengths)}）")
     if medians:
         top = max(medians, key=lambda k: (medians[k], k))
         title = f"{top} 的话轮最长（中位数 {medians[top]:.0f} 字）"
     else:
         title = "话轮长度"
-    fig, ax = plots.new_figure(title, "Characters per turn (consecutive speech of one speaker) "
-                                      "in events whose speakers the transcript names")
+    fig, ax = plots.new_figure(title, "Characters per turn, per event and per person with 3+ "
+                                      "turns (labelled speakers only)")
     if data:
-        ax.boxplot(data, vert=False, tick_labels=names, showfliers=True,
+        ax.boxplot(data, vert=False, tick_labels=rows, showfliers=True,
                    medianprops={"color": "#D55E00"}, flierprops={"markersize": 3})
         ax.invert_yaxis()
         ax.set_xscale("log")
     ax.set_xlabel("每个话轮的字数（对数刻度）")
-    return Chart(fig, title, "标注了发言者的活动中，每个话轮（同一人连续发言）的字数分布；红线为中位数。",
+    return Chart(fig, title, "标注了发言者的活动中，每个话轮（同一人连续发言）的字数分布，按活动及话轮较多的个人；红线为中位数。",
                  notes="话轮中位数：" + "，".join(f"{k} {v:.0f} 字" for k, v in medians.items()),
                  finding=bool(medians))
 
