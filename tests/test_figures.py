@@ -196,3 +196,19 @@ def test_every_notebook_runs_on_another_domains_project(tmp_path):
 
     drawn = {e["name"] for e in figure_manifest(copy)}
     assert {n for n, spec in REGISTRY.items() if not spec.conditional} <= drawn
+
+
+def test_turn_taking_charts_are_drawn_only_where_turns_repeat():
+    """Who-follows-whom and questions-vs-statements need people who take turns back and
+    forth: the finance dialogues have them, the example's roundtable and takeaways do not."""
+    from analysis import load_corpus
+    from analysis.figures import REGISTRY, Context, render
+
+    example = Context(load_corpus(ROOT / "tests" / "fixtures" / "example"))
+    finance = Context(load_corpus(ROOT / "tests" / "fixtures" / "finance"))
+    for name in ("01_who_follows_whom", "01_questions_by_speaker"):
+        assert REGISTRY[name].conditional
+        assert not REGISTRY[name].available(example), name
+        assert REGISTRY[name].available(finance), name
+        chart = render(name, finance)
+        assert chart.finding and chart.title and chart.notes, name
