@@ -268,14 +268,27 @@ def test_long_chinese_tick_labels_stay_inside_figure(font_path, horizontal):
         assert inside(annotation.get_window_extent(renderer), fig.bbox)
 
 
-def test_stacked_legend_does_not_cover_bars(font_path):
+def test_stacked_bars_label_segments_directly_when_every_category_fits(font_path):
     fig = build_reference_figure()
+    ax = fig.axes[0]
+    assert ax.get_legend() is None
+    assert sorted(t.get_text() for t in ax.texts) == ["开源", "开源", "护城河", "算力与芯片"]
+
+
+def test_stacked_legend_does_not_cover_bars(font_path):
+    """A category too thin to label anywhere brings the legend back, outside the plot."""
+    frame = pd.DataFrame({"event": ["拾象", "拾象", "极客公园", "极客公园", "极客公园"],
+                          "topic": ["开源", "护城河", "开源", "算力与芯片", "安全"],
+                          "turns": [3, 5, 2, 7, 0.2]})
+    fig = plots.stacked_bar_chart(frame, index="event", columns="topic", values="turns",
+                                  title="话题构成", subtitle="Topic mix")
     renderer = draw(fig)
     ax = fig.axes[0]
     legend_box = ax.get_legend().get_window_extent(renderer)
     assert not legend_box.overlaps(ax.get_window_extent(renderer))
     assert inside(legend_box, fig.bbox)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["开源", "护城河", "算力与芯片"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["开源", "护城河", "算力与芯片",
+                                                                 "安全"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["拾象", "极客公园"]
 
 
