@@ -169,14 +169,19 @@ def _switch_chance(previous: str | None, text: str, cues: Cues) -> float:
     return chance
 
 
-def infer(texts: list[str], speakers: list, roles: dict, cues: Cues
-          ) -> tuple[np.ndarray, np.ndarray]:
+def infer(texts: list[str], speakers: list, roles: dict, cues: Cues,
+          clamp: dict[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Posterior probability of each speaker for each utterance (forward-backward), and
-    the best speaker's index."""
+    the best speaker's index. `clamp` (utterance index -> speaker index) fixes lines an
+    analyst labelled: they are certain, and the turn structure carries them to their
+    neighbours."""
     n, k = len(texts), len(speakers)
     if n == 0 or k == 0:
         return np.zeros((n, k)), np.zeros(n, dtype=int)
     scores = np.array([_emissions(t, speakers, roles, cues) for t in texts])
+    for i, s in (clamp or {}).items():
+        scores[i] = -50.0
+        scores[i, s] = 0.0
     change = [_switch_chance(texts[i - 1] if i else None, texts[i], cues) for i in range(n)]
     posterior = _forward_backward(scores, change, speakers, roles, cues)
     return posterior, posterior.argmax(axis=1)
@@ -347,3 +352,69 @@ def evaluate(corpus, labels: Path, *, threshold: float | None = None) -> dict:
             "attributed": int(attributed.sum()),
             "coverage": float(attributed.mean()),
             "accuracy": float(correct.sum() / max(attributed.sum(), 1))}
+
+
+# --- learning curve ----------------------------------------------------------------------
+
+def learning_curve(corpus, event_id: str, labels: Path, *, ks=(0, 5, 10, 20, 40, 80),
+                   seeds: int = 5, threshold: float | None = None) -> pd.DataFrame:
+    """How attribution improves as an analyst labels lines: for each k, k labelled lines
+    chosen at random (mean over `seeds` seeds) or by suggestion (the least confident line
+    next, refitting after each answer) are clamped, and accuracy and coverage are measured
+    on every other labelled line, at the confidence threshold and at full coverage.
+    The analyst is simulated by the labelled file (`line,speaker,text`). Analyst assignments
+    in the project are not used. Columns: strategy, k, accuracy, coverage, accuracy_all."""
+    from .corpus import load_corpus
+    from .metadata import load_metadata
+    from .parsers import PARSERS
+
+    plain = load_corpus(corpus.root, assignments=False)
+    event = next(e for e in load_metadata(plain.project.events_file,
+                                          transcripts_dir=plain.project.transcripts,
+                                          parsers=tuple(PARSERS) + ("auto",))
+                 if e.event_id == event_id)
+    people = {p.id: p for p in event.participants}
+    config = event.attribution
+    candidates = [people[pid] for pid in config["speakers"]]
+    ids = [p.id for p in candidates]
+    cues = load_cues()
+    threshold = cues.threshold if threshold is None else threshold
+    spoken = plain.utterances[(plain.utterances["event_id"] == event_id)
+                              & plain.utterances["kind"].isin(("speech", "question"))]
+    texts = [normalise(t) for t in spoken["text"]]
+    gold = pd.read_csv(labels)
+    by_line = dict(zip(gold["line"], gold["speaker"]))
+    truth = np.array([ids.index(by_line[line]) if by_line.get(line) in ids else -1
+                      for line in spoken["line_start"]])
+    roles = {"asks": config.get("asks"), "answers": config.get("answers")}
+
+    def measure(clamp: dict[int, int]) -> tuple[float, float, float]:
+        posterior, best = infer(texts, candidates, roles, cues, clamp)
+        rest = np.array([i not in clamp and truth[i] >= 0 for i in range(len(texts))])
+        confident = rest & (posterior.max(axis=1) >= threshold)
+        accuracy = float((best[confident] == truth[confident]).mean()) if confident.any() \
+            else float("nan")
+        return accuracy, float(confident.sum() / rest.sum()), \
+            float((best[rest] == truth[rest]).mean())
+
+    rows = []
+    labelled = [i for i in range(len(texts)) if truth[i] >= 0]
+    for k in ks:
+        runs = []
+        for seed in range(seeds):
+            picked = np.random.default_rng(seed).choice(labelled, min(k, len(labelled)),
+                                                        replace=False)
+            runs.append(measure({int(i): int(truth[i]) for i in picked}))
+        mean = np.nanmean(np.array(runs), axis=0)
+        rows.append(("random", k, *mean))
+        clamp: dict[int, int] = {}
+        while len(clamp) < k:
+            posterior, _ = infer(texts, candidates, roles, cues, clamp)
+            confidence = posterior.max(axis=1)
+            confidence[list(clamp)] = 2.0
+            confidence[truth < 0] = 2.0
+            line = int(confidence.argmin())
+            clamp[line] = int(truth[line])
+        rows.append(("suggested", k, *measure(clamp)))
+    frame = pd.DataFrame(rows, columns=["strategy", "k", "accuracy", "coverage", "accuracy_all"])
+    return frame.sort_values(["strategy", "k"]).round(3).reset_index(drop=True)

@@ -87,7 +87,20 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     if args.fit:
         print(f"wrote {fit(Project.of(args.project).root)}")
-    print(report(load_corpus(args.project)))
+    corpus = load_corpus(args.project)
+    if args.curve:
+        from .attribution import learning_curve
+        from .evaluate import dev_dir
+
+        labels = dev_dir(corpus) / f"speaker_labels_{args.curve}.csv"
+        if not labels.is_file():
+            raise TranscriptError(labels, "no lines labelled by reading for this event",
+                                  fix="write line,speaker,text rows for it (see tests/data/)")
+        print(f"Attribution learning curve for {args.curve} (analyst simulated by {labels.name}; "
+              "accuracy and coverage on the other labelled lines):")
+        print(learning_curve(corpus, args.curve, labels).to_string(index=False))
+        return 0
+    print(report(corpus))
     return 0
 
 
@@ -154,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--fit", action="store_true",
                           help="first fit the learned salience layer on the tuning half and "
                                "write codebook/topic_model.yaml")
+    evaluate.add_argument("--curve", metavar="EVENT",
+                          help="instead: the speaker-attribution learning curve of an event "
+                               "(k labelled lines chosen at random or by suggestion)")
     evaluate.set_defaults(run=_evaluate)
     inspect = commands.add_parser("inspect", help="detect a transcript's format and encoding "
                                                  "and show its first utterances")

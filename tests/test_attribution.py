@@ -134,3 +134,23 @@ def test_measured_accuracy_is_reported(corpus):
     # regression floors at the measured level; the issue's target (0.85 at 0.60) is not met
     assert result["accuracy"] >= 0.80 and result["coverage"] >= 0.20
     assert result["accuracy_all"] >= 0.68
+
+
+def test_clamped_lines_are_certain_and_the_learning_curve_is_measured():
+    """Analyst labels clamp their lines (issue 17's first step); the learning curve command
+    measures random and suggested labelling against the lines labelled by reading."""
+    from analysis.attribution import learning_curve
+
+    speakers = [Participant(id="a", name="甲"), Participant(id="b", name="乙")]
+    texts = ["大家好", "今天聊聊模型", "对", "我觉得开源会赢", "为什么呢？"]
+    posterior, best = infer(texts, speakers, {}, load_cues(), clamp={1: 1, 3: 0})
+    assert posterior[1, 1] > 0.999 and posterior[3, 0] > 0.999
+    assert best[1] == 1 and best[3] == 0
+    from conftest import SEEDS
+
+    curve = learning_curve(load_corpus(SEEDS), "indigo_talk", LABELS, ks=(0, 5), seeds=2)
+    assert list(curve.columns) == ["strategy", "k", "accuracy", "coverage", "accuracy_all"]
+    assert sorted(curve["strategy"].unique()) == ["random", "suggested"]
+    start = curve[curve["k"] == 0]
+    assert start["accuracy_all"].nunique() == 1  # k = 0 is the same run both ways
+    assert curve["coverage"].between(0, 1).all()
