@@ -121,15 +121,15 @@ class Context:
         return self.cues.names("zh")
 
     @cached_property
+    def turns(self) -> pd.DataFrame:
+        """Turns of people in events whose transcript names its speakers (`_turns`)."""
+        return _turns(self)
+
+    @cached_property
     def roles(self):
         from .roles import roles
 
         return roles(self.corpus.root)
-
-
-def names(notebook: str | None = None) -> list[str]:
-    """Registered figure names, in registry order, optionally of one notebook."""
-    return [n for n, s in REGISTRY.items() if notebook is None or s.notebook == notebook]
 
 
 def draw(name: str, ctx: Context, *, save: bool = True, folder=None) -> Figure:
@@ -288,7 +288,7 @@ def talk_time(ctx: Context) -> Chart:
 
 @figure("01_turn_lengths", "01_corpus_overview.ipynb", "语料概览")
 def turn_lengths(ctx: Context) -> Chart:
-    turns = _turns(ctx)
+    turns = ctx.turns
     labels = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
     names = ctx.speakers["name"].to_dict()
     data, rows, medians = [], [], {}
@@ -342,7 +342,7 @@ def _turns(ctx: Context) -> pd.DataFrame:
 
 def _transitions_repeat(ctx: Context) -> bool:
     """Who-follows-whom means something once some pair of people follow each other 3+ times."""
-    turns = _turns(ctx)
+    turns = ctx.turns
     for _, part in turns.groupby("event_id"):
         pairs = pd.Series(list(zip(part["speaker_id"].iloc[:-1], part["speaker_id"].iloc[1:])))
         if len(pairs) and pairs.value_counts().iloc[0] >= MIN_UNITS:
@@ -352,14 +352,14 @@ def _transitions_repeat(ctx: Context) -> bool:
 
 def _askers(ctx: Context) -> bool:
     """Questions vs statements need at least three people with three turns each."""
-    turns = _turns(ctx)
+    turns = ctx.turns
     return int((turns.groupby("speaker_id").size() >= MIN_UNITS).sum()) >= 3
 
 
 @figure("01_who_follows_whom", "01_corpus_overview.ipynb", "语料概览",
         available=_transitions_repeat)
 def who_follows_whom(ctx: Context) -> Chart:
-    turns = _turns(ctx)
+    turns = ctx.turns
     speakers = ctx.speakers
     labels = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
     panels, best = {}, None
@@ -394,7 +394,7 @@ def who_follows_whom(ctx: Context) -> Chart:
 
 @figure("01_questions_by_speaker", "01_corpus_overview.ipynb", "语料概览", available=_askers)
 def questions_by_speaker(ctx: Context) -> Chart:
-    turns = _turns(ctx)
+    turns = ctx.turns
     speakers = ctx.speakers
     per = turns.groupby("speaker_id").agg(turns=("question", "size"),
                                           questions=("question", "sum"))
@@ -543,51 +543,52 @@ def topics_by_event(ctx: Context) -> Chart:
                  notes=f"度量：文本占比；n：单元数；阈值 {MIN_UNITS} 个单元。", finding=found)
 
 
+def _group_topic_heatmap(ctx: Context, freq: pd.DataFrame, by: str, shown: list,
+                         labels: dict, title: str, *, cmap: str, subtitle: str,
+                         faded_rows=None) -> Figure:
+    """Groups (speakers, roles) x topics: share of each group's text in units discussing
+    the topic, n on rows and columns, cells under MIN_UNITS muted."""
+    topics = list(ctx.book.ids)
+    matrix = (freq.pivot(index=by, columns="topic", values="share_chars")
+              .reindex(index=shown, columns=topics) * 100)
+    n = freq.pivot(index=by, columns="topic", values="n_units").reindex(index=shown,
+                                                                        columns=topics)
+    rows = plots.with_n(labels, freq.groupby(by)["group_units"].first().reindex(shown), sep=" ")
+    return plots.heatmap(matrix.rename(index=rows, columns=plots.with_n(ctx.topic_names,
+                                                                        n.sum())),
+                         fmt="{:.0f}%", cmap=cmap, colorbar_label="文本占比 %",
+                         faded=(n < MIN_UNITS), faded_rows=faded_rows, title=title,
+                         subtitle=subtitle)
+
+
 @figure("03_topics_by_speaker", "03_topics.ipynb", "话题")
 def topics_by_speaker(ctx: Context) -> Chart:
-    names, speakers = ctx.topic_names, ctx.speakers
-    topics = list(ctx.book.ids)
-    enough = speakers[(speakers["n_chars"] >= 1000) & speakers["is_person"]].index[:25]
+    speakers = ctx.speakers
+    enough = list(speakers[(speakers["n_chars"] >= 1000) & speakers["is_person"]].index[:25])
     freq = topic_frequencies(ctx.corpus, "speaker_id", topics=ctx.topics)
     freq = freq[freq["speaker_id"].isin(enough)]
-    matrix = (freq.pivot(index="speaker_id", columns="topic", values="share_chars")
-              .reindex(index=list(enough), columns=topics) * 100)
-    n = freq.pivot(index="speaker_id", columns="topic", values="n_units").reindex(
-        index=list(enough), columns=topics)
-    rows = plots.with_n(speakers["display"].to_dict(),
-                        freq.groupby("speaker_id")["group_units"].first().reindex(enough), sep=" ")
-    inferred = speakers["inferred_share"].reindex(enough).fillna(0) > 0.5
-    title, found = _topic_cell_finding(freq, "speaker_id", speakers["name"].to_dict(), names,
-                                       "发言者 × 话题")
-    fig = plots.heatmap(matrix.rename(index=rows, columns=plots.with_n(names, n.sum())),
-                        fmt="{:.0f}%", cmap="Purples", colorbar_label="文本占比 %",
-                        faded=(n < MIN_UNITS), faded_rows=inferred, title=title,
-                        subtitle="Share of each speaker's text in units discussing the topic "
-                                 "(n = units; grey: < 3 units; striped: inferred speaker)")
+    title, found = _topic_cell_finding(freq, "speaker_id", speakers["name"].to_dict(),
+                                       ctx.topic_names, "发言者 × 话题")
+    fig = _group_topic_heatmap(
+        ctx, freq, "speaker_id", enough, speakers["display"].to_dict(), title, cmap="Purples",
+        faded_rows=speakers["inferred_share"].reindex(enough).fillna(0) > 0.5,
+        subtitle="Share of each speaker's text in units discussing the topic "
+                 "(n = units; grey: < 3 units; striped: inferred speaker)")
     return Chart(fig, title, "发言超过 1,000 字的个人：其发言中讨论各话题的比例；推断出的发言者加斜线，不足 3 个单元的格子为灰色。",
                  notes=f"度量：文本占比；n：单元数；阈值 {MIN_UNITS} 个单元。", finding=found)
 
 
 @figure("03_topics_by_role", "03_topics.ipynb", "话题")
 def topics_by_role(ctx: Context) -> Chart:
-    names = ctx.topic_names
-    topics = list(ctx.book.ids)
     freq = topic_frequencies(ctx.corpus, "role", topics=ctx.topics)
     role_names = ctx.roles.names()
     shown = [r for r in role_names if r in set(freq["role"])]
-    matrix = (freq.pivot(index="role", columns="topic", values="share_chars")
-              .reindex(index=shown, columns=topics) * 100)
-    n = freq.pivot(index="role", columns="topic", values="n_units").reindex(
-        index=shown, columns=topics)
-    rows = plots.with_n(role_names, freq.groupby("role")["group_units"].first().reindex(shown),
-                        sep=" ")
     people = freq[~freq["role"].isin(ctx.roles.pools)]
-    title, found = _topic_cell_finding(people, "role", role_names, names, "不同角色的话题占比")
-    fig = plots.heatmap(matrix.rename(index=rows, columns=plots.with_n(names, n.sum())),
-                        fmt="{:.0f}%", cmap="Greens", colorbar_label="文本占比 %",
-                        faded=(n < MIN_UNITS), title=title,
-                        subtitle="Share of each role's text in units discussing the topic "
-                                 "(n = units; grey: < 3 units)")
+    title, found = _topic_cell_finding(people, "role", role_names, ctx.topic_names,
+                                       "不同角色的话题占比")
+    fig = _group_topic_heatmap(ctx, freq, "role", shown, role_names, title, cmap="Greens",
+                               subtitle="Share of each role's text in units discussing the "
+                                        "topic (n = units; grey: < 3 units)")
     return Chart(fig, title, "各角色的发言中讨论各话题的比例；不足 3 个单元的格子为灰色。",
                  notes=f"度量：文本占比；n：单元数；阈值 {MIN_UNITS} 个单元。", finding=found)
 

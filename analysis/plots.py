@@ -586,6 +586,24 @@ def _style_value_axis(ax: Axes, values: np.ndarray, horizontal: bool) -> None:
         axis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
 
 
+def _panels(title: str, subtitle: str | None, count: int, ncols: int, **kw
+            ) -> tuple[Figure, np.ndarray]:
+    """A grid of small multiples for `count` panels (at most `ncols` a row); axes past the
+    last panel are hidden."""
+    nrows = max(1, math.ceil(count / ncols))
+    fig, axes = new_figure(title, subtitle, nrows=nrows, ncols=min(ncols, max(count, 1)),
+                           squeeze=False, **kw)
+    for ax in axes.flat[count:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
+def _facets(df: pd.DataFrame, facet: str, order: Sequence[str] | None) -> list:
+    """The facet values present in `df`, in `order` when given, else in row order."""
+    present = _ordered_unique(df[facet])
+    return [f for f in order if f in set(present)] if order is not None else present
+
+
 def facet_bars(
     df: pd.DataFrame,
     *,
@@ -607,13 +625,8 @@ def facet_bars(
     share one value scale, so equal bars mean equal values across panels. `annotate` names a
     column written at each bar's end (e.g. counts); `reference` = (value, label) draws a
     dashed line (e.g. z = 1.96, p < 0.05) in every panel."""
-    present = _ordered_unique(df[facet])
-    facets = [f for f in order if f in set(present)] if order is not None else present
-    nrows = max(1, math.ceil(len(facets) / ncols))
-    fig, axes = new_figure(title, subtitle, nrows=nrows, ncols=min(ncols, max(len(facets), 1)),
-                           squeeze=False, sharex=True)
-    for ax in axes.flat[len(facets):]:
-        ax.set_visible(False)
+    facets = _facets(df, facet, order)
+    fig, axes = _panels(title, subtitle, len(facets), ncols, sharex=True)
     for ax, key in zip(axes.flat, facets):
         part = df[df[facet] == key]
         positions = np.arange(len(part))
@@ -666,13 +679,8 @@ def diverging_bars(
     say so. `quotes` puts the strongest evidence under each panel's title.
 
     `df` columns: facet, label, n_con, n_neutral, n_pro."""
-    present = _ordered_unique(df[facet])
-    facets = [f for f in order if f in set(present)] if order is not None else present
-    nrows = max(1, math.ceil(len(facets) / ncols))
-    fig, axes = new_figure(title, subtitle, nrows=nrows, ncols=min(ncols, max(len(facets), 1)),
-                           squeeze=False, sharex=True)
-    for ax in axes.flat[len(facets):]:
-        ax.set_visible(False)
+    facets = _facets(df, facet, order)
+    fig, axes = _panels(title, subtitle, len(facets), ncols, sharex=True)
     limit = float((df["n_con"] + df["n_neutral"] / 2).max()
                   if len(df) else 1) or 1.0
     limit = max(limit, float((df["n_pro"] + df["n_neutral"] / 2).max() if len(df) else 1))
@@ -757,9 +765,7 @@ def panel_heatmaps(panels: Mapping[str, pd.DataFrame], *, title: str,
     """Small-multiple heatmaps sharing one colour scale: one panel per key (its title), rows
     and columns as in each frame; row labels on the first column of panels only."""
     keys = list(panels)
-    nrows = max(1, math.ceil(len(keys) / ncols))
-    fig, axes = new_figure(title, subtitle, nrows=nrows, ncols=min(ncols, max(len(keys), 1)),
-                           squeeze=False)
+    fig, axes = _panels(title, subtitle, len(keys), ncols)
     top = max((float(np.nanmax(m.to_numpy(float))) for m in panels.values() if m.size),
               default=1.0) or 1.0
     image = None
@@ -776,8 +782,6 @@ def panel_heatmaps(panels: Mapping[str, pd.DataFrame], *, title: str,
         ax.grid(False)
         if xlabel:
             ax.set_xlabel(xlabel, fontsize=9)
-    for ax in axes.flat[len(keys):]:
-        ax.set_visible(False)
     if image is not None:
         bar = fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6)
         if colorbar_label:

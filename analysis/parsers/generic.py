@@ -168,9 +168,7 @@ def parse_timestamped(source: Source, event: EventMeta) -> ParseResult:
         footer.insert(0, blocks[-1][4].pop())
     units = []
     if preface:
-        start, end = line_span(preface[0], preface[-1])
-        units.append(Unit(start, end, "meta", "unattributed", None,
-                          clean(source.text[start:end])))
+        units.append(_meta(source, preface))
     for i, (header, name, start_s, rest, body) in enumerate(blocks):
         last = body[-1] if body else header
         start, end = line_span(header, last)
@@ -180,10 +178,14 @@ def parse_timestamped(source: Source, event: EventMeta) -> ParseResult:
         units.append(Unit(start, end, "speech", speakers.key(name), None, text,
                           start_s=start_s, end_s=end_s))
     if footer:
-        start, end = line_span(footer[0], footer[-1])
-        units.append(Unit(start, end, "meta", "unattributed", None,
-                          clean(source.text[start:end])))
+        units.append(_meta(source, footer))
     return ParseResult(units, list(speakers.roster.values()))
+
+
+def _meta(source: Source, lines: list[Line]) -> Unit:
+    """Header or footer lines of an export (title, date, keywords, signature) as meta."""
+    start, end = line_span(lines[0], lines[-1])
+    return Unit(start, end, "meta", "unattributed", None, clean(source.text[start:end]))
 
 
 # --- paragraphs --------------------------------------------------------------------------
