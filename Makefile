@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lab export install clean bench bench-archive evaluate baselines html
+.PHONY: run test lab export install clean bench bench-archive evaluate curve label baselines html
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,3 +48,9 @@ html: $(STAMP)
 
 evaluate: $(STAMP)
 	$(BIN)/python -m analysis evaluate
+
+curve: $(STAMP)
+	$(BIN)/python -m analysis evaluate --curve
+
+label: $(STAMP)
+	$(BIN)/python -m analysis label $(EVENT)

@@ -22,8 +22,8 @@ the transcript names the speaker; `roster`: resolved from names in the text; `in
 
 from __future__ import annotations
 
-import math
 import re
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -54,12 +54,16 @@ class Cues:
     reply_openers: tuple[str, ...]
     self_markers: tuple[str, ...]
     self_introductions: tuple[str, ...]
+    learning: dict
+    suggest: dict
 
 
 _WEIGHTS = ("question_for_asker", "statement_for_answerer", "self_reference",
             "self_reference_bare", "named_other", "self_introduction", "long_statement")
 _SWITCHES = ("base", "after_question", "backchannel", "answer_opener", "handoff",
              "continuer", "opener_dui", "asker_turns_shorter")
+_LEARNING = ("wording", "regularisation", "min_labels", "max_log_odds", "shrink")
+_SUGGEST = ("window", "candidates")
 _LISTS = ("question_endings", "question_phrases", "backchannels", "answer_openers", "handoffs",
           "continuers", "reply_openers", "self_markers", "self_introductions")
 
@@ -72,11 +76,14 @@ def _load_cues(path: Path, stamp: tuple) -> Cues:
         raise TranscriptError(path, f"threshold {threshold!r} must be a number in (0, 1]",
                               line=line_of(path, "threshold"), fix="write threshold: 0.85")
     weights, switch = doc.get("weights") or {}, doc.get("switch") or {}
-    for block, keys, name in ((weights, _WEIGHTS, "weights"), (switch, _SWITCHES, "switch")):
+    learning, suggest = doc.get("learning") or {}, doc.get("suggest") or {}
+    for block, keys, name in ((weights, _WEIGHTS, "weights"), (switch, _SWITCHES, "switch"),
+                              (learning, _LEARNING, "learning"), (suggest, _SUGGEST, "suggest")):
         for key in keys:
             value = block.get(key)
-            if not isinstance(value, (int, float)) or (name == "switch" and not 0 < value < 1
-                                                       and key != "asker_turns_shorter"):
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or (
+                    name == "switch" and not 0 < value < 1 and key != "asker_turns_shorter") or (
+                    name in ("learning", "suggest") and value < 0):
                 raise TranscriptError(path, f"{name}.{key} is {value!r}",
                                       line=line_of(path, f"{key}:"),
                                       fix="give a number (switch chances lie between 0 and 1)")
@@ -91,7 +98,8 @@ def _load_cues(path: Path, stamp: tuple) -> Cues:
     return Cues(float(threshold), dict(weights), dict(switch), lists["question_endings"],
                 lists["question_phrases"], frozenset(lists["backchannels"]),
                 lists["answer_openers"], lists["handoffs"], lists["continuers"],
-                lists["reply_openers"], lists["self_markers"], lists["self_introductions"])
+                lists["reply_openers"], lists["self_markers"], lists["self_introductions"],
+                dict(learning), {key: int(value) for key, value in suggest.items()})
 
 
 def load_cues(path: str | Path | None = None) -> Cues:
@@ -169,25 +177,167 @@ def _switch_chance(previous: str | None, text: str, cues: Cues) -> float:
     return chance
 
 
+class Attributor:
+    """One event's attribution model: the general cues of `attribution.yaml`, plus what the
+    analyst's labelled lines teach about this episode (each speaker's wording, how often
+    the speaker changes), read through the turn structure of a hidden Markov model.
+
+    `fit(clamp)` returns the posterior probability of each speaker for each line; `clamp`
+    (line index -> speaker index) fixes the lines an analyst labelled. `suggest()` names the
+    line whose answer is expected to remove the most uncertainty."""
+
+    def __init__(self, texts: list[str], speakers: list, roles: dict, cues: Cues) -> None:
+        self.texts, self.speakers, self.roles, self.cues = list(texts), list(speakers), roles, cues
+        n, k = len(self.texts), len(self.speakers)
+        self.cue_scores = (np.array([_emissions(t, self.speakers, roles, cues) for t in texts])
+                           if n and k else np.zeros((n, k)))
+        self.cue_change = np.array([_switch_chance(texts[i - 1] if i else None, texts[i], cues)
+                                    for i in range(n)])
+        self.scores, self.change = self.cue_scores, self.cue_change
+        self._features = None
+
+    @property
+    def features(self):
+        """Character 1-3-grams, word 1-2-grams, line length and question form of each line."""
+        if self._features is None:
+            from scipy.sparse import csr_matrix, hstack
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
+            from .tokenise import tokenize
+
+            chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
+            words = TfidfVectorizer(analyzer=str.split, sublinear_tf=True)
+            tokens = [" ".join(tokenize(t)) for t in self.texts]
+            bigrams = [" ".join(f"{a}_{b}" for a, b in zip(t.split(), t.split()[1:]))
+                       for t in tokens]
+            style = np.array([[min(len(_bare(t)), 60) / 60, float(is_question(t, self.cues))]
+                              for t in self.texts])
+            blocks = [chars.fit_transform(self.texts), csr_matrix(style)]
+            for docs in (tokens, bigrams):
+                if any(d.strip() for d in docs):
+                    blocks.append(words.fit_transform(docs))
+            self._features = hstack(blocks).tocsr()
+        return self._features
+
+    def fit(self, clamp: dict[int, int] | None = None) -> np.ndarray:
+        clamp = clamp or {}
+        n, k = len(self.texts), len(self.speakers)
+        if n == 0 or k == 0:
+            return np.zeros((n, k))
+        scores = self.cue_scores + self._wording(clamp)
+        for i, s in clamp.items():
+            scores[i] = -50.0
+            scores[i, s] = 0.0
+        self.scores = scores
+        return _forward_backward(scores, self.change, self.speakers, self.roles, self.cues)
+
+    def _wording(self, clamp: dict[int, int]) -> np.ndarray:
+        """Log-odds per speaker from a logistic regression on the labelled lines' wording;
+        zero until at least two speakers have `min_labels` labelled lines."""
+
+        learning = self.cues.learning
+        out = np.zeros((len(self.texts), len(self.speakers)))
+        counts = pd.Series(list(clamp.values()), dtype=int).value_counts()
+        learnt = sorted(int(s) for s, c in counts.items() if c >= learning["min_labels"])
+        if len(learnt) < 2 or not learning["wording"]:
+            return out
+        lines = np.array(sorted(i for i, s in clamp.items() if s in learnt))
+        labels = np.array([clamp[i] for i in lines])
+        log_odds = self._log_odds(lines, labels, self.features)
+        scale = self._calibration(lines, labels) * len(lines) / (len(lines) + learning["shrink"])
+        bound = learning["max_log_odds"] / 2
+        out[:, learnt] = learning["wording"] * scale * np.clip(log_odds, -bound, bound)
+        return out
+
+    def _log_odds(self, lines: np.ndarray, labels: np.ndarray, rows) -> np.ndarray:
+        """Centred log-probabilities of each learnt speaker (sorted ids) for `rows`."""
+        from sklearn.linear_model import LogisticRegression
+
+        model = LogisticRegression(C=self.cues.learning["regularisation"], max_iter=2000,
+                                   class_weight="balanced")
+        train = self.features[lines]
+        used = np.unique(train.indices)  # features absent from the labelled lines weigh 0
+        model.fit(train[:, used], labels)
+        log_odds = model.predict_log_proba(rows[:, used])
+        return log_odds - log_odds.mean(axis=1, keepdims=True)
+
+    def _calibration(self, lines: np.ndarray, labels: np.ndarray) -> float:
+        """How far the wording can be trusted with these labels: the factor on its log-odds
+        that best predicts held-out labelled lines (between 0 and 1). Cross-validation runs
+        over the analyst's labels only, and holds out whole stretches of consecutive labelled
+        lines: lines of one passage share their topic, so they would flatter the wording.
+        Speakers labelled in one stretch each give 0: nothing shows the wording carries
+        over to other turns."""
+        classes = np.unique(labels)
+        stretch = np.cumsum(np.diff(lines, prepend=lines[0] - 2) > 1) - 1
+        folds = int(min(5, stretch.max() + 1))
+        if folds < 2:
+            return 0.0
+        held = np.zeros((len(lines), len(classes)))
+        for f in range(folds):
+            test = stretch % folds == f
+            if len(np.unique(labels[~test])) < len(classes):
+                return 0.0
+            held[test] = self._log_odds(lines[~test], labels[~test], self.features[lines[test]])
+        bound = self.cues.learning["max_log_odds"] / 2
+        held = np.clip(held, -bound, bound)
+        truth = np.searchsorted(classes, labels)
+        best, best_loss = 0.0, np.inf
+        for scale in np.linspace(0, 1, 21):
+            logits = scale * held
+            logits -= logits.max(axis=1, keepdims=True)
+            loss = -(logits[np.arange(len(truth)), truth]
+                     - np.log(np.exp(logits).sum(axis=1))).mean()
+            if loss < best_loss - 1e-12:
+                best, best_loss = float(scale), loss
+        return best
+
+    def suggest(self, posterior: np.ndarray, clamp: dict[int, int],
+                skip: set[int] | frozenset[int] = frozenset()) -> int | None:
+        """The line to label next: among the lines in the most uncertain stretches, the one
+        whose label is expected to lower the summed entropy of the posteriors within
+        `window` lines most (each possible answer weighted by its current probability).
+        `fit()` must have run with the same `clamp`. None when every line is labelled or
+        skipped."""
+        n = len(posterior)
+        free = np.ones(n, dtype=bool)
+        free[list(clamp) + list(skip)] = False
+        if not free.any():
+            return None
+        window, many = self.cues.suggest["window"], self.cues.suggest["candidates"]
+        entropy = _entropy(posterior)
+        stretch = np.convolve(entropy, np.ones(min(21, n)), "same")
+        stretch[~free] = -np.inf
+        best, best_gain = None, -np.inf
+        for i in np.argsort(-stretch, kind="stable")[:many]:
+            if not free[i]:
+                continue
+            lo, hi = max(0, i - window), min(n, i + window + 1)
+            expected = 0.0
+            for s in np.flatnonzero(posterior[i] > 1e-3):
+                scores = self.scores[lo:hi].copy()
+                scores[i - lo] = -50.0
+                scores[i - lo, s] = 0.0
+                after = _forward_backward(scores, self.change[lo:hi], self.speakers,
+                                          self.roles, self.cues)
+                expected += posterior[i, s] * _entropy(after).sum()
+            gain = entropy[lo:hi].sum() - expected
+            if gain > best_gain + 1e-9:
+                best, best_gain = int(i), gain
+        return best
+
+def _entropy(posterior: np.ndarray) -> np.ndarray:
+    p = np.clip(posterior, 1e-12, 1.0)
+    return -(p * np.log(p)).sum(axis=1)
+
 def infer(texts: list[str], speakers: list, roles: dict, cues: Cues,
           clamp: dict[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Posterior probability of each speaker for each utterance (forward-backward), and
-    the best speaker's index. `clamp` (utterance index -> speaker index) fixes lines an
-    analyst labelled: they are certain, and the turn structure carries them to their
-    neighbours."""
-    n, k = len(texts), len(speakers)
-    if n == 0 or k == 0:
-        return np.zeros((n, k)), np.zeros(n, dtype=int)
-    scores = np.array([_emissions(t, speakers, roles, cues) for t in texts])
-    for i, s in (clamp or {}).items():
-        scores[i] = -50.0
-        scores[i, s] = 0.0
-    change = [_switch_chance(texts[i - 1] if i else None, texts[i], cues) for i in range(n)]
-    posterior = _forward_backward(scores, change, speakers, roles, cues)
-    return posterior, posterior.argmax(axis=1)
+    """Posterior probability of each speaker for each utterance, and the best speaker's
+    index (`Attributor` with the analyst's clamped lines)."""
+    posterior = Attributor(texts, speakers, roles, cues).fit(clamp)
+    return posterior, posterior.argmax(axis=1) if len(posterior) else np.zeros(0, dtype=int)
 
-
-def _forward_backward(scores: np.ndarray, change: list[float], speakers: list, roles: dict,
+def _forward_backward(scores: np.ndarray, change, speakers: list, roles: dict,
                       cues: Cues) -> np.ndarray:
     n, k = scores.shape
     emit = np.exp(scores - scores.max(axis=1, keepdims=True))
@@ -218,7 +368,6 @@ def _forward_backward(scores: np.ndarray, change: list[float], speakers: list, r
         backward[i] /= backward[i].sum()
     posterior = forward * backward
     return posterior / posterior.sum(axis=1, keepdims=True)
-
 
 # --- analyst assignments -----------------------------------------------------------------
 
@@ -272,13 +421,23 @@ def load_assignments(root: Path, event: EventMeta, rows: list[dict]) -> dict[int
             assigned[i] = item["speaker"]
     return assigned
 
-
 # --- applying ----------------------------------------------------------------------------
+
+SPOKEN = ("speech", "question")
+
+def _roles(config: dict) -> dict:
+    return {"asks": config.get("asks"), "answers": config.get("answers")}
+
+def _candidates(event: EventMeta) -> list:
+    people = {p.id: p for p in event.participants}
+    return [people[pid] for pid in event.attribution["speakers"]]
 
 def attribute(root: Path, event: EventMeta, rows: list[dict], speakers: dict[str, dict],
               *, enabled: bool = True, assignments: bool = True,
               cues: Cues | None = None) -> None:
-    """Set speaker, confidence and method on an event's utterance rows (in place)."""
+    """Set speaker, confidence and method on an event's utterance rows (in place). The
+    analyst's assignments are clamped in the model (and teach it the speakers' wording);
+    they keep `speaker_method = override`."""
     from .parsers import REGISTRY
 
     method = REGISTRY[event.parser].speakers
@@ -289,132 +448,215 @@ def attribute(root: Path, event: EventMeta, rows: list[dict], speakers: dict[str
     assigned = load_assignments(root, event, rows) if assignments else {}
     if config and config.get("enabled", True) and enabled:
         cues = cues or load_cues()
-        people = {p.id: p for p in event.participants}
-        candidates = [people[pid] for pid in config["speakers"]]
-        spoken = [i for i, r in enumerate(rows) if r["kind"] in ("speech", "question")]
-        posterior, best = infer([normalise(rows[i]["text"]) for i in spoken], candidates,
-                                {"asks": config.get("asks"), "answers": config.get("answers")},
-                                cues)
+        candidates = _candidates(event)
+        ids = [p.id for p in candidates]
+        spoken = [i for i, r in enumerate(rows) if r["kind"] in SPOKEN]
+        clamp = {j: ids.index(assigned[i]) for j, i in enumerate(spoken)
+                 if assigned.get(i) in ids}
+        posterior = Attributor([normalise(rows[i]["text"]) for i in spoken], candidates,
+                               _roles(config), cues).fit(clamp)
         for j, i in enumerate(spoken):
-            confidence = round(float(posterior[j, best[j]]), 4) if len(candidates) else 0.0
+            best = int(posterior[j].argmax()) if len(candidates) else 0
+            confidence = round(float(posterior[j, best]), 4) if len(candidates) else 0.0
             rows[i]["speaker_confidence"] = confidence
             if confidence >= cues.threshold:
-                _set_speaker(rows[i], speakers[candidates[best[j]].id])
+                _set_speaker(rows[i], speakers[candidates[best].id])
     for i, pid in assigned.items():
         _set_speaker(rows[i], speakers[pid])
         rows[i]["speaker_confidence"] = 1.0
         rows[i]["speaker_method"] = "override"
 
-
-def _redecide(corpus, event_id: str, utterances: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """The event's utterances with speakers decided at another confidence threshold."""
-    from .metadata import load_metadata
-    from .parsers import PARSERS
-
-    event = next(e for e in load_metadata(corpus.project.events_file,
-                                          transcripts_dir=corpus.project.transcripts,
-                                          parsers=tuple(PARSERS) + ("auto",))
-                 if e.event_id == event_id)
-    people = {p.id: p for p in event.participants}
-    candidates = [people[pid] for pid in event.attribution["speakers"]]
-    spoken = utterances[utterances["kind"].isin(("speech", "question"))]
-    posterior, best = infer([normalise(t) for t in spoken["text"]], candidates,
-                            event.attribution, load_cues())
-    chosen = [f"{event_id}.{candidates[b].id}" if posterior[i, b] >= threshold
-              else f"{event_id}.unattributed" for i, b in enumerate(best)]
-    return utterances.assign(speaker_id=pd.Series(chosen, index=spoken.index)
-                             .reindex(utterances.index).fillna(utterances["speaker_id"]))
-
-
 def _set_speaker(row: dict, speaker: dict) -> None:
     row["speaker_id"] = speaker["speaker_id"]
     row["speaker"] = speaker["name"]
 
+def event_meta(project: Project, event_id: str) -> EventMeta:
+    """One event's metadata entry, by id (an error naming events.yaml when unknown)."""
+    from .metadata import load_metadata
+    from .parsers import PARSERS
+
+    events = load_metadata(project.events_file, transcripts_dir=project.transcripts,
+                           parsers=tuple(PARSERS) + ("auto",))
+    for event in events:
+        if event.event_id == event_id:
+            return event
+    raise TranscriptError(project.events_file, f"no event {event_id!r}",
+                          fix=f"use one of: {', '.join(e.event_id for e in events)}")
+
+@dataclass
+class EventModel:
+    """An unlabelled event ready for attribution: its spoken utterances (one model line
+    each), its model, and the analyst's assignments as clamps."""
+    event: EventMeta
+    spoken: pd.DataFrame
+    model: Attributor
+    clamp: dict[int, int]
+
+    @property
+    def ids(self) -> list[str]:
+        return [p.id for p in self.model.speakers]
+
+def event_model(root: str | Path | None, event_id: str, *, assignments: bool = True,
+                cues: Cues | None = None) -> EventModel:
+    """The attribution model of one event of the project at `root`."""
+    from .corpus import load_corpus
+
+    plain = load_corpus(root, assignments=False, attribution=False)
+    event = event_meta(plain.project, event_id)
+    if not event.attribution:
+        raise TranscriptError(plain.project.events_file,
+                              f"{event_id} has no `attribution:` entry: its speakers are "
+                              "labelled in the transcript", line=event.line,
+                              fix="add attribution: {asks: <id>, answers: <id>} to infer them")
+    utterances = plain.utterances[plain.utterances["event_id"] == event_id]
+    rows = utterances.to_dict("records")
+    assigned = load_assignments(plain.root, event, rows) if assignments else {}
+    spoken_at = [i for i, r in enumerate(rows) if r["kind"] in SPOKEN]
+    candidates = _candidates(event)
+    ids = [p.id for p in candidates]
+    clamp = {j: ids.index(assigned[i]) for j, i in enumerate(spoken_at) if assigned.get(i) in ids}
+    spoken = utterances.iloc[spoken_at].reset_index(drop=True)
+    model = Attributor([normalise(t) for t in spoken["text"]], candidates,
+                       _roles(event.attribution), cues or load_cues())
+    return EventModel(event, spoken, model, clamp)
 
 def evaluate(corpus, labels: Path, *, threshold: float | None = None) -> dict:
     """Accuracy on attributed lines and coverage against a labelled file
-    (`line,speaker,text`; `unclear` labels are left out), for the labelled event.
-    `threshold` re-decides from the posteriors (0: every utterance attributed)."""
+    (`line,speaker,text`; `unclear` labels are left out), for the labelled event, without
+    the analyst's assignments. `threshold` 0 attributes every utterance."""
     gold = pd.read_csv(labels)
     gold = gold[gold["speaker"] != "unclear"]
-    event = labels.stem.replace("speaker_labels_", "")
-    utterances = corpus.utterances[corpus.utterances["event_id"] == event]
-    if threshold is not None:
-        utterances = _redecide(corpus, event, utterances, threshold)
+    event_id = labels.stem.replace("speaker_labels_", "")
+    em = event_model(corpus.root, event_id, assignments=False)
+    posterior = em.model.fit()
+    threshold = em.model.cues.threshold if threshold is None else threshold
+    chosen = [em.ids[b] if posterior[j, b] >= threshold else "unattributed"
+              for j, b in enumerate(posterior.argmax(axis=1))]
     by_line = {}
-    for row in utterances.itertuples():
+    for row, who in zip(em.spoken.itertuples(), chosen):
         for line in range(row.line_start, row.line_end + 1):
-            by_line[line] = row.speaker_id.split(".", 1)[1]
+            by_line[line] = who
     predicted = gold["line"].map(by_line)
     attributed = predicted.notna() & (predicted != "unattributed")
     correct = attributed & (predicted == gold["speaker"])
-    return {"event_id": event, "labelled": int(len(gold)),
+    return {"event_id": event_id, "labelled": int(len(gold)),
             "attributed": int(attributed.sum()),
             "coverage": float(attributed.mean()),
             "accuracy": float(correct.sum() / max(attributed.sum(), 1))}
 
-
 # --- learning curve ----------------------------------------------------------------------
 
-def learning_curve(corpus, event_id: str, labels: Path, *, ks=(0, 5, 10, 20, 40, 80),
-                   seeds: int = 5, threshold: float | None = None) -> pd.DataFrame:
-    """How attribution improves as an analyst labels lines: for each k, k labelled lines
-    chosen at random (mean over `seeds` seeds) or by suggestion (the least confident line
-    next, refitting after each answer) are clamped, and accuracy and coverage are measured
-    on every other labelled line, at the confidence threshold and at full coverage.
-    The analyst is simulated by the labelled file (`line,speaker,text`). Analyst assignments
-    in the project are not used. Columns: strategy, k, accuracy, coverage, accuracy_all."""
-    from .corpus import load_corpus
-    from .metadata import load_metadata
-    from .parsers import PARSERS
-
-    plain = load_corpus(corpus.root, assignments=False)
-    event = next(e for e in load_metadata(plain.project.events_file,
-                                          transcripts_dir=plain.project.transcripts,
-                                          parsers=tuple(PARSERS) + ("auto",))
-                 if e.event_id == event_id)
-    people = {p.id: p for p in event.participants}
-    config = event.attribution
-    candidates = [people[pid] for pid in config["speakers"]]
-    ids = [p.id for p in candidates]
-    cues = load_cues()
-    threshold = cues.threshold if threshold is None else threshold
-    spoken = plain.utterances[(plain.utterances["event_id"] == event_id)
-                              & plain.utterances["kind"].isin(("speech", "question"))]
-    texts = [normalise(t) for t in spoken["text"]]
+def line_truth(spoken: pd.DataFrame, labels: Path, ids: list[str]) -> np.ndarray:
+    """The speaker index of each model line from a file labelled by reading
+    (`line,speaker,text`); -1 where the reader wrote `unclear` or nothing."""
     gold = pd.read_csv(labels)
     by_line = dict(zip(gold["line"], gold["speaker"]))
-    truth = np.array([ids.index(by_line[line]) if by_line.get(line) in ids else -1
-                      for line in spoken["line_start"]])
-    roles = {"asks": config.get("asks"), "answers": config.get("answers")}
+    return np.array([ids.index(by_line[line]) if by_line.get(line) in ids else -1
+                     for line in spoken["line_start"]])
 
-    def measure(clamp: dict[int, int]) -> tuple[float, float, float]:
-        posterior, best = infer(texts, candidates, roles, cues, clamp)
-        rest = np.array([i not in clamp and truth[i] >= 0 for i in range(len(texts))])
-        confident = rest & (posterior.max(axis=1) >= threshold)
-        accuracy = float((best[confident] == truth[confident]).mean()) if confident.any() \
-            else float("nan")
-        return accuracy, float(confident.sum() / rest.sum()), \
-            float((best[rest] == truth[rest]).mean())
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;…])")
+
+def stripped(root: str | Path, event_id: str, *, asks: str | None = None,
+             cues: Cues | None = None) -> tuple[Attributor, np.ndarray]:
+    """A labelled transcript made unlabelled: every turn's text cut into sentences (the
+    lines an export without speakers would have), the labels kept aside as the truth.
+    `asks` names who mostly asks (a speaker's name or id), as an analyst would configure."""
+    from .corpus import load_corpus
+    from .metadata import Participant
+
+    corpus = load_corpus(root, assignments=False)
+    spoken = corpus.utterances[(corpus.utterances["event_id"] == event_id)
+                               & corpus.utterances["kind"].isin(SPOKEN)]
+    if spoken.empty:
+        raise TranscriptError(corpus.project.events_file, f"{event_id} has no spoken lines",
+                              fix="choose a labelled event of this project")
+    names = dict(zip(spoken["speaker_id"], spoken["speaker"]))
+    order = sorted(names)
+    speakers = [Participant(id=sid, name=names[sid]) for sid in order]
+    texts, truth = [], []
+    for row in spoken.itertuples():
+        for sentence in _SENTENCE_END.split(normalise(row.text)):
+            if sentence.strip():
+                texts.append(sentence.strip())
+                truth.append(order.index(row.speaker_id))
+    asker = next((sid for sid in order if asks and asks in (sid, names[sid],
+                                                              sid.split(".", 1)[-1])), None)
+    if asks and asker is None:
+        raise TranscriptError(corpus.project.events_file, f"{event_id}: no speaker {asks!r}",
+                              fix=f"use one of: {', '.join(names.values())}")
+    return Attributor(texts, speakers, {"asks": asker}, cues or load_cues()), np.array(truth)
+
+def learning_curve(model: Attributor, truth: np.ndarray, *, ks=(0, 5, 10, 20, 40, 80),
+                   seeds: int = 5, threshold: float | None = None) -> pd.DataFrame:
+    """How attribution improves as an analyst labels lines: for each k, k lines labelled at
+    random (mean over `seeds` seeds) or by `suggest()` (refitting after each answer) are
+    clamped, and the other lines with a known speaker (`truth` >= 0) are scored at the
+    confidence threshold and at full coverage. The analyst is simulated by `truth`; lines
+    it does not know are skipped, as an analyst would skip them. `ece` is the expected
+    calibration error of the confidences (10 bins). Columns: strategy, k, accuracy,
+    coverage, accuracy_all, ece."""
+    threshold = model.cues.threshold if threshold is None else threshold
+    known = np.flatnonzero(truth >= 0)
+    unknown = set(np.flatnonzero(truth < 0).tolist())
+
+    def measure(clamp: dict[int, int]) -> tuple[float, ...]:
+        posterior = model.fit(clamp)
+        best, confidence = posterior.argmax(axis=1), posterior.max(axis=1)
+        rest = truth >= 0
+        rest[list(clamp)] = False
+        confident = rest & (confidence >= threshold)
+        right = best == truth
+        accuracy = float(right[confident].mean()) if confident.any() else float("nan")
+        bins = np.minimum((confidence[rest] * 10).astype(int), 9)
+        ece = sum(abs(right[rest][bins == b].mean() - confidence[rest][bins == b].mean())
+                  * (bins == b).mean() for b in np.unique(bins))
+        return (accuracy, float(confident.sum() / rest.sum()), float(right[rest].mean()),
+                float(ece))
 
     rows = []
-    labelled = [i for i in range(len(texts)) if truth[i] >= 0]
     for k in ks:
+        k = min(k, len(known))
         runs = []
         for seed in range(seeds):
-            picked = np.random.default_rng(seed).choice(labelled, min(k, len(labelled)),
-                                                        replace=False)
+            picked = np.random.default_rng(seed).choice(known, k, replace=False)
             runs.append(measure({int(i): int(truth[i]) for i in picked}))
-        mean = np.nanmean(np.array(runs), axis=0)
-        rows.append(("random", k, *mean))
+        with warnings.catch_warnings():  # no run confident enough: accuracy stays NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            rows.append(("random", k, *np.nanmean(np.array(runs), axis=0)))
         clamp: dict[int, int] = {}
         while len(clamp) < k:
-            posterior, _ = infer(texts, candidates, roles, cues, clamp)
-            confidence = posterior.max(axis=1)
-            confidence[list(clamp)] = 2.0
-            confidence[truth < 0] = 2.0
-            line = int(confidence.argmin())
+            line = model.suggest(model.fit(clamp), clamp, skip=unknown)
+            if line is None:
+                break
             clamp[line] = int(truth[line])
         rows.append(("suggested", k, *measure(clamp)))
-    frame = pd.DataFrame(rows, columns=["strategy", "k", "accuracy", "coverage", "accuracy_all"])
-    return frame.sort_values(["strategy", "k"]).round(3).reset_index(drop=True)
+    frame = pd.DataFrame(rows, columns=["strategy", "k", "accuracy", "coverage",
+                                        "accuracy_all", "ece"])
+    return frame.sort_values(["strategy", "k"], kind="stable").round(3).reset_index(drop=True)
+
+def curves(spec: Path, **options) -> pd.DataFrame:
+    """The learning curves of every transcript listed in `spec` (attribution_curves.yaml):
+    `{event, labels}` for an unlabelled event of the project labelled by reading, or
+    `{project, event, strip: true, asks}` for a labelled transcript with its labels
+    stripped. Paths are relative to the spec's folder. Column `transcript` first."""
+    from .project import Project
+
+    frames = []
+    for number, entry in enumerate(load_yaml(spec).get("curves") or [], 1):
+        if not isinstance(entry, dict) or "event" not in entry:
+            raise TranscriptError(spec, f"entry {number} needs `event`", line=line_of(spec, "event"),
+                                  fix="write - {event: <id>, labels: <file>} or "
+                                      "- {project: <folder>, event: <id>, strip: true}")
+        root = (spec.parent / entry["project"]).resolve() if entry.get("project") else None
+        if entry.get("strip"):
+            model, truth = stripped(root, entry["event"], asks=entry.get("asks"))
+            name = f"{entry['event']} (labels stripped)"
+        else:
+            em = event_model(root, entry["event"], assignments=False)
+            model, truth = em.model, line_truth(em.spoken, spec.parent / entry["labels"], em.ids)
+            name = entry["event"]
+        frame = learning_curve(model, truth, **options)
+        frame.insert(0, "transcript", name)
+        frame.insert(1, "lines", len(truth))
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

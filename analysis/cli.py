@@ -89,18 +89,27 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"wrote {fit(Project.of(args.project).root)}")
     corpus = load_corpus(args.project)
     if args.curve:
-        from .attribution import learning_curve
+        from .attribution import curves
         from .evaluate import dev_dir
 
-        labels = dev_dir(corpus) / f"speaker_labels_{args.curve}.csv"
-        if not labels.is_file():
-            raise TranscriptError(labels, "no lines labelled by reading for this event",
-                                  fix="write line,speaker,text rows for it (see tests/data/)")
-        print(f"Attribution learning curve for {args.curve} (analyst simulated by {labels.name}; "
-              "accuracy and coverage on the other labelled lines):")
-        print(learning_curve(corpus, args.curve, labels).to_string(index=False))
+        spec = dev_dir(corpus) / "attribution_curves.yaml"
+        if not spec.is_file():
+            raise TranscriptError(spec, "no learning curves described for this project",
+                                  fix="list transcripts as in tests/data/attribution_curves.yaml")
+        table = curves(spec)
+        print("Attribution learning curves: k lines labelled at random (mean of 5 seeds) or "
+              "as suggested; accuracy and coverage at the shipped threshold on the other "
+              "lines, accuracy_all at full coverage, ece = calibration error.")
+        print(table.to_string(index=False))
         return 0
     print(report(corpus))
+    return 0
+
+
+def _label(args: argparse.Namespace) -> int:
+    from .label import run
+
+    run(args.project, args.event)
     return 0
 
 
@@ -167,9 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--fit", action="store_true",
                           help="first fit the learned salience layer on the tuning half and "
                                "write codebook/topic_model.yaml")
-    evaluate.add_argument("--curve", metavar="EVENT",
-                          help="instead: the speaker-attribution learning curve of an event "
-                               "(k labelled lines chosen at random or by suggestion)")
+    evaluate.add_argument("--curve", action="store_true",
+                          help="instead: the speaker-attribution learning curves of the "
+                               "transcripts in attribution_curves.yaml (k labelled lines "
+                               "chosen at random or by suggestion)")
     evaluate.set_defaults(run=_evaluate)
     inspect = commands.add_parser("inspect", help="detect a transcript's format and encoding "
                                                  "and show its first utterances")
@@ -178,6 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--encoding", default=None, help="encoding (default: detected)")
     inspect.add_argument("--show", type=int, default=5, help="utterances to show (default 5)")
     inspect.set_defaults(run=_inspect)
+    label = commands.add_parser("label", help="label speakers of an unlabelled event with the "
+                                             "model's help: it shows the line to label next, "
+                                             "saves each answer and refits")
+    label.add_argument("event", help="event id (its events.yaml entry has `attribution:`)")
+    label.set_defaults(run=_label)
     add = commands.add_parser("add", help="copy transcripts into the project unchanged and "
                                          "append their entries to events.yaml")
     add.add_argument("files", nargs="+", help="transcript files, folders or glob patterns")

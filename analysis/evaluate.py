@@ -126,15 +126,22 @@ def load_gold(folder: Path = UNITS_EVAL) -> pd.DataFrame:
 
 
 def check_gold(gold: pd.DataFrame, corpora: dict, path: Path) -> None:
-    """Every labelled unit must still exist with the same text: a change to the unit rules or
-    a transcript invalidates labels, and that must fail loudly, not score silently."""
+    """Every labelled unit's text must still be a run of consecutive spoken utterances of
+    its event: a change to a transcript or its parser invalidates labels, and that must fail
+    loudly, not score silently. (Units are re-cut when speakers are inferred anew, so the
+    labelled text, not the unit id, is what must survive; `unit_id` names where it was
+    drawn.)"""
     for name, frame in gold.groupby("corpus"):
-        units = corpora[name].units.set_index("unit_id")["text"]
+        spoken = corpora[name].spoken()
+        streams = {event: f" {' '.join(part.sort_values('seq')['text'])} "
+                   for event, part in spoken.groupby("event_id")}
         for row in frame.itertuples():
-            if units.get(row.unit_id) != row.text:
-                raise TranscriptError(path, f"{row.item}: unit {row.unit_id} changed or is gone",
-                                      fix="the units or transcripts changed: redraw and relabel "
-                                          "the evaluation set (see its README)")
+            event = row.unit_id.rsplit(".u", 1)[0]
+            if f" {row.text} " not in streams.get(event, ""):
+                raise TranscriptError(path, f"{row.item}: the text of unit {row.unit_id} is no "
+                                      "longer in its event's utterances",
+                                      fix="the transcript or its parser changed: redraw and "
+                                          "relabel the evaluation set (see its README)")
 
 
 def score_topics(gold: pd.DataFrame, predicted: dict, ids: list[str]) -> tuple[dict, pd.DataFrame]:

@@ -122,8 +122,16 @@ class Context:
 
     @cached_property
     def turns(self) -> pd.DataFrame:
-        """Turns of people in events whose transcript names its speakers (`_turns`)."""
+        """Turns of people, named or inferred (`_turns`)."""
         return _turns(self)
+
+    def who(self, speaker_id: str) -> str:
+        """A person's name for chart labels, marked （推断） when their lines are mostly
+        inferred."""
+        row = self.speakers.loc[speaker_id] if speaker_id in self.speakers.index else None
+        if row is None:
+            return speaker_id
+        return row["name"] + ("（推断）" if row["inferred_share"] > 0.5 else "")
 
     @cached_property
     def roles(self):
@@ -290,7 +298,6 @@ def talk_time(ctx: Context) -> Chart:
 def turn_lengths(ctx: Context) -> Chart:
     turns = ctx.turns
     labels = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
-    names = ctx.speakers["name"].to_dict()
     data, rows, medians = [], [], {}
     for event_id, part in turns.groupby("event_id", sort=False):
         if len(part) < MIN_UNITS:
@@ -302,14 +309,14 @@ def turn_lengths(ctx: Context) -> Chart:
         for speaker_id, lengths in sorted(by_person, key=lambda kv: -len(kv[1]))[:6]:
             if len(lengths) >= MIN_UNITS:  # a person's spread needs a few turns
                 data.append(lengths.to_numpy())
-                rows.append(f"    {names.get(speaker_id, speaker_id)}（{len(lengths)}）")
+                rows.append(f"    {ctx.who(speaker_id)}（{len(lengths)}）")
     if medians:
         top = max(medians, key=lambda k: (medians[k], k))
         title = f"{top} 的话轮最长（中位数 {medians[top]:.0f} 字）"
     else:
         title = "话轮长度"
     fig, ax = plots.new_figure(title, "Characters per turn, per event and per person with 3+ "
-                                      "turns (labelled speakers only)")
+                                      "turns (推断: speaker inferred from the text)")
     if data:
         ax.boxplot(data, vert=False, tick_labels=rows, showfliers=True,
                    medianprops={"color": "#D55E00"}, flierprops={"markersize": 3})
@@ -322,12 +329,13 @@ def turn_lengths(ctx: Context) -> Chart:
 
 
 def _turns(ctx: Context) -> pd.DataFrame:
-    """Turns of people in events whose transcript names its speakers: event_id, speaker_id, n_chars,
-    question (the turn asks: kind question, or its text ends with a question mark)."""
+    """Turns of people (named by the transcript, resolved from names, assigned by the analyst
+    or inferred; pools of unattributed lines are no one's turns): event_id, speaker_id,
+    n_chars, question (the turn asks: kind question, or its text ends with a question mark),
+    inferred (some of its lines were inferred), confidence (mean speaker confidence)."""
     spoken = ctx.corpus.spoken()
     people = ctx.speakers.index[ctx.speakers["is_person"]]
-    spoken = spoken[spoken["speaker_method"].isin(("label", "roster"))
-                    & spoken["speaker_id"].isin(people)]  # pools are not people
+    spoken = spoken[spoken["speaker_id"].isin(people)]
     rows = []
     for event_id, part in spoken.groupby("event_id", sort=False):
         run = (part["speaker_id"] != part["speaker_id"].shift()).cumsum()
@@ -336,8 +344,11 @@ def _turns(ctx: Context) -> pd.DataFrame:
             rows.append({"event_id": event_id, "speaker_id": turn["speaker_id"].iloc[0],
                          "n_chars": int(turn["n_chars"].sum()),
                          "question": bool((turn["kind"] == "question").any()
-                                          or text.endswith(("？", "?")))})
-    return pd.DataFrame(rows, columns=["event_id", "speaker_id", "n_chars", "question"])
+                                          or text.endswith(("？", "?"))),
+                         "inferred": bool((turn["speaker_method"] == "inferred").any()),
+                         "confidence": round(float(turn["speaker_confidence"].mean()), 3)})
+    return pd.DataFrame(rows, columns=["event_id", "speaker_id", "n_chars", "question",
+                                       "inferred", "confidence"])
 
 
 def _transitions_repeat(ctx: Context) -> bool:
@@ -360,7 +371,6 @@ def _askers(ctx: Context) -> bool:
         available=_transitions_repeat)
 def who_follows_whom(ctx: Context) -> Chart:
     turns = ctx.turns
-    speakers = ctx.speakers
     labels = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
     panels, best = {}, None
     counts = turns.groupby("event_id").size().sort_values(ascending=False, kind="stable")
@@ -372,7 +382,7 @@ def who_follows_whom(ctx: Context) -> Chart:
         pairs = pairs[pairs["from"].isin(people) & pairs["to"].isin(people)]
         matrix = pd.crosstab(pairs["from"], pairs["to"]).reindex(index=people, columns=people,
                                                                fill_value=0)
-        name = speakers["name"].to_dict()
+        name = {sid: ctx.who(sid) for sid in people}
         panels[f"{labels[event_id]}（{len(part)} 个话轮）"] = matrix.rename(index=name,
                                                                           columns=name)
         if matrix.to_numpy().sum():
@@ -384,10 +394,10 @@ def who_follows_whom(ctx: Context) -> Chart:
              else "谁接谁的话")
     fig = plots.panel_heatmaps(panels, title=title, cmap="Greens",
                                subtitle="Turn transitions: rows the speaker of a turn, columns "
-                                        "the speaker of the next (events whose transcript names "
-                                        "its speakers; eight who take most turns)",
+                                        "the speaker of the next (eight who take most turns; "
+                                        "推断: speaker inferred)",
                                xlabel="下一个话轮的发言者", colorbar_label="次数")
-    return Chart(fig, title, "标注了发言者的活动中，一个话轮之后由谁接话（行：前一话轮的发言者，列：后一话轮）。",
+    return Chart(fig, title, "一个话轮之后由谁接话（行：前一话轮的发言者，列：后一话轮；标“推断”的发言者由模型从文字推断）。",
                  notes="话轮数：" + "，".join(f"{labels[e]} {n}" for e, n in counts.items()),
                  finding=best is not None)
 
@@ -395,26 +405,25 @@ def who_follows_whom(ctx: Context) -> Chart:
 @figure("01_questions_by_speaker", "01_corpus_overview.ipynb", "语料概览", available=_askers)
 def questions_by_speaker(ctx: Context) -> Chart:
     turns = ctx.turns
-    speakers = ctx.speakers
     per = turns.groupby("speaker_id").agg(turns=("question", "size"),
                                           questions=("question", "sum"))
     per = per[per["turns"] >= MIN_UNITS].sort_values(["turns", "questions"], ascending=False).head(20)
     per["answers"] = per["turns"] - per["questions"]
     rows = []
     for sid, row in per.iterrows():
-        label = f"{speakers.at[sid, 'name']}（{int(row['turns'])} 个话轮）"
+        label = f"{ctx.who(sid)}（{int(row['turns'])} 个话轮）"
         rows.append((label, [("提问", row["questions"] / row["turns"], "#E69F00"),
                              ("陈述", row["answers"] / row["turns"], "#0072B2")]))
     share = (per["questions"] / per["turns"]).sort_values(ascending=False)
     asks = len(share) and share.iloc[0] > 0
-    title = (f"{speakers.at[share.index[0], 'name']} 的话轮 {share.iloc[0] * 100:.0f}% 是提问"
+    title = (f"{ctx.who(share.index[0])} 的话轮 {share.iloc[0] * 100:.0f}% 是提问"
              if asks else "提问与陈述")
     fig = plots.share_bars(rows, title=title,
                            subtitle="Share of each person's turns that ask (a question, or "
-                                    "ending in ？); labelled speakers with 3+ turns",
+                                    "ending in ？); people with 3+ turns (推断: inferred)",
                            xlabel="话轮占比 %", min_label=0.12)
-    return Chart(fig, title, "标注了发言者的活动中，每人的话轮里提问与陈述各占多少（至少 3 个话轮的人）。",
-                 notes="；".join(f"{speakers.at[s, 'name']} {v * 100:.0f}% 提问"
+    return Chart(fig, title, "每人的话轮里提问与陈述各占多少（至少 3 个话轮的人；标“推断”的发言者由模型推断）。",
+                 notes="；".join(f"{ctx.who(s)} {v * 100:.0f}% 提问"
                                 for s, v in share.head(5).items()), finding=bool(asks))
 
 

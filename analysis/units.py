@@ -20,7 +20,8 @@ units (one row per unit, in event and source order)
     unit_id (`<event_id>.u<seq:04d>`), event_id, seq, speaker_id, speaker, section, kind,
     text (the utterances' texts joined by spaces), n_chars (non-whitespace characters),
     n_utterances, utterance_ids (space-separated, in order), line_start, line_end,
-    start_s, end_s, speaker_method (of the first utterance)
+    start_s, end_s, speaker_method (of the first utterance), speaker_confidence (mean over
+    its utterances: 1 where the transcript or the analyst names the speaker)
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ _OPEN_END = re.compile(r"(?:[，、,：:（(“「]|——)\s*$")
 
 UNIT_COLUMNS = ["unit_id", "event_id", "seq", "speaker_id", "speaker", "section", "kind", "text",
                 "n_chars", "n_utterances", "utterance_ids", "line_start", "line_end", "start_s",
-                "end_s", "speaker_method"]
+                "end_s", "speaker_method", "speaker_confidence"]
 
 
 def build_units(utterances: pd.DataFrame, *, kinds=("speech", "question"),
@@ -94,4 +95,6 @@ def _unit(event_id: str, seq: int, group: list[dict]) -> dict:
             "utterance_ids": " ".join(r["utterance_id"] for r in group),
             "line_start": first["line_start"], "line_end": last["line_end"],
             "start_s": first["start_s"], "end_s": last["end_s"],
-            "speaker_method": first["speaker_method"]}
+            "speaker_method": first["speaker_method"],
+            "speaker_confidence": round(float(pd.Series(
+                [r.get("speaker_confidence") for r in group], dtype=float).mean()), 4)}

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import numpy as np
+
 from analysis import load_corpus
 from analysis.attribution import infer, is_backchannel, is_question, load_cues
 from analysis.errors import TranscriptError
@@ -18,6 +20,7 @@ HOST = Participant(id="host", name="王明", aliases=("明哥",), role="host",
                    self_refs=("我的节目",))
 GUEST = Participant(id="guest", name="Lisa", role="founder_exec", self_refs=("我们公司",))
 LABELS = Path(__file__).parent / "data" / "speaker_labels_indigo_talk.csv"
+FIXTURE = Path(__file__).parent / "fixtures" / "new_transcripts"
 
 
 def test_cues_recognise_questions_and_backchannels():
@@ -136,21 +139,136 @@ def test_measured_accuracy_is_reported(corpus):
     assert result["accuracy_all"] >= 0.68
 
 
-def test_clamped_lines_are_certain_and_the_learning_curve_is_measured():
-    """Analyst labels clamp their lines (issue 17's first step); the learning curve command
-    measures random and suggested labelling against the lines labelled by reading."""
-    from analysis.attribution import learning_curve
-
+def test_clamped_lines_are_certain():
     speakers = [Participant(id="a", name="甲"), Participant(id="b", name="乙")]
     texts = ["大家好", "今天聊聊模型", "对", "我觉得开源会赢", "为什么呢？"]
     posterior, best = infer(texts, speakers, {}, load_cues(), clamp={1: 1, 3: 0})
     assert posterior[1, 1] > 0.999 and posterior[3, 0] > 0.999
     assert best[1] == 1 and best[3] == 0
+
+
+# two speakers with personal wording: 甲 says 咱们/说白了 about chips, 乙 says 我们基金/回报
+A_LINES = ["咱们说白了芯片就是卡脖子", "说白了咱们的芯片还要再等等", "咱们说白了还是要看芯片",
+           "说白了咱们芯片的路很长", "咱们芯片说白了就是制程"]
+B_LINES = ["我们基金更看重回报周期", "我们基金投的项目回报不错", "回报这件事我们基金很谨慎",
+           "我们基金最近看了很多回报", "从回报看我们基金会等"]
+
+
+def _alternating(n: int = 5) -> tuple[list[str], list[int]]:
+    texts, truth = [], []
+    for i in range(n):
+        texts += [A_LINES[i], A_LINES[(i + 2) % 5], B_LINES[i], B_LINES[(i + 3) % 5]]
+        truth += [0, 0, 1, 1]
+    return texts, truth
+
+
+def test_wording_is_learnt_from_the_analysts_labels():
+    from analysis.attribution import Attributor
+
+    speakers = [Participant(id="a", name="甲"), Participant(id="b", name="乙")]
+    texts, truth = _alternating()
+    model = Attributor(texts, speakers, {}, load_cues())
+    before = model.fit({})
+    assert np.allclose(before, 0.5)  # no cue tells them apart
+    one_each = model.fit({0: 0, 2: 1})  # under min_labels: only the clamps and turn structure
+    clamp = {i: truth[i] for i in range(0, len(texts), 2)}  # scattered single lines
+    after = model.fit(clamp)
+    rest = np.arange(1, len(texts), 2)
+    right = np.array(truth)[rest]
+    assert (after.argmax(axis=1)[rest] == right).mean() >= 0.8
+    assert after[rest, right].mean() > one_each[rest, right].mean() + 0.1
+
+
+def test_wording_needs_labels_from_more_than_one_passage():
+    """Labels of one stretch of consecutive lines cannot show that a speaker's wording
+    carries over to other turns: the wording then counts for nothing."""
+    from analysis.attribution import Attributor
+
+    speakers = [Participant(id="a", name="甲"), Participant(id="b", name="乙")]
+    texts, truth = _alternating()
+    model = Attributor(texts, speakers, {}, load_cues())
+    assert not model._wording({i: truth[i] for i in range(8)}).any()
+    assert model._wording({i: truth[i] for i in range(0, 16, 2)}).any()
+
+
+def test_suggestions_skip_labelled_and_skipped_lines():
+    from analysis.attribution import Attributor
+
+    speakers = [Participant(id="a", name="甲"), Participant(id="b", name="乙")]
+    texts, _ = _alternating(3)
+    model = Attributor(texts, speakers, {}, load_cues())
+    clamp = {0: 0}
+    line = model.suggest(model.fit(clamp), clamp, skip={5})
+    assert line is not None and line not in (0, 5)
+    everything = {i: 0 for i in range(len(texts))}
+    assert model.suggest(model.fit(everything), everything) is None
+
+
+def _answers(*given: str):
+    it = iter(given)
+    return lambda prompt: next(it)
+
+
+def test_label_loop_saves_each_answer_and_refits(make_seeds):
+    from analysis.label import run
+
+    root = _seeds_with(make_seeds)
+    prompts: list[str] = []
+    answers = iter(["7", "1", "s", "2", "q"])
+    labelled = run(root, "talk", ask=lambda p: prompts.append(p) or next(answers),
+                   say=lambda _: None)
+    assert labelled == 2
+    assert prompts[1].startswith("please answer 1-2")  # "7" is no speaker: asked again
+    path = root / "attribution" / "talk.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Analyst speaker assignments for talk") and "label loop" in text
+    u = load_corpus(root).utterances
+    overrides = u[u["speaker_method"] == "override"]
+    assert len(overrides) == 2 and set(overrides["speaker_id"]) == {"talk.wang_ming", "talk.lisa"}
+    # a second session starts from the saved labels and never asks about them again
+    asked: list[str] = []
+    run(root, "talk", ask=lambda prompt: asked.append(prompt) or "q", say=lambda _: None)
+    lines = {str(n) for n in overrides["line_start"]}
+    assert not any(f"line {n}?" in asked[0] for n in lines)
+
+
+def test_label_loop_keeps_comments_and_refuses_a_file_it_cannot_append_to(make_seeds):
+    from analysis.label import run
+
+    root = _seeds_with(make_seeds, """\
+        # my notes
+        assign:
+          - {lines: "1", speaker: wang_ming}   # the host opens
+        """)
+    run(root, "talk", ask=_answers("2", "q"), say=lambda _: None)
+    text = (root / "attribution" / "talk.yaml").read_text(encoding="utf-8")
+    assert "# my notes" in text and "# the host opens" in text and text.count("speaker:") == 2
+    (root / "attribution" / "talk.yaml").write_text(
+        'assign:\n  - {lines: "1", speaker: wang_ming}\nnotes: later keys\n', encoding="utf-8")
+    with pytest.raises(TranscriptError, match="not the file's last block"):
+        run(root, "talk", ask=_answers("2", "q"), say=lambda _: None)
+    assert "notes: later keys" in (root / "attribution" / "talk.yaml").read_text(encoding="utf-8")
+
+
+def test_learning_curves_of_an_unlabelled_and_a_stripped_transcript(tmp_path):
+    """The curve command's table: the example's podcast against lines labelled by reading,
+    and a labelled transcript of the new-transcripts project with its labels stripped."""
+    from analysis.attribution import curves, stripped
     from conftest import SEEDS
 
-    curve = learning_curve(load_corpus(SEEDS), "indigo_talk", LABELS, ks=(0, 5), seeds=2)
-    assert list(curve.columns) == ["strategy", "k", "accuracy", "coverage", "accuracy_all"]
-    assert sorted(curve["strategy"].unique()) == ["random", "suggested"]
-    start = curve[curve["k"] == 0]
-    assert start["accuracy_all"].nunique() == 1  # k = 0 is the same run both ways
-    assert curve["coverage"].between(0, 1).all()
+    model, truth = stripped(FIXTURE, "auto_driving_podcast", asks="主持人")
+    assert len(truth) > 100 and set(truth) == {0, 1} and model.roles["asks"]
+    assert not any("主持人" in t[:4] for t in model.texts)  # labels are gone
+    spec = tmp_path / "curves.yaml"
+    spec.write_text(textwrap.dedent(f"""\
+        curves:
+          - {{project: {SEEDS}, event: indigo_talk, labels: {LABELS}}}
+          - {{project: {FIXTURE}, event: auto_driving_podcast, strip: true, asks: 主持人}}
+        """), encoding="utf-8")
+    table = curves(spec, ks=(0, 5), seeds=2)
+    assert list(table.columns) == ["transcript", "lines", "strategy", "k", "accuracy",
+                                   "coverage", "accuracy_all", "ece"]
+    assert table["transcript"].nunique() == 2 and len(table) == 8
+    start = table[table["k"] == 0]
+    assert start.groupby("transcript")["accuracy_all"].nunique().eq(1).all()  # same run
+    assert table["coverage"].between(0, 1).all() and table["ece"].between(0, 1).all()

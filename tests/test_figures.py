@@ -200,15 +200,21 @@ def test_every_notebook_runs_on_another_domains_project(tmp_path):
 
 def test_turn_taking_charts_are_drawn_only_where_turns_repeat():
     """Who-follows-whom and questions-vs-statements need people who take turns back and
-    forth: the finance dialogues have them, the example's roundtable and takeaways do not."""
+    forth: the finance dialogues have them; the example's roundtable and takeaways do not,
+    and its podcast has them only through inferred speakers, which the chart marks."""
     from analysis import load_corpus
     from analysis.figures import REGISTRY, Context, render
 
-    example = Context(load_corpus(ROOT / "tests" / "fixtures" / "example"))
+    example = ROOT / "tests" / "fixtures" / "example"
+    named_only = Context(load_corpus(example, attribution=False))
+    inferred = Context(load_corpus(example))
     finance = Context(load_corpus(ROOT / "tests" / "fixtures" / "finance"))
+    assert REGISTRY["01_who_follows_whom"].available(inferred)
+    assert "（推断）" in render("01_who_follows_whom", inferred).notes + str(
+        inferred.turns.query("inferred")["speaker_id"].map(inferred.who).unique())
     for name in ("01_who_follows_whom", "01_questions_by_speaker"):
         assert REGISTRY[name].conditional
-        assert not REGISTRY[name].available(example), name
+        assert not REGISTRY[name].available(named_only), name
         assert REGISTRY[name].available(finance), name
         chart = render(name, finance)
         assert chart.finding and chart.title and chart.notes, name
