@@ -5,14 +5,15 @@
     >>> corpus.utterances.head()
 """
 
-from .coding import stance_summary, stance_table, topic_frequencies, topic_quotes, topic_table
+from .coding import code_text, stance_summary, stance_table, topic_frequencies, topic_quotes, topic_table
 from .corpus import Corpus, load_corpus
 from .errors import MetadataError, TranscriptError
+from .lexicons import reload
 from .normalise import normalise
 from .terms import entity_counts, entity_mentions, keywords, kwic, term_frequencies
 from .tokenise import tokenize, tokens_table
 
-__all__ = ["Corpus", "MetadataError", "TranscriptError", "entity_counts", "entity_mentions",
-           "keywords", "kwic", "load_corpus", "normalise", "stance_summary", "stance_table",
+__all__ = ["Corpus", "MetadataError", "TranscriptError", "code_text", "entity_counts", "entity_mentions",
+           "keywords", "kwic", "load_corpus", "normalise", "reload", "stance_summary", "stance_table",
            "term_frequencies", "tokenize", "tokens_table", "topic_frequencies", "topic_quotes",
            "topic_table"]

@@ -23,13 +23,16 @@ utterances (utterance, in source order)
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from .attribution import attribute
+from .corpus_cache import CorpusCache, code_version, decode, encode, event_key
 from .errors import TranscriptError
 from .metadata import EventMeta, Participant, load_metadata, name_slug
 from .parsers import KINDS, PARSERS, UNNAMED, ParseResult
@@ -83,7 +86,8 @@ class Corpus:
 
 
 def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
-                assignments: bool = True) -> Corpus:
+                assignments: bool = True, cache: bool | str | Path = True,
+                jobs: int | None = None) -> Corpus:
     """Load every transcript described in `<path>/events.yaml`.
 
     Args:
@@ -92,6 +96,11 @@ def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
         attribution: infer speakers of unlabelled transcripts (events with `attribution:`
             in the metadata); False leaves them `unattributed`.
         assignments: apply the analyst's speaker assignments in `<path>/attribution/`.
+        cache: keep each parsed event on disk (`analysis.corpus_cache`) and re-parse only
+            events whose transcript, metadata, assignments or the package changed; False
+            parses everything; a path chooses the cache folder.
+        jobs: processes for the events that must be parsed (default: the number of cores;
+            a pool starts only for POOL_MIN_EVENTS or more).
 
     Returns:
         The corpus with its three frames.
@@ -101,33 +110,66 @@ def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
             message names the file, the line and the fix.
     """
     project = Project.of(path)
-    root, transcripts = project.root, project.transcripts
     book = roles(project)
-    events = load_metadata(project.events_file, transcripts_dir=transcripts,
+    events = load_metadata(project.events_file, transcripts_dir=project.transcripts,
                            parsers=tuple(PARSERS) + ("auto",), roles=book.ids,
                            pools=book.pools)
+    options = (attribution, assignments)
+    store = CorpusCache(None if cache is True else cache) if cache else None
+    code = code_version() if store else ""
+    keys = [event_key(project, event, options, code) if store else "" for event in events]
+    results = [store.get(key) if store else None for key in keys]
+    cold = [i for i, r in enumerate(results) if r is None]
+    jobs = os.cpu_count() or 1 if jobs is None else max(1, jobs)
+    if jobs > 1 and len(cold) >= POOL_MIN_EVENTS:
+        with ProcessPoolExecutor(min(jobs, len(cold))) as pool:
+            fresh = list(pool.map(load_event, [project.root] * len(cold),
+                                  [events[i] for i in cold], [options] * len(cold)))
+    else:
+        fresh = [load_event(project.root, events[i], options) for i in cold]
+    for i, data in zip(cold, fresh):
+        if store:
+            store.put(keys[i], data)
+        results[i] = decode(data)
     event_rows, speaker_rows, utterance_rows, sources = [], [], [], {}
-    for event in events:
-        source = read_source(transcripts / event.file, event.encoding)
-        detection = ""
-        if event.parser == "auto":
-            found = detect(source.text)
-            event = replace(event, parser=found.parser)
-            detection = str(found)
-        result = PARSERS[event.parser](source, event)
-        check_units(source, result)
-        speakers = _speakers(event, result, book)
-        rows = _utterances(event, source, result, speakers)
-        attribute(root, event, rows, speakers, enabled=attribution, assignments=assignments)
-        sources[event.event_id] = source.text
-        utterance_rows.extend(rows)
-        speaker_rows.extend(speakers.values())
-        event_rows.append(_event_row(event, source) | {"parser_detection": detection})
+    for result in results:
+        event_rows.append(result["event"])
+        speaker_rows.extend(result["speakers"])
+        utterance_rows.extend(result["utterances"])
+        sources[result["event"]["event_id"]] = result["source"]
     utterances = pd.DataFrame(utterance_rows, columns=_UTTERANCE_COLUMNS)
     speakers = _speaker_frame(speaker_rows, utterances)
     events_frame = _event_frame(event_rows, utterances, speakers)
-    return Corpus(events=events_frame, speakers=speakers, utterances=utterances, root=root,
-                  sources=sources)
+    return Corpus(events=events_frame, speakers=speakers, utterances=utterances,
+                  root=project.root, sources=sources)
+
+
+POOL_MIN_EVENTS = 8  # fewer cold events parse faster in one process than a pool starts
+
+
+def load_event(root: Path, event: EventMeta, options: tuple = (True, True)) -> bytes:
+    """Read, parse and attribute one event: the same work in a single process, a process
+    pool or a Dask worker. Returns the encoded result (`corpus_cache.encode`): utterance
+    rows, the event row, speaker rows and the decoded source text."""
+    attribution, assignments = options
+    project = Project(root)
+    book = roles(project)
+    source = read_source(project.transcripts / event.file, event.encoding)
+    detection = ""
+    if event.parser == "auto":
+        found = detect(source.text)
+        event = replace(event, parser=found.parser)
+        detection = str(found)
+    result = PARSERS[event.parser](source, event)
+    check_units(source, result)
+    speakers = _speakers(event, result, book)
+    rows = _utterances(event, source, result, speakers)
+    attribute(project.root, event, rows, speakers, enabled=attribution,
+              assignments=assignments)
+    row = _event_row(event, source) | {"parser_detection": detection}
+    row["date"] = row["date"].isoformat()
+    return encode({"utterances": rows, "event": row, "speakers": list(speakers.values()),
+                   "source": source.text})
 
 
 _UTTERANCE_COLUMNS = ["utterance_id", "event_id", "seq", "speaker_id", "speaker", "section",

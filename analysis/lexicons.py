@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -12,6 +13,7 @@ from .errors import TranscriptError
 from .palette import HEX_COLOR, derived_color
 
 
+@lru_cache(maxsize=256)
 def data_path(name: str) -> Path:
     """Path of a data file shipped in analysis/data/."""
     return Path(str(resources.files("analysis") / "data" / name))
@@ -69,14 +71,35 @@ def line_of(path: Path, needle: str) -> int | None:
     return None
 
 
-def files_stamp(*names: str | Path) -> tuple:
+FRESHNESS_S = 1.0  # how often per-call entry points re-check the data files for edits
+_STAMPS: dict[tuple, tuple[float, tuple]] = {}
+
+
+def files_stamp(*names: str | Path, max_age: float = 0.0) -> tuple:
     """Modification times of data files (names in analysis/data/ or paths): a cache key
-    that changes when an analyst edits one of them in a running session."""
+    that changes when an analyst edits one of them in a running session. With `max_age`
+    (the per-call entry points: `tokenize`, `normalise`), a stamp younger than that many
+    seconds is reused, so a call costs no file system look-up; `reload()` makes the next
+    call look at once."""
+    now = time.monotonic()
+    seen = _STAMPS.get(names)
+    if max_age and seen is not None and now - seen[0] < max_age:
+        return seen[1]
     stamps = []
     for name in names:
         path = name if isinstance(name, Path) else data_path(name)
-        stamps.append(path.stat().st_mtime_ns if path.is_file() else 0)
-    return tuple(stamps)
+        try:
+            stamps.append(path.stat().st_mtime_ns)
+        except (FileNotFoundError, NotADirectoryError):
+            stamps.append(0)
+    _STAMPS[names] = (now, tuple(stamps))
+    return _STAMPS[names][1]
+
+
+def reload() -> None:
+    """Re-read edited lexicons (user dictionary, aliases, stopwords) on the next call of
+    `tokenize` or `normalise`, without waiting for their one-second check."""
+    _STAMPS.clear()
 
 
 def names_and_color(path: Path, item_id: str, entry, what: str) -> tuple[str, str, str]:

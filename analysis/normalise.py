@@ -20,7 +20,7 @@ from itertools import product
 from pathlib import Path
 
 from .errors import TranscriptError
-from .lexicons import data_path, files_stamp, line_of, load_yaml
+from .lexicons import FRESHNESS_S, data_path, files_stamp, line_of, load_yaml
 
 ENTITY_TYPES = ("company", "model", "product", "person", "concept")
 ALIASES_FILE = "aliases.yaml"
@@ -233,7 +233,8 @@ def _read_entities(path: Path) -> tuple[Entity, ...]:
 
 def aliases(path: str | None = None) -> Aliases:
     """The alias table (cached per file, rebuilt when the file changes)."""
-    return _aliases(path, files_stamp(Path(path) if path else ALIASES_FILE))
+    return _aliases(path, files_stamp(Path(path) if path else ALIASES_FILE,
+                                      max_age=FRESHNESS_S))
 
 
 @lru_cache(maxsize=4)

@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import TranscriptError
-from .lexicons import data_path, files_stamp
+from .lexicons import FRESHNESS_S, data_path, files_stamp
 from .normalise import ALIASES_FILE, Aliases, TermMatcher, aliases, normalise
 
 USERDICT_FILE = "userdict.txt"
@@ -332,7 +332,8 @@ def where_present(where: pa.Array) -> pa.Array:
 def get_tokenizer(engine: str | None = None) -> Tokenizer:
     """The shared tokenizer built from the package's data files (one per engine), rebuilt
     when one of them changes."""
-    return _tokenizer(engine, files_stamp(USERDICT_FILE, ALIASES_FILE, STOPWORDS_FILE))
+    return _tokenizer(engine, files_stamp(USERDICT_FILE, ALIASES_FILE, STOPWORDS_FILE,
+                                          max_age=FRESHNESS_S))
 
 
 @lru_cache(maxsize=2)

@@ -225,3 +225,18 @@ def test_each_clause_is_scored_once():
     row = rows["open_source"]
     assert row["score"] == 1.0 and row["stance"] == 0  # -1 +1 +1, both sides: mixed
     assert row["evidence"].count("开源模型好用") == 1 and "落后" in row["evidence"]
+
+
+def test_code_text_gives_topics_and_stances_with_their_evidence():
+    import analysis
+
+    coded = analysis.code_text("我觉得开源模型一定会追上 GPT-4，算力和芯片还是最大的瓶颈")
+    topics = coded.topics.set_index("topic")
+    assert {"open_source", "compute"} <= set(topics.index)
+    assert topics.loc["compute", "discussed"] and "算力" in topics.loc["compute", "matched"]
+    assert list(coded.stances.columns) == ["target", "name", "stance", "score", "cue",
+                                           "evidence"]
+    assert (coded.stances["cue"].str.len() > 0).all()
+    nothing = analysis.code_text("今天天气不错")
+    assert nothing.topics.empty and nothing.stances.empty
+    assert "topics: none" in repr(nothing)

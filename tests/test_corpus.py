@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -160,3 +161,61 @@ def test_event_colours_follow_metadata_order_not_display_order(corpus):
     assert [colours[e] for e in by_metadata] == plots.PALETTE[:len(by_metadata)]
     by_label = plots.event_colors(corpus.events, key="label")
     assert all(by_label[l] == colours[e] for e, l in zip(corpus.events["event_id"], corpus.events["label"]))
+
+
+# --- the parsed-corpus cache and the process pool (issue 18) ---------------------------------
+
+def _frames_equal(a, b):
+    import pandas as pd
+
+    for name in ("events", "speakers", "utterances"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    assert a.sources == b.sources
+
+
+def test_a_warm_load_gives_the_same_tables_and_reparses_only_what_changed(tmp_path,
+                                                                           monkeypatch):
+    import shutil
+
+    from analysis import corpus as corpus_module
+
+    project = tmp_path / "project"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "new_transcripts", project)
+    cache = tmp_path / "cache"
+    plain = load_corpus(project, cache=False)
+    cold = load_corpus(project, cache=cache)
+    _frames_equal(plain, cold)
+    parsed = []
+    real = corpus_module.load_event
+    monkeypatch.setattr(corpus_module, "load_event",
+                        lambda root, event, options=(True, True):
+                        parsed.append(event.event_id) or real(root, event, options))
+    _frames_equal(plain, load_corpus(project, cache=cache, jobs=1))
+    assert parsed == []  # everything came from the cache
+    transcript = project / "transcripts" / "2024-06-30_ab_dialogue.txt"
+    transcript.write_text(transcript.read_text(encoding="utf-8") + "\nA: 补充一句。\n",
+                          encoding="utf-8")
+    changed = load_corpus(project, cache=cache, jobs=1)
+    assert parsed == ["ab_dialogue"]
+    assert changed.utterances["text"].str.contains("补充一句").any()
+
+
+def test_a_damaged_cache_entry_is_rebuilt_never_trusted(tmp_path):
+    cache = tmp_path / "cache"
+    first = load_corpus(SEEDS, cache=cache)
+    entries = sorted((cache / "corpus").glob("*.arrow"))
+    assert len(entries) == len(first.events)
+    entries[0].write_bytes(entries[0].read_bytes()[:200])          # truncated by a crash
+    data = bytearray(entries[1].read_bytes())
+    data[len(data) // 2] ^= 0xFF                                   # one flipped byte
+    entries[1].write_bytes(bytes(data))
+    entries[2].write_bytes(b"not arrow at all")
+    _frames_equal(first, load_corpus(SEEDS, cache=cache))
+    assert len(list((cache / "corpus").glob("*.arrow"))) == len(first.events)
+    assert not list((cache / "corpus").glob(".*.tmp"))
+
+
+def test_a_process_pool_gives_the_same_tables_as_one_process():
+    fixture = Path(__file__).parent / "fixtures" / "new_transcripts"
+    _frames_equal(load_corpus(fixture, cache=False, jobs=1),
+                  load_corpus(fixture, cache=False, jobs=2))

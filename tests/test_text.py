@@ -256,3 +256,27 @@ def test_merge_words_count_as_their_entity_in_terms_only(tmp_path):
                    "  - {name: LLM, type: concept}\n", encoding="utf-8")
     with pytest.raises(TranscriptError):
         Aliases(bad)
+
+
+def test_an_edited_lexicon_is_read_again_after_reload(tmp_path, monkeypatch):
+    """Per-call entry points look at the data files at most once a second; `reload()`
+    makes the next call read an edit at once."""
+    import shutil
+
+    import importlib
+
+    import analysis
+
+    modules = [importlib.import_module(f"analysis.{m}") for m in ("lexicons", "normalise",
+                                                                   "tokenise")]
+    data = tmp_path / "data"
+    shutil.copytree(Path(modules[0].__file__).parent / "data", data)
+    for module in modules:
+        monkeypatch.setattr(module, "data_path", lambda name: data / name)
+    analysis.reload()
+    assert "量子纠缠芯片" not in analysis.tokenize("量子纠缠芯片很贵")
+    with open(data / "userdict.txt", "a", encoding="utf-8") as handle:
+        handle.write("\n量子纠缠芯片 50 n\n")
+    analysis.reload()
+    assert "量子纠缠芯片" in analysis.tokenize("量子纠缠芯片很贵")
+    analysis.reload()

@@ -1,0 +1,119 @@
+"""The parsed-corpus cache: each event's parsed rows on disk, so a warm `load_corpus()`
+re-parses only what changed.
+
+An entry is one Arrow IPC file per event, `<cache>/corpus/<key>.<digest>.arrow`:
+- `key` hashes everything the event's rows depend on: the transcript's bytes, its
+  metadata entry, the analyst's speaker assignments, the project's roles, the package's
+  code and data files, and the load options;
+- `digest` is the SHA-256 of the file's own bytes, checked on every read: a truncated or
+  damaged entry is deleted and rebuilt, never trusted.
+
+Entries are written to a temporary file and renamed, so a killed process leaves either no
+entry or a whole one, and two processes writing the same entry write the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pyarrow as pa
+
+from .metadata import EventMeta
+from .project import Project
+
+PACKAGE = Path(__file__).resolve().parent
+_SCHEMA = pa.schema([
+    ("utterance_id", pa.string()), ("event_id", pa.string()), ("seq", pa.int64()),
+    ("speaker_id", pa.string()), ("speaker", pa.string()), ("section", pa.string()),
+    ("kind", pa.string()), ("text", pa.string()), ("raw_text", pa.string()),
+    ("n_chars", pa.int64()), ("line_start", pa.int64()), ("line_end", pa.int64()),
+    ("speaker_confidence", pa.float64()), ("speaker_method", pa.string()),
+    ("start_s", pa.float64()), ("end_s", pa.float64()),
+])
+
+
+def cache_root() -> Path:
+    """$ANALYSIS_CACHE, else `.cache/` next to the package (shared with the token cache)."""
+    if env := os.environ.get("ANALYSIS_CACHE"):
+        return Path(env)
+    return PACKAGE.parent / ".cache"
+
+
+def code_version() -> str:
+    """A hash of the package's code and data files: any change to a parser, the loader or a
+    word list starts new entries."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.suffix in (".py", ".yaml", ".txt") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(PACKAGE).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def event_key(project: Project, event: EventMeta, options: tuple, code: str) -> str:
+    digest = hashlib.sha256(code.encode())
+    digest.update(repr(replace(event, line=0)).encode())  # not where it sits in events.yaml
+    digest.update(repr(options).encode())
+    for path in (project.transcripts / event.file, project.codebook_file("roles.yaml"),
+                 project.attribution_dir / f"{event.event_id}.yaml"):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    return digest.hexdigest()[:32]
+
+
+class CorpusCache:
+    """Parsed events on disk (see the module docstring)."""
+
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.folder = Path(root or cache_root()) / "corpus"
+
+    def get(self, key: str) -> dict | None:
+        """The cached result of an event, or None (missing, or damaged: then removed)."""
+        for path in sorted(self.folder.glob(f"{key}.*.arrow")):
+            try:
+                data = path.read_bytes()
+                if hashlib.sha256(data).hexdigest()[:32] != path.stem.split(".")[1]:
+                    raise ValueError("checksum")
+                return decode(data)
+            except Exception:  # anything wrong with an entry means: rebuild it
+                path.unlink(missing_ok=True)
+        return None
+
+    def put(self, key: str, data: bytes) -> None:
+        """Store an encoded event; a failure to write (full disk, read-only cache) only
+        costs the next load its speed."""
+        path = self.folder / f"{key}.{hashlib.sha256(data).hexdigest()[:32]}.arrow"
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except OSError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+def encode(result: dict) -> bytes:
+    """An event's result (utterance rows plus event row, speakers and source text) as an
+    Arrow IPC file."""
+    extra = {k: v for k, v in result.items() if k != "utterances"}
+    table = pa.Table.from_pylist(result["utterances"], schema=_SCHEMA).replace_schema_metadata(
+        {b"event": json.dumps(extra, ensure_ascii=False).encode()})
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def decode(data: bytes) -> dict:
+    with pa.ipc.open_file(pa.BufferReader(data)) as reader:
+        table = reader.read_all()
+    return {"utterances": table.to_pylist(), **json.loads(table.schema.metadata[b"event"])}
