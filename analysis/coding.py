@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -95,25 +95,32 @@ class Topic:
     weak: re.Pattern | None = None
     exclude: re.Pattern | None = None
     min_score: int = 2
+    weak_words: tuple[str, ...] = ()
+    exclude_words: tuple[str, ...] = ()
 
     def matches(self, text: str) -> tuple[list[str], int]:
         """Keyword occurrences in an analysis text outside excluded phrases, and their
         score: 2 per distinct specific keyword, 1 per distinct broad one (repeating a word
         does not make an utterance more about a topic)."""
-        blocked = [m.span() for m in self.exclude.finditer(text)] if self.exclude else []
-        words, score, taken = [], 0, []
-        for pattern, points in ((self.pattern, 2), (self.weak, 1)):
-            if pattern is None:
+        found = [[(m.start(), m.end(), m.group()) for m in p.finditer(text)] if p else []
+                 for p in (self.pattern, self.weak, self.exclude)]
+        return _score_matches(*found)
+
+
+def _score_matches(strong: list, weak: list, exclude: list) -> tuple[list[str], int]:
+    """`Topic.matches` from the (start, end, word) matches of its three word lists."""
+    taken = [(a, b) for a, b, _ in exclude]
+    words, seen, score = [], set(), 0
+    for found, points in ((strong, 2), (weak, 1)):
+        for start, end, word in found:
+            if taken and any(a <= start < b or a < end <= b for a, b in taken):
                 continue
-            for m in pattern.finditer(text):
-                span = m.span()
-                if any(a <= span[0] < b or a < span[1] <= b for a, b in blocked + taken):
-                    continue
-                taken.append(span)
-                if m.group().lower() not in {w.lower() for w in words}:
-                    score += points
-                words.append(m.group())
-        return words, score
+            taken.append((start, end))
+            if word.lower() not in seen:
+                seen.add(word.lower())
+                score += points
+            words.append(word)
+    return words, score
 
 
 @dataclass(frozen=True)
@@ -137,11 +144,24 @@ class Codebook:
         """Topic id -> (matched words, keyword score) for every topic an (analysis) text
         mentions: at least one keyword, however passing."""
         found = {}
-        for topic in self.topics:
-            words, score = topic.matches(text)
-            if score >= 1:
-                found[topic.id] = (words, score)
+        hits = self.scanner.scan(text)
+        for i, topic in enumerate(self.topics):
+            if hits[3 * i] or hits[3 * i + 1]:
+                words, score = _score_matches(*hits[3 * i:3 * i + 3])
+                if score >= 1:
+                    found[topic.id] = (words, score)
         return found
+
+    @cached_property
+    def scanner(self):
+        """One pass over every topic's keyword, broad-word and exclusion lists."""
+        from .matching import Scanner
+
+        lists, patterns = [], []
+        for topic in self.topics:
+            lists += [list(topic.keywords), list(topic.weak_words), list(topic.exclude_words)]
+            patterns += [topic.pattern, topic.weak, topic.exclude]
+        return Scanner(lists, patterns)
 
     def assess(self, text: str) -> list[tuple[str, list[str], int, float, bool]]:
         """(topic, matched words, keyword score, salience, discussed) for each topic the text
@@ -205,7 +225,8 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         topics.append(Topic(topic_id, zh, en, color, tuple(keywords),
                             _word_pattern(keywords, path, f"{topic_id}.keywords"),
                             _word_pattern(weak, path, f"{topic_id}.weak"),
-                            _word_pattern(exclude, path, f"{topic_id}.exclude"), min_score))
+                            _word_pattern(exclude, path, f"{topic_id}.exclude"), min_score,
+                            tuple(weak), tuple(exclude)))
     from .learned import load_topic_model
 
     return Codebook(tuple(topics), path, load_topic_model(path.with_name(TOPIC_MODEL_FILE),
@@ -225,6 +246,8 @@ class Target:
     cues: re.Pattern
     polarity: dict[str, int]
     subject: re.Pattern | None = None
+    relevance_words: tuple[str, ...] = ()
+    subject_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -246,6 +269,24 @@ class StanceCues:
     def names(self, language: str = "zh") -> dict[str, str]:
         return {t.id: getattr(t, language) for t in self.targets}
 
+    @cached_property
+    def scanner(self):
+        """One pass over every target's relevance and subject words."""
+        from .matching import Scanner
+
+        lists, patterns = [], []
+        for target in self.targets:
+            lists += [list(target.relevance_words), list(target.subject_words)]
+            patterns += [target.relevance, target.subject]
+        return Scanner(lists, patterns)
+
+    @cached_property
+    def cue_scanner(self):
+        """One pass over every target's cue words."""
+        from .matching import Scanner
+
+        return Scanner([list(t.polarity) for t in self.targets], [t.cues for t in self.targets])
+
     def score(self, text: str) -> list[dict]:
         """Stance rows of one analysis text: target, stance, score, cue, evidence.
 
@@ -253,11 +294,13 @@ class StanceCues:
         (one of its `relevance` words) count; questions, hypotheticals (`conditional`) and
         reported speech (`reported`) judge nothing; a target raised without a cue, or with
         cues that cancel out to less than STANCE_MIN, gets no row."""
-        clauses = split_clauses(text)
         rows = []
-        for target in self.targets:
-            if target.subject is not None and not target.subject.search(text):
-                continue  # the target's own subject is not discussed: no stance on it
+        hits = self.scanner.scan(text)  # a clause's match is a match in the whole text too
+        raised = [(i, t) for i, t in enumerate(self.targets)
+                  if hits[2 * i] and (t.subject is None or hits[2 * i + 1])]
+        clauses = split_clauses(text) if raised else []
+        found: dict[int, list] = {}  # clause -> its cue matches, per target (one pass each)
+        for slot, target in raised:
             relevant = [i for i, c in enumerate(clauses) if target.relevance.search(c)]
             total = pro_sum = con_sum = 0.0
             cues, evidence = [], []
@@ -266,7 +309,9 @@ class StanceCues:
                 if _is_question(part) or self.conditional.search(part) or (
                         self.reported is not None and self.reported.search(part)):
                     continue
-                score = self._score_clause(part, target, cues)
+                if i not in found:
+                    found[i] = self.cue_scanner.scan(part)
+                score = self._score_clause(part, target, cues, found[i][slot])
                 if not score:
                     continue
                 if score[0] != score[1]:
@@ -285,28 +330,32 @@ class StanceCues:
                          or clauses[relevant[0]]})
         return rows
 
-    def _score_clause(self, part: str, target: Target, cues: list[str]) -> tuple[float, float]:
-        """(pro, con) weight of one clause's cues for a target; appends the cues found.
-        Returns () when the clause holds no cue."""
+    def _score_clause(self, part: str, target: Target, cues: list[str],
+                      matches: list[tuple[int, int, str]]) -> tuple[float, float]:
+        """(pro, con) weight of one clause's cues for a target (`matches`: the target's cue
+        words found in the clause); appends the cues found. Returns () when the clause
+        holds no cue."""
+        if not matches:
+            return ()
         weight = 0.5 if self.hedges.search(part) or self.conditional.search(part) else 1.0
         turn = self.contrast.search(part)
         pro = con = 0.0
         found = False
-        for match in target.cues.finditer(part):
-            sign = target.polarity[match.group().lower()]
+        for start, _, word in matches:
+            sign = target.polarity[word.lower()]
             if not sign:
                 continue
-            before = part[max(0, match.start() - NEGATION_WINDOW):match.start()]
+            before = part[max(0, start - NEGATION_WINDOW):start]
             negated = bool(self.negators.search(self.asking.sub("", before)))
             value = -sign if negated else sign
             if turn:  # after 但是/不过 comes what the speaker stands by
-                value *= 1.5 if match.start() >= turn.end() else 0.5
+                value *= 1.5 if start >= turn.end() else 0.5
             found = True
             if value > 0:
                 pro += value * weight
             else:
                 con -= value * weight
-            cues.append(("+" if value > 0 else "−") + match.group() + ("(否定)" if negated else ""))
+            cues.append(("+" if value > 0 else "−") + word + ("(否定)" if negated else ""))
         return (pro, con) if found else ()
 
 
@@ -382,7 +431,8 @@ def load_stance_cues(path: str | Path | None = None) -> StanceCues:
         targets.append(Target(target_id, zh, en, color, str(entry.get("question", "")),
                               _word_pattern(relevance, path, f"{target_id}.relevance"),
                               _word_pattern(list(polarity), path, f"{target_id}.cues"), polarity,
-                              _word_pattern(subject, path, f"{target_id}.subject")))
+                              _word_pattern(subject, path, f"{target_id}.subject"),
+                              tuple(relevance), tuple(subject)))
     markers = {key: _word_pattern(_words(doc.get(key), path, key), path, key)
                for key in ("negators", "hedges", "contrast", "conditional", "asking")}
     markers["reported"] = _word_pattern(_words(doc.get("reported"), path, "reported",
@@ -528,6 +578,19 @@ def _select(corpus: Corpus, include_notes: bool, kinds) -> pd.DataFrame:
     return build_units(corpus.utterances, kinds=tuple(kinds))
 
 
+def _prepared(corpus: Corpus, include_notes: bool, kinds) -> list[tuple[str, str, str, str]]:
+    """(unit_id, event_id, speaker_id, analysis text) of the units coded, prepared once per
+    corpus for both the topic and the stance table."""
+    key = ("prepared", include_notes, tuple(kinds) if kinds else None,
+           files_stamp(ALIASES_FILE))
+    if key not in corpus.memo:
+        chosen = _select(corpus, include_notes, kinds)
+        corpus.memo[key] = list(zip(chosen["unit_id"].tolist(), chosen["event_id"].tolist(),
+                                    chosen["speaker_id"].tolist(),
+                                    [analysis_text(t) for t in chosen["text"].tolist()]))
+    return corpus.memo[key]
+
+
 TOPIC_COLUMNS = ["unit_id", "event_id", "speaker_id", "topic", "salience", "hits", "matched",
                  "source"]
 MENTION_COLUMNS = TOPIC_COLUMNS + ["discussed"]
@@ -556,10 +619,8 @@ def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
     fixes = _overrides(corpus, overrides)
     rows = []
     order = {t: i for i, t in enumerate(book.ids)}
-    chosen = _select(corpus, include_notes, kinds)
-    for uid, event, speaker, text in chosen[["unit_id", "event_id", "speaker_id",
-                                             "text"]].itertuples(index=False):
-        assessed = book.assess(analysis_text(text))
+    for uid, event, speaker, text in _prepared(corpus, include_notes, kinds):
+        assessed = book.assess(text)
         carried = set()
         for topic, words, _, salience, discussed in assessed:
             if (uid, topic) in fixes.topics_remove:
@@ -598,11 +659,8 @@ def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
     low = set() if include_low_fit else set(
         codebook_fit(corpus).query("low_fit")["event_id"])
     rows = []
-    chosen = _select(corpus, include_notes, kinds)
-    for uid, event, speaker, text in chosen[["unit_id", "event_id", "speaker_id",
-                                             "text"]].itertuples(index=False):
-        scored = {} if event in low else {row["target"]: row
-                                          for row in cues.score(analysis_text(text))}
+    for uid, event, speaker, text in _prepared(corpus, include_notes, kinds):
+        scored = {} if event in low else {row["target"]: row for row in cues.score(text)}
         for target in cues.ids:
             fix = fixes.stances.get((uid, target))
             if fix is not None:

@@ -96,5 +96,10 @@ def _unit(event_id: str, seq: int, group: list[dict]) -> dict:
             "line_start": first["line_start"], "line_end": last["line_end"],
             "start_s": first["start_s"], "end_s": last["end_s"],
             "speaker_method": first["speaker_method"],
-            "speaker_confidence": round(float(pd.Series(
-                [r.get("speaker_confidence") for r in group], dtype=float).mean()), 4)}
+            "speaker_confidence": _mean_confidence(group)}
+
+
+def _mean_confidence(group: list[dict]) -> float:
+    values = [float(c) for r in group if (c := r.get("speaker_confidence")) is not None
+              and c == c]  # c == c: not NaN
+    return round(sum(values) / len(values), 4) if values else float("nan")

@@ -240,3 +240,34 @@ def test_code_text_gives_topics_and_stances_with_their_evidence():
     nothing = analysis.code_text("今天天气不错")
     assert nothing.topics.empty and nothing.stances.empty
     assert "topics: none" in repr(nothing)
+
+
+def test_one_pass_matching_finds_what_the_regexes_find():
+    """The Aho-Corasick scanner must return exactly the matches of each word list's regex
+    (leftmost-first, longest word first, Latin words whole, case ignored), on every unit of
+    the example and the new-transcripts projects and on made-up texts with edge cases."""
+    from analysis.coding import analysis_text, codebook
+    from analysis.matching import Scanner
+    from analysis import load_corpus
+    from conftest import ROOT, SEEDS
+
+    for root in (SEEDS, ROOT / "tests" / "fixtures" / "new_transcripts"):
+        corpus = load_corpus(root)
+        book = codebook(corpus.root)
+        for text in corpus.units["text"]:
+            prepared = analysis_text(text)
+            reference = {}
+            for topic in book.topics:
+                words, score = topic.matches(prepared)
+                if score >= 1:
+                    reference[topic.id] = (words, score)
+            assert book.mentions(prepared) == reference, text[:60]
+    from analysis.coding import _word_pattern
+
+    words = ["GPT", "GPT-4", "gpt-4o", "AI", "大模型", "模型", "开源模型", "A100", "算力"]
+    scanner = Scanner([words], [_word_pattern(words, Path("x"), "x")])
+    for text in ["GPT-4o和gpt-4都是大模型", "OpenAI的AI芯片A1000不是A100", "xAI 与 AI、AIGC",
+                 "开源模型模型大模型", "用GPT4还是GPT-4？", "ＧＰＴ全角", "İstanbul AI"]:
+        expected = [(m.start(), m.end(), m.group())
+                    for m in scanner.patterns[0].finditer(text)]
+        assert scanner.scan(text)[0] == expected, text

@@ -1,0 +1,128 @@
+"""Per-call entry points, the parsed-corpus cache and the process pool, as ratios against
+baselines run in the same process.
+
+1. Per call, over the seeds' unique utterance lines (best of 3 passes each):
+   `analysis.tokenize` and `analysis.normalise` against plain `jieba.lcut` on the same
+   lines (target: tokenize >= 5x), and `analysis.code_text` (one text's topics and stances
+   with evidence) as a multiple of `jieba.lcut`'s time.
+2. Loading a synthetic archive (benchmarks/bench_archive.py, default 200 events):
+   cold in one process without the cache (the baseline), cold on every core (target:
+   >= 1.6x on 2 cores), cold filling an empty cache, and warm (target: under 1 s).
+3. The speaker-labelling loop: seconds per refit and suggestion on indigo_talk, and that
+   as a multiple of one forward-backward pass.
+
+    python benchmarks/bench_percall.py [--events 200] [--size-mb 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def best_of(function, items, passes: int = 3) -> float:
+    best = float("inf")
+    for _ in range(passes):
+        started = time.perf_counter()
+        for item in items:
+            function(item)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def per_call() -> None:
+    import jieba
+
+    import analysis
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    lines = sorted(set(analysis.load_corpus(ROOT / "seeds").utterances["text"]))
+    analysis.tokenize(lines[0])
+    analysis.code_text(lines[0])
+    base = best_of(jieba.lcut, lines)
+    tokenize = best_of(analysis.tokenize, lines)
+    normalise = best_of(analysis.normalise, lines)
+    coded = best_of(analysis.code_text, lines, passes=1)
+    print(f"per call over {len(lines):,} unique seed lines (jieba.lcut: "
+          f"{base / len(lines) * 1e6:.0f} µs per line)")
+    print(f"  tokenize   {base / tokenize:5.2f}x jieba.lcut   (target >= 5x)")
+    print(f"  normalise  {base / normalise:5.2f}x jieba.lcut")
+    print(f"  code_text  {coded / base:5.2f}x the time of jieba.lcut "
+          "(topics and stances with evidence)")
+
+
+def loading(n_events: int, megabytes: float) -> None:
+    import pandas as pd
+
+    from analysis import load_corpus
+    from bench_archive import build_archive, source_pools
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "archive"
+        project.mkdir()
+        build_archive(project, n_events, megabytes, source_pools())
+        cores = os.cpu_count() or 1
+
+        def timed(**options):
+            started = time.perf_counter()
+            corpus = load_corpus(project, **options)
+            return time.perf_counter() - started, corpus
+
+        single, reference = timed(cache=False, jobs=1)
+        pooled, parallel = timed(cache=False, jobs=cores)
+        filling, _ = timed(cache=Path(tmp) / "cache", jobs=cores)
+        warm, cached = timed(cache=Path(tmp) / "cache")
+        for name in ("events", "speakers", "utterances"):
+            pd.testing.assert_frame_equal(getattr(reference, name), getattr(parallel, name))
+            pd.testing.assert_frame_equal(getattr(reference, name), getattr(cached, name))
+        size = sum(len(t) for t in reference.sources.values()) / 1e6
+        print(f"load_corpus on {n_events} synthetic events ({size:.1f} M characters), "
+              f"baseline: cold, one process, no cache, {single:.2f} s")
+        print(f"  cold on {cores} cores      {single / pooled:5.2f}x the baseline "
+              "(target >= 1.6x on 2 cores)")
+        print(f"  cold, filling the cache {single / filling:5.2f}x the baseline")
+        print(f"  warm (from the cache)   {single / warm:5.1f}x the baseline, {warm:.2f} s "
+              "(target < 1 s); tables identical in all four runs")
+
+
+def labelling() -> None:
+    from analysis.attribution import _forward_backward, event_model
+    from analysis.label import step_times
+
+    em = event_model(ROOT / "seeds", "indigo_talk")
+    model = em.model
+    model.fit(em.clamp)
+    started = time.perf_counter()
+    for _ in range(5):
+        _forward_backward(model.scores, model.change, model.speakers, model.roles, model.cues)
+    one_pass = (time.perf_counter() - started) / 5
+    steps = step_times(ROOT / "seeds", "indigo_talk", steps=11)[1:]  # the first loads jieba
+    print(f"label loop on indigo_talk ({len(model.texts):,} lines): "
+          f"{steps.mean():.2f} s per refit and suggestion (target < 1 s), "
+          f"{steps.mean() / one_pass:.1f}x one forward-backward pass")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--size-mb", type=float, default=20.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["ANALYSIS_CACHE"] = cache  # the token and corpus caches start empty
+        per_call()
+        loading(args.events, args.size_mb)
+        labelling()
+
+
+if __name__ == "__main__":
+    main()
