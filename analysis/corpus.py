@@ -32,7 +32,8 @@ from pathlib import Path
 import pandas as pd
 
 from .attribution import attribute
-from .corpus_cache import CorpusCache, code_version, decode, encode, event_key
+from .corpus_cache import (CorpusCache, code_version, decode, encode, event_key,
+                           utterance_frame)
 from .errors import TranscriptError
 from .metadata import EventMeta, Participant, load_metadata, name_slug
 from .parsers import KINDS, PARSERS, UNNAMED, ParseResult
@@ -122,22 +123,26 @@ def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
     cold = [i for i, r in enumerate(results) if r is None]
     jobs = os.cpu_count() or 1 if jobs is None else max(1, jobs)
     if jobs > 1 and len(cold) >= POOL_MIN_EVENTS:
+        # the largest transcripts first, one at a time: the workers finish together
+        sizes = {i: (project.transcripts / events[i].file).stat().st_size for i in cold}
+        order = sorted(cold, key=lambda i: (-sizes[i], i))
         with ProcessPoolExecutor(min(jobs, len(cold))) as pool:
-            fresh = list(pool.map(load_event, [project.root] * len(cold),
-                                  [events[i] for i in cold], [options] * len(cold)))
+            done = dict(zip(order, pool.map(load_event, [project.root] * len(order),
+                                            [events[i] for i in order],
+                                            [options] * len(order))))
+        fresh = [done[i] for i in cold]
     else:
         fresh = [load_event(project.root, events[i], options) for i in cold]
     for i, data in zip(cold, fresh):
         if store:
             store.put(keys[i], data)
         results[i] = decode(data)
-    event_rows, speaker_rows, utterance_rows, sources = [], [], [], {}
+    event_rows, speaker_rows, sources = [], [], {}
     for result in results:
         event_rows.append(result["event"])
         speaker_rows.extend(result["speakers"])
-        utterance_rows.extend(result["utterances"])
         sources[result["event"]["event_id"]] = result["source"]
-    utterances = pd.DataFrame(utterance_rows, columns=_UTTERANCE_COLUMNS)
+    utterances = utterance_frame([result["utterances"] for result in results])
     speakers = _speaker_frame(speaker_rows, utterances)
     events_frame = _event_frame(event_rows, utterances, speakers)
     return Corpus(events=events_frame, speakers=speakers, utterances=utterances,
@@ -170,11 +175,6 @@ def load_event(root: Path, event: EventMeta, options: tuple = (True, True)) -> b
     row["date"] = row["date"].isoformat()
     return encode({"utterances": rows, "event": row, "speakers": list(speakers.values()),
                    "source": source.text})
-
-
-_UTTERANCE_COLUMNS = ["utterance_id", "event_id", "seq", "speaker_id", "speaker", "section",
-                      "kind", "text", "raw_text", "n_chars", "line_start", "line_end",
-                      "speaker_confidence", "speaker_method", "start_s", "end_s"]
 
 
 def check_units(source: Source, result: ParseResult) -> None:

@@ -72,7 +72,8 @@ class CorpusCache:
         self.folder = Path(root or cache_root()) / "corpus"
 
     def get(self, key: str) -> dict | None:
-        """The cached result of an event, or None (missing, or damaged: then removed)."""
+        """The cached (decoded) result of an event, or None (missing, or damaged: then
+        removed)."""
         for path in sorted(self.folder.glob(f"{key}.*.arrow")):
             try:
                 data = path.read_bytes()
@@ -114,6 +115,14 @@ def encode(result: dict) -> bytes:
 
 
 def decode(data: bytes) -> dict:
+    """The result `encode` wrote; `utterances` stays an Arrow table (the corpus concatenates
+    the events' tables and converts once)."""
     with pa.ipc.open_file(pa.BufferReader(data)) as reader:
         table = reader.read_all()
-    return {"utterances": table.to_pylist(), **json.loads(table.schema.metadata[b"event"])}
+    return {"utterances": table, **json.loads(table.schema.metadata[b"event"])}
+
+
+def utterance_frame(tables: list[pa.Table]):
+    """The utterances frame of the events' tables, in order."""
+    table = pa.concat_tables(tables) if tables else _SCHEMA.empty_table()
+    return table.replace_schema_metadata(None).to_pandas()

@@ -7,7 +7,9 @@ baselines run in the same process.
    with evidence) as a multiple of `jieba.lcut`'s time.
 2. Loading a synthetic archive (benchmarks/bench_archive.py, default 200 events):
    cold in one process without the cache (the baseline), cold on every core (target:
-   >= 1.6x on 2 cores), cold filling an empty cache, and warm (target: under 1 s).
+   >= 1.6x on 2 cores), cold filling an empty cache, and warm (target: under 1 s); then
+   coding its units, `topic_table` and `stance_table`, as multiples of the time the
+   tokenizer takes cold on the same unit texts (target: <= 1x each).
 3. The speaker-labelling loop: seconds per refit and suggestion on indigo_talk, and that
    as a multiple of one forward-backward pass.
 
@@ -93,6 +95,28 @@ def loading(n_events: int, megabytes: float) -> None:
         print(f"  cold, filling the cache {single / filling:5.2f}x the baseline")
         print(f"  warm (from the cache)   {single / warm:5.1f}x the baseline, {warm:.2f} s "
               "(target < 1 s); tables identical in all four runs")
+        coding(cached)
+
+
+def coding(corpus) -> None:
+    from analysis import stance_table, topic_table
+    from analysis.tokenise import Tokenizer
+
+    texts = corpus.units["text"].tolist()
+    started = time.perf_counter()
+    Tokenizer().tokenize_many(texts)  # cold: no cache
+    tokens = time.perf_counter() - started
+    started = time.perf_counter()
+    topic_table(corpus)
+    topics = time.perf_counter() - started
+    started = time.perf_counter()
+    stance_table(corpus)
+    stances = time.perf_counter() - started
+    print(f"coding {len(texts):,} units ({sum(map(len, texts)) / 1e6:.1f} M characters); "
+          f"baseline: the tokenizer, cold, {tokens:.2f} s")
+    print(f"  topic_table   {topics / tokens:5.2f}x the tokenizer's time (target <= 1x; "
+          "includes preparing the texts for both tables)")
+    print(f"  stance_table  {stances / tokens:5.2f}x the tokenizer's time (target <= 1x)")
 
 
 def labelling() -> None:
