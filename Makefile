@@ -34,6 +34,7 @@ clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_percall.py
 	$(BIN)/python benchmarks/bench_tokenise.py
 	$(BIN)/python benchmarks/bench_notebooks.py
 

@@ -190,13 +190,24 @@ def keyness_by(corpus: Corpus, column: str = "event_id", *, groups: list[str] | 
     if unit == "utterance":
         content = content.drop_duplicates(["utterance_id", "token"])
         members = frame[frame[column].isin(groups)].groupby(column)["utterance_id"].nunique()
-    counts = pd.crosstab(content["token"], content["_group"]).reindex(columns=groups,
-                                                                      fill_value=0)
+    counts = pd.crosstab(content["token"], content["_group"])
+    return keyness_from_counts(counts, groups, column, top=top, min_count=min_count,
+                               prior_strength=prior_strength,
+                               members=members if unit == "utterance" else None)
+
+
+def keyness_from_counts(counts: pd.DataFrame, groups: list, column: str, *, top: int = 10,
+                        min_count: int = 5, prior_strength: float = PRIOR_STRENGTH,
+                        members: pd.Series | None = None) -> pd.DataFrame:
+    """`keyness_by` from a table of counts (terms x groups): each group against the sum of
+    the others. `members` (utterances per group) switches to utterance counts. The local
+    path and the distributed reduction (`analysis.distributed`) both end here."""
+    counts = counts.reindex(columns=groups, fill_value=0)
     everything = counts.sum(axis=1)
     rows = []
     for group in groups:
         sizes = None
-        if unit == "utterance":
+        if members is not None:
             n_t = int(members.get(group, 0))
             sizes = (n_t, int(members.sum()) - n_t)
         table = _keyness_table(counts[group], everything - counts[group], sizes, min_count,
