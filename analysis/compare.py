@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from itertools import combinations
 
 import numpy as np
+from scipy import sparse
 import pandas as pd
 
 from .coding import codebook, topic_frequencies, topic_table
@@ -190,29 +191,74 @@ def keyness_by(corpus: Corpus, column: str = "event_id", *, groups: list[str] | 
     if unit == "utterance":
         content = content.drop_duplicates(["utterance_id", "token"])
         members = frame[frame[column].isin(groups)].groupby(column)["utterance_id"].nunique()
-    counts = pd.crosstab(content["token"], content["_group"])
-    return keyness_from_counts(counts, groups, column, top=top, min_count=min_count,
-                               prior_strength=prior_strength,
-                               members=members if unit == "utterance" else None)
+    tokens = pd.Categorical(content["token"])
+    group_codes = pd.Categorical(content["_group"], categories=groups).codes
+    matrix = sparse.coo_matrix((np.ones(len(content), dtype=np.int64),
+                                (tokens.codes, group_codes)),
+                               shape=(len(tokens.categories), len(groups))).tocsc()
+    return _keyness_groups(matrix, np.asarray(tokens.categories, dtype=object), groups, column,
+                           top=top, min_count=min_count, prior_strength=prior_strength,
+                           members=members if unit == "utterance" else None)
 
 
 def keyness_from_counts(counts: pd.DataFrame, groups: list, column: str, *, top: int = 10,
                         min_count: int = 5, prior_strength: float = PRIOR_STRENGTH,
                         members: pd.Series | None = None) -> pd.DataFrame:
     """`keyness_by` from a table of counts (terms x groups): each group against the sum of
-    the others. `members` (utterances per group) switches to utterance counts. The local
-    path and the distributed reduction (`analysis.distributed`) both end here."""
+    the others. `members` (utterances per group) switches to utterance counts. The
+    distributed reduction (`analysis.distributed`) ends here."""
     counts = counts.reindex(columns=groups, fill_value=0)
-    everything = counts.sum(axis=1)
+    matrix = sparse.csc_matrix(counts.to_numpy(dtype=np.int64))
+    return _keyness_groups(matrix, np.asarray(counts.index.astype(str), dtype=object), groups,
+                           column, top=top, min_count=min_count,
+                           prior_strength=prior_strength, members=members)
+
+
+_KEYNESS_COLUMNS = ["term", "target_count", "reference_count", "target_total",
+                    "reference_total", "g2", "p", "log_ratio", "log_odds", "z", "direction"]
+
+
+def _keyness_groups(matrix, terms: np.ndarray, groups: list, column: str, *, top: int,
+                    min_count: int, prior_strength: float,
+                    members: pd.Series | None) -> pd.DataFrame:
+    """The rows `_keyness_table(...).head(top)` gives for each group, computed on arrays:
+    one vectorised pass over the vocabulary per group, and tables only for the rows kept
+    (so a thousand groups cost a thousand array passes, not a thousand full tables)."""
+    everything = np.asarray(matrix.sum(axis=1)).ravel()
+    present = everything > 0
+    matrix, terms, everything = matrix[present], terms[present], everything[present]
+    alpha = prior_strength * everything / max(everything.sum(), 1)
+    counted = everything >= min_count
+    rank = np.empty(len(terms), dtype=np.int64)  # the position of each term in sorted order
+    rank[np.argsort(terms.astype(str), kind="stable")] = np.arange(len(terms))
     rows = []
-    for group in groups:
-        sizes = None
+    for j, group in enumerate(groups):
+        t = matrix[:, j].toarray().ravel().astype(float)
+        r = everything - t
         if members is not None:
             n_t = int(members.get(group, 0))
-            sizes = (n_t, int(members.sum()) - n_t)
-        table = _keyness_table(counts[group], everything - counts[group], sizes, min_count,
-                               prior_strength)
-        rows.append(table.head(top).assign(**{column: group}))
+            n_t, n_r = n_t, int(members.sum()) - n_t
+        else:
+            n_t, n_r = int(t.sum()), int(r.sum())
+        delta, z = log_odds_dirichlet(t, r, alpha)
+        z4 = np.round(z, 4)
+        candidates = np.flatnonzero(counted)
+        if len(candidates) > top:
+            cut = np.partition(z4[candidates], len(candidates) - top)[len(candidates) - top]
+            candidates = candidates[z4[candidates] >= cut]
+        chosen = candidates[np.lexsort((rank[candidates], -z4[candidates]))][:top]
+        a, b = t[chosen], r[chosen]
+        g2 = log_likelihood(a, b, n_t, n_r)
+        table = pd.DataFrame({
+            "term": pd.Index(terms[chosen]).astype(str),
+            "target_count": a.astype(np.int64), "reference_count": b.astype(np.int64),
+            "target_total": n_t, "reference_total": n_r,
+            "g2": np.round(g2, 4), "p": chi2_sf_1df(g2),
+            "log_ratio": np.round(log_ratio(a, b, n_t, n_r), 4),
+            "log_odds": np.round(delta[chosen], 4), "z": z4[chosen],
+            "direction": np.where(a / max(n_t, 1) >= b / max(n_r, 1), "target", "reference"),
+        })
+        rows.append(table[_KEYNESS_COLUMNS].assign(**{column: group}))
     result = pd.concat(rows, ignore_index=True)
     return result[[column] + [c for c in result.columns if c != column]]
 
