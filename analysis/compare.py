@@ -37,7 +37,7 @@ import pandas as pd
 
 from .coding import codebook, topic_frequencies, topic_table
 from .corpus import SPOKEN, Corpus
-from .terms import content_tokens, entity_mentions
+from .terms import content_codes, content_tokens, entity_mentions
 
 PRIOR_STRENGTH = 1000.0
 
@@ -184,21 +184,22 @@ def keyness_by(corpus: Corpus, column: str = "event_id", *, groups: list[str] | 
         raise ValueError("unit must be 'token' or 'utterance'")
     frame = _utterance_frame(corpus, kinds)
     groups = groups or list(pd.unique(frame[column].dropna()))
-    content = content_tokens(corpus, kinds=kinds, tokens=tokens)
-    group_of = frame.set_index("utterance_id")[column]
-    content = content.assign(_group=content["utterance_id"].map(group_of))
-    content = content[content["_group"].isin(groups)]
+    utterances, rows, codes, words = content_codes(corpus, kinds=kinds, tokens=tokens)
+    group_of = frame.set_index("utterance_id")[column].reindex(utterances["utterance_id"])
+    group = pd.Index(groups).get_indexer(group_of.to_numpy())[rows]
+    inside = group >= 0
+    vocabulary, to_merged = np.unique(words.astype(str), return_inverse=True)
+    rows, merged, group = rows[inside], to_merged[codes[inside]], group[inside]
+    members = None
     if unit == "utterance":
-        content = content.drop_duplicates(["utterance_id", "token"])
+        rows, merged = np.unique(np.stack([rows, merged]), axis=1)  # a term once per utterance
+        group = pd.Index(groups).get_indexer(group_of.to_numpy())[rows]
         members = frame[frame[column].isin(groups)].groupby(column)["utterance_id"].nunique()
-    tokens = pd.Categorical(content["token"])
-    group_codes = pd.Categorical(content["_group"], categories=groups).codes
-    matrix = sparse.coo_matrix((np.ones(len(content), dtype=np.int64),
-                                (tokens.codes, group_codes)),
-                               shape=(len(tokens.categories), len(groups))).tocsc()
-    return _keyness_groups(matrix, np.asarray(tokens.categories, dtype=object), groups, column,
-                           top=top, min_count=min_count, prior_strength=prior_strength,
-                           members=members if unit == "utterance" else None)
+    matrix = sparse.coo_matrix((np.ones(len(merged), dtype=np.int64), (merged, group)),
+                               shape=(len(vocabulary), len(groups))).tocsc()
+    return _keyness_groups(matrix, vocabulary.astype(object), groups, column, top=top,
+                           min_count=min_count, prior_strength=prior_strength,
+                           members=members)
 
 
 def keyness_from_counts(counts: pd.DataFrame, groups: list, column: str, *, top: int = 10,

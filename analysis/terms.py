@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pandas as pd
 
 from .corpus import SPOKEN, Corpus
@@ -35,27 +36,38 @@ def _utterances(corpus: Corpus, kinds) -> pd.DataFrame:
     return utterances.assign(role=utterances["speaker_id"].map(roles))
 
 
+def content_codes(corpus: Corpus, *, kinds=SPOKEN, tokens: pd.DataFrame | None = None
+                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """The content tokens as arrays: (utterances of these kinds with their role, the row of
+    each content token's utterance in that frame, the token's code, the vocabulary the
+    codes index, merges applied). What `content_tokens` builds its frame from, and what
+    counting by group needs without one Python string per token."""
+    tokens = tokens_table(corpus) if tokens is None else tokens
+    names = set(aliases().names)
+    vocabulary = tokens["token"].cat.categories.astype(str)
+    keep_token = np.array([len(t) >= 2 or t in names for t in vocabulary], dtype=bool)
+    codes = tokens["token"].cat.codes.to_numpy()
+    utterances = _utterances(corpus, kinds).reset_index(drop=True)
+    position = pd.Index(utterances["utterance_id"]).get_indexer(
+        tokens["utterance_id"].cat.categories)
+    rows = position[tokens["utterance_id"].cat.codes.to_numpy()]
+    mask = ~tokens["is_stopword"].to_numpy() & keep_token[codes] & (rows >= 0)
+    merges = aliases().token_merges  # e.g. 模型 counted as 大模型 (aliases.yaml `merge:`)
+    words = np.array([merges.get(t, t) for t in vocabulary] if merges else list(vocabulary),
+                     dtype=object)
+    return utterances, rows[mask], codes[mask], words
+
+
 def content_tokens(corpus: Corpus, *, kinds=SPOKEN, tokens: pd.DataFrame | None = None
                    ) -> pd.DataFrame:
     """Content tokens with their utterance's event, speaker and role; a token listed under an
     entity's `merge:` in the alias table counts as that entity (模型 as 大模型)."""
-    tokens = tokens_table(corpus) if tokens is None else tokens
-    names = set(aliases().names)
-    vocabulary = tokens["token"].cat.categories
-    keep_token = pd.Series([len(t) >= 2 or t in names for t in vocabulary], index=vocabulary)
-    mask = ~tokens["is_stopword"].to_numpy() & keep_token.to_numpy()[tokens["token"].cat.codes]
-    kept = tokens[mask]
-    utterances = _utterances(corpus, kinds).set_index("utterance_id")
-    kept = kept[kept["utterance_id"].isin(utterances.index)]
-    info = utterances.loc[kept["utterance_id"].astype(str), ["event_id", "speaker_id", "role"]]
-    merges = aliases().token_merges  # e.g. 模型 counted as 大模型 (aliases.yaml `merge:`)
-    words = kept["token"].astype(str)
-    return pd.DataFrame({"utterance_id": kept["utterance_id"].astype(str).to_numpy(),
-                         "event_id": info["event_id"].to_numpy(),
-                         "speaker_id": info["speaker_id"].to_numpy(),
-                         "role": info["role"].to_numpy(),
-                         "token": (words.map(lambda w: merges.get(w, w)) if merges
-                                   else words).to_numpy()})
+    utterances, rows, codes, words = content_codes(corpus, kinds=kinds, tokens=tokens)
+    return pd.DataFrame({"utterance_id": utterances["utterance_id"].to_numpy()[rows],
+                         "event_id": utterances["event_id"].to_numpy()[rows],
+                         "speaker_id": utterances["speaker_id"].to_numpy()[rows],
+                         "role": utterances["role"].to_numpy()[rows],
+                         "token": words[codes]})
 
 
 def _check_by(by: str) -> None:
