@@ -228,7 +228,8 @@ def _speakers(event: EventMeta, result: ParseResult, book: Roles) -> dict[str, d
         taken.add(pid)
         add(f"roster:{person.name}", pid, person.name, person.affiliation, person.title,
             book.from_title(person.title))
-    for key in {u.speaker for u in result.units} - set(rows):
+    for key in dict.fromkeys(u.speaker for u in result.units if u.speaker not in rows):
+        # in order of first appearance: a set's order changes from one process to the next
         if key not in UNNAMED:
             raise TranscriptError(event.file, f"parser produced unknown speaker {key!r}",
                                   fix="report this as a bug in the parser")

@@ -219,3 +219,31 @@ def test_a_process_pool_gives_the_same_tables_as_one_process():
     fixture = Path(__file__).parent / "fixtures" / "new_transcripts"
     _frames_equal(load_corpus(fixture, cache=False, jobs=1),
                   load_corpus(fixture, cache=False, jobs=2))
+
+
+def _load_into(cache: str, queue) -> None:
+    from analysis import load_corpus as load
+
+    corpus = load(SEEDS, cache=cache, jobs=1)
+    queue.put(corpus.utterances["raw_text"].str.len().sum())
+
+
+def test_two_processes_filling_one_cache_at_once_agree(tmp_path):
+    """Entries are written to a temporary file and renamed, and named by their content:
+    two loads racing on an empty cache leave whole entries that a third load trusts."""
+    import multiprocessing as mp
+
+    context = mp.get_context("spawn")
+    queue = context.Queue()
+    racers = [context.Process(target=_load_into, args=(str(tmp_path), queue))
+              for _ in range(2)]
+    for racer in racers:
+        racer.start()
+    sizes = [queue.get(timeout=300) for _ in racers]
+    for racer in racers:
+        racer.join()
+    assert sizes[0] == sizes[1]
+    entries = sorted((tmp_path / "corpus").glob("*.arrow"))
+    assert len(entries) == len(load_corpus(SEEDS, cache=False).events)
+    assert not list((tmp_path / "corpus").glob(".*.tmp"))
+    _frames_equal(load_corpus(SEEDS, cache=False), load_corpus(SEEDS, cache=tmp_path))

@@ -62,7 +62,7 @@ def _header_keys(event: EventMeta, roster: list[RosterEntry]) -> dict[str, str]:
     for person in roster:
         participant = by_name.get(person.name)
         key = participant.id if participant else f"roster:{person.name}"
-        for name in {person.name, *(participant.aliases if participant else ())}:
+        for name in dict.fromkeys((person.name, *(participant.aliases if participant else ()))):
             keys[_norm(person.affiliation + name)] = key
             keys[_norm(name)] = key
     for participant in event.participants:
