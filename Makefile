@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lab export install clean bench bench-archive evaluate curve label baselines html
+.PHONY: run test lab export install clean bench bench-scale bench-archive evaluate curve label baselines html
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_percall.py
 	$(BIN)/python benchmarks/bench_tokenise.py
 	$(BIN)/python benchmarks/bench_notebooks.py
+
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/bench_scale.py
 
 bench-archive: $(STAMP)
 	$(BIN)/python benchmarks/bench_archive.py --notebooks

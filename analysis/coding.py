@@ -109,6 +109,8 @@ class Topic:
 
 def _score_matches(strong: list, weak: list, exclude: list) -> tuple[list[str], int]:
     """`Topic.matches` from the (start, end, word) matches of its three word lists."""
+    if not exclude and not weak and len(strong) == 1:
+        return [strong[0][2]], 2
     taken = [(a, b) for a, b, _ in exclude]
     words, seen, score = [], set(), 0
     for found, points in ((strong, 2), (weak, 1)):
@@ -145,11 +147,11 @@ class Codebook:
         mentions: at least one keyword, however passing."""
         found = {}
         hits = self.scanner.scan(text)
-        for i, topic in enumerate(self.topics):
-            if hits[3 * i] or hits[3 * i + 1]:
-                words, score = _score_matches(*hits[3 * i:3 * i + 3])
-                if score >= 1:
-                    found[topic.id] = (words, score)
+        for i in sorted({slot // 3 for slot in hits if slot % 3 != 2}):
+            words, score = _score_matches(hits.get(3 * i, ()), hits.get(3 * i + 1, ()),
+                                          hits.get(3 * i + 2, ()))
+            if score >= 1:
+                found[self.topics[i].id] = (words, score)
         return found
 
     @cached_property
@@ -297,7 +299,7 @@ class StanceCues:
         rows = []
         hits = self.scanner.scan(text)  # a clause's match is a match in the whole text too
         raised = [(i, t) for i, t in enumerate(self.targets)
-                  if hits[2 * i] and (t.subject is None or hits[2 * i + 1])]
+                  if 2 * i in hits and (t.subject is None or 2 * i + 1 in hits)]
         clauses = split_clauses(text) if raised else []
         found: dict[int, list] = {}  # clause -> its cue matches, per target (one pass each)
         for slot, target in raised:
@@ -311,7 +313,7 @@ class StanceCues:
                     continue
                 if i not in found:
                     found[i] = self.cue_scanner.scan(part)
-                score = self._score_clause(part, target, cues, found[i][slot])
+                score = self._score_clause(part, target, cues, found[i].get(slot, ()))
                 if not score:
                     continue
                 if score[0] != score[1]:

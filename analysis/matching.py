@@ -54,39 +54,34 @@ class Scanner:
         if not self.empty:
             self.automaton.make_automaton()
 
-    def scan(self, text: str) -> list[list[Match]]:
-        """Per list, its matches in `text` as (start, end, matched text), in order."""
-        out: list[list[Match]] = [[] for _ in self.patterns]
+    def scan(self, text: str) -> dict[int, list[Match]]:
+        """List number -> its matches in `text` as (start, end, matched text), in order;
+        lists without a match are left out."""
+        out: dict[int, list[Match]] = {}
         lowered = text.lower()
         exact = len(lowered) == len(text)
         if exact and not self.empty:
-            starts: dict[int, dict[int, list[tuple[int, int, bool, bool]]]] = {}
-            for end, found in self.automaton.iter(lowered):
-                for slot, order, length, latin_start, latin_end in found:
-                    starts.setdefault(slot, {}).setdefault(end - length + 1, []).append(
-                        (order, length, latin_start, latin_end))
-            for slot, at in starts.items():
-                out[slot] = _pick(text, at)
+            found = sorted((slot, end - length + 1, order, length, latin_start, latin_end)
+                           for end, entries in self.automaton.iter(lowered)
+                           for slot, order, length, latin_start, latin_end in entries)
+            current, resume = -1, 0
+            for slot, start, order, length, latin_start, latin_end in found:
+                if slot != current:
+                    current, resume = slot, 0
+                if start < resume:  # inside the last match, or its start already matched
+                    continue
+                end = start + length
+                if (latin_start and start > 0 and _LATIN.match(text[start - 1])) or (
+                        latin_end and end < len(text) and _LATIN.match(text[end])):
+                    continue  # a Latin word must be whole: the next word in order may fit
+                out.setdefault(slot, []).append((start, end, text[start:end]))
+                resume = end
         for slot in (range(len(self.patterns)) if not exact else self._fallen):
             pattern = self.patterns[slot]
-            if pattern is not None:
-                out[slot] = [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+            found = [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)] \
+                if pattern is not None else []
+            if found:
+                out[slot] = found
+            else:
+                out.pop(slot, None)
         return out
-
-
-def _pick(text: str, at: dict[int, list[tuple[int, int, bool, bool]]]) -> list[Match]:
-    """The leftmost-first, non-overlapping matches a regex alternation would return."""
-    matches, resume = [], 0
-    for start in sorted(at):
-        if start < resume:
-            continue
-        for order, length, latin_start, latin_end in sorted(at[start]):
-            end = start + length
-            if latin_start and start > 0 and _LATIN.match(text[start - 1]):
-                continue
-            if latin_end and end < len(text) and _LATIN.match(text[end]):
-                continue
-            matches.append((start, end, text[start:end]))
-            resume = end
-            break
-    return matches
