@@ -16,8 +16,12 @@ those files: nothing here names a topic or a target.
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -580,17 +584,64 @@ def _select(corpus: Corpus, include_notes: bool, kinds) -> pd.DataFrame:
     return build_units(corpus.utterances, kinds=tuple(kinds))
 
 
-def _prepared(corpus: Corpus, include_notes: bool, kinds) -> list[tuple[str, str, str, str]]:
+POOL_MIN_UNITS = 20_000  # below this, coding in one process is faster than starting a pool
+_SHARED: dict[str, Callable] = {}
+
+
+def _apply(key: str, texts: list[str]) -> list:
+    code = _SHARED[key]
+    return [code(text) for text in texts]
+
+
+def map_texts(code: Callable[[str], object], texts: list[str], jobs: int | None = None
+              ) -> list:
+    """`code(text)` for every text (preparing, a codebook's `assess`, stance cues' `score`),
+    on `jobs` forked processes for a large corpus: the workers share what the parent has
+    loaded (codebook, cues, aliases), and the results come back in order."""
+    jobs = (os.cpu_count() or 1) if jobs is None else max(1, jobs)
+    if jobs == 1 or len(texts) < POOL_MIN_UNITS or "fork" not in mp.get_all_start_methods():
+        return [code(text) for text in texts]
+    key = f"{id(code)}"
+    _SHARED[key] = code
+    try:
+        size = -(-len(texts) // (4 * jobs))
+        chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
+            return [result for part in pool.map(_apply, [key] * len(chunks), chunks)
+                    for result in part]
+    finally:
+        _SHARED.pop(key, None)
+
+
+def _prepare_and_assess(book: Codebook):
+    def code(text: str) -> tuple[str, list]:
+        prepared = analysis_text(text)
+        return prepared, book.assess(prepared)
+    return code
+
+
+def _prepared(corpus: Corpus, include_notes: bool, kinds, book: Codebook | None = None,
+              jobs: int | None = None) -> tuple[list[tuple[str, str, str, str]], list | None]:
     """(unit_id, event_id, speaker_id, analysis text) of the units coded, prepared once per
-    corpus for both the topic and the stance table."""
+    corpus for both the topic and the stance table; with `book`, also each text's
+    `book.assess` (prepared and assessed in the same pass over the processes)."""
     key = ("prepared", include_notes, tuple(kinds) if kinds else None,
            files_stamp(ALIASES_FILE))
+    chosen = None if key in corpus.memo else _select(corpus, include_notes, kinds)
+    assessed = None
     if key not in corpus.memo:
-        chosen = _select(corpus, include_notes, kinds)
+        texts = chosen["text"].tolist()
+        if book is not None:
+            both = map_texts(_prepare_and_assess(book), texts, jobs)
+            texts, assessed = [b[0] for b in both], [b[1] for b in both]
+        else:
+            texts = map_texts(analysis_text, texts, jobs)
         corpus.memo[key] = list(zip(chosen["unit_id"].tolist(), chosen["event_id"].tolist(),
-                                    chosen["speaker_id"].tolist(),
-                                    [analysis_text(t) for t in chosen["text"].tolist()]))
-    return corpus.memo[key]
+                                    chosen["speaker_id"].tolist(), texts))
+    prepared = corpus.memo[key]
+    if book is not None and assessed is None:
+        assessed = map_texts(book.assess, [text for *_, text in prepared], jobs)
+    return prepared, assessed
 
 
 TOPIC_COLUMNS = ["unit_id", "event_id", "speaker_id", "topic", "salience", "hits", "matched",
@@ -602,13 +653,14 @@ STANCE_COLUMNS = ["unit_id", "event_id", "speaker_id", "target", "stance", "scor
 
 def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
                 overrides: bool | str | Path = True, book: Codebook | None = None,
-                mentions: bool = False) -> pd.DataFrame:
+                mentions: bool = False, jobs: int | None = None) -> pd.DataFrame:
     """One row per (unit, topic) the unit discusses, with its salience and matched words.
 
     A keyword alone is a mention, not a topic: `mentions=True` returns every (unit, topic)
     with a keyword (the evidence), with `discussed` saying whether it counts. Speech and
     questions by default; `include_notes=True` adds notes and meta. `overrides=False`
-    ignores the project's overrides.yaml (a path reads another file).
+    ignores the project's overrides.yaml (a path reads another file). A large corpus is
+    coded on `jobs` processes (default: every core); the table is the same.
     """
     if book is None and kinds is None and overrides is True:
         book = codebook(corpus.root)
@@ -616,13 +668,13 @@ def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
                files_stamp(book.path, book.path.with_name(TOPIC_MODEL_FILE), ALIASES_FILE,
                            corpus.project.overrides_file))
         return _memo(corpus, key, lambda: topic_table(corpus, include_notes=include_notes,
-                                                      book=book, mentions=mentions))
+                                                      book=book, mentions=mentions, jobs=jobs))
     book = book or codebook(corpus.root)
     fixes = _overrides(corpus, overrides)
     rows = []
     order = {t: i for i, t in enumerate(book.ids)}
-    for uid, event, speaker, text in _prepared(corpus, include_notes, kinds):
-        assessed = book.assess(text)
+    prepared, coded = _prepared(corpus, include_notes, kinds, book, jobs)
+    for (uid, event, speaker, _), assessed in zip(prepared, coded):
         carried = set()
         for topic, words, _, salience, discussed in assessed:
             if (uid, topic) in fixes.topics_remove:
@@ -644,7 +696,7 @@ def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
 
 def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
                  overrides: bool | str | Path = True, cues: StanceCues | None = None,
-                 include_low_fit: bool = False) -> pd.DataFrame:
+                 include_low_fit: bool = False, jobs: int | None = None) -> pd.DataFrame:
     """One row per (unit, target) the unit takes a position on, with stance and evidence
     (the clause that decided it). Events the codebook does not fit (`codebook_fit`) get no
     rows unless `include_low_fit=True`: its cues mean little in a discussion of something
@@ -655,14 +707,18 @@ def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
                files_stamp(cues.path, corpus.project.codebook_file(SENTIMENT_FILE), ALIASES_FILE,
                            corpus.project.overrides_file, corpus.project.codebook_file(TOPICS_FILE)))
         return _memo(corpus, key, lambda: stance_table(corpus, include_notes=include_notes,
-                                                       cues=cues, include_low_fit=include_low_fit))
+                                                       cues=cues, include_low_fit=include_low_fit,
+                                                       jobs=jobs))
     cues = cues or stance_cues(corpus.root)
     fixes = _overrides(corpus, overrides)
     low = set() if include_low_fit else set(
         codebook_fit(corpus).query("low_fit")["event_id"])
     rows = []
-    for uid, event, speaker, text in _prepared(corpus, include_notes, kinds):
-        scored = {} if event in low else {row["target"]: row for row in cues.score(text)}
+    prepared, _ = _prepared(corpus, include_notes, kinds, jobs=jobs)
+    judged = iter(map_texts(cues.score, [text for _, event, _, text in prepared
+                                         if event not in low], jobs))
+    for uid, event, speaker, text in prepared:
+        scored = {} if event in low else {row["target"]: row for row in next(judged)}
         for target in cues.ids:
             fix = fixes.stances.get((uid, target))
             if fix is not None:

@@ -271,3 +271,21 @@ def test_one_pass_matching_finds_what_the_regexes_find():
         expected = [(m.start(), m.end(), m.group())
                     for m in scanner.patterns[0].finditer(text)]
         assert scanner.scan(text).get(0, []) == expected, text
+
+
+def test_coding_on_two_processes_gives_the_same_tables(monkeypatch):
+    import importlib
+
+    import pandas as pd
+
+    from analysis import load_corpus
+    from analysis.coding import stance_table, topic_table
+    from conftest import SEEDS
+
+    coding = importlib.import_module("analysis.coding")
+    monkeypatch.setattr(coding, "POOL_MIN_UNITS", 10)  # the example is small: pool anyway
+    one = load_corpus(SEEDS)
+    two = load_corpus(SEEDS)
+    pd.testing.assert_frame_equal(topic_table(one, jobs=1, mentions=True),
+                                  topic_table(two, jobs=2, mentions=True))
+    pd.testing.assert_frame_equal(stance_table(one, jobs=1), stance_table(two, jobs=2))
