@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,7 @@ class FigureSpec:
     draw: Callable[["Context"], Chart]
     available: Callable[["Context"], bool] = lambda ctx: True
     conditional: bool = False  # drawn only where the corpus has what it needs
+    unavailable: str = ""  # why a conditional figure is not drawn, for the notebook
 
 
 REGISTRY: dict[str, FigureSpec] = {}
@@ -53,11 +55,12 @@ FINDING_MIN_UNITS = 10
 """A finding title names a group only if it has at least this many units."""
 
 
-def figure(name: str, notebook: str, section: str, *, available=None):
+def figure(name: str, notebook: str, section: str, *, available=None, unavailable: str = ""):
     """Register a figure function under a stable slug, in the notebook and order it shows."""
     def register(fn):
         REGISTRY[name] = FigureSpec(name, notebook, section, fn,
-                                    available or (lambda ctx: True), available is not None)
+                                    available or (lambda ctx: True), available is not None,
+                                    unavailable)
         return fn
     return register
 
@@ -148,6 +151,19 @@ def draw(name: str, ctx: Context, *, save: bool = True, folder=None) -> Figure:
         plots.save(chart.fig, name, caption=chart.caption, notes=chart.notes,
                    finding=chart.finding, folder=folder)
     return chart.fig
+
+
+def show(name: str, ctx: Context, *, folder=None) -> Figure | None:
+    """Draw a figure where the corpus has what it needs; otherwise say why and remove the
+    files an earlier run left, so the manifest and the deck never show a stale chart."""
+    spec = REGISTRY[name]
+    if spec.available(ctx):
+        return draw(name, ctx, folder=folder)
+    out = Path(folder) if folder is not None else plots._default_figures_dir()
+    for suffix in (".png", ".svg"):
+        (out / f"{name}{suffix}").unlink(missing_ok=True)
+    print(f"{name}: {spec.unavailable or 'not drawn for this corpus'}")
+    return None
 
 
 def render(name: str, ctx: Context) -> Chart:
@@ -361,14 +377,25 @@ def _transitions_repeat(ctx: Context) -> bool:
     return False
 
 
+def _asking_turns(ctx: Context) -> pd.DataFrame:
+    """Turns of events where a question can be seen (a question mark or a question kind
+    somewhere): speech recognition without punctuation would count every turn a statement."""
+    spoken = ctx.corpus.spoken()
+    marked = spoken["text"].str.contains("[？?]", regex=True) | (spoken["kind"] == "question")
+    visible = set(spoken.loc[marked, "event_id"])
+    return ctx.turns[ctx.turns["event_id"].isin(visible)]
+
+
 def _askers(ctx: Context) -> bool:
-    """Questions vs statements need at least three people with three turns each."""
-    turns = ctx.turns
+    """Questions vs statements need at least three people with three turns each, in events
+    whose transcripts show questions."""
+    turns = _asking_turns(ctx)
     return int((turns.groupby("speaker_id").size() >= MIN_UNITS).sum()) >= 3
 
 
 @figure("01_who_follows_whom", "01_corpus_overview.ipynb", "语料概览",
-        available=_transitions_repeat)
+        available=_transitions_repeat,
+        unavailable="no two people follow each other three times or more in this corpus")
 def who_follows_whom(ctx: Context) -> Chart:
     turns = ctx.turns
     labels = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
@@ -402,9 +429,11 @@ def who_follows_whom(ctx: Context) -> Chart:
                  finding=best is not None)
 
 
-@figure("01_questions_by_speaker", "01_corpus_overview.ipynb", "语料概览", available=_askers)
+@figure("01_questions_by_speaker", "01_corpus_overview.ipynb", "语料概览", available=_askers,
+        unavailable="fewer than three people with three turns in transcripts that mark "
+                    "questions (speech recognition without punctuation shows none)")
 def questions_by_speaker(ctx: Context) -> Chart:
-    turns = ctx.turns
+    turns = _asking_turns(ctx)
     per = turns.groupby("speaker_id").agg(turns=("question", "size"),
                                           questions=("question", "sum"))
     per = per[per["turns"] >= MIN_UNITS].sort_values(["turns", "questions"], ascending=False).head(20)
@@ -420,9 +449,11 @@ def questions_by_speaker(ctx: Context) -> Chart:
              if asks else "提问与陈述")
     fig = plots.share_bars(rows, title=title,
                            subtitle="Share of each person's turns that ask (a question, or "
-                                    "ending in ？); people with 3+ turns (推断: inferred)",
+                                    "ending in ？); people with 3+ turns in transcripts that "
+                                    "mark questions (推断: inferred)",
                            xlabel="话轮占比 %", min_label=0.12)
-    return Chart(fig, title, "每人的话轮里提问与陈述各占多少（至少 3 个话轮的人；标“推断”的发言者由模型推断）。",
+    return Chart(fig, title, "每人的话轮里提问与陈述各占多少（至少 3 个话轮的人；只计标出问号的转写，"
+                             "无标点的语音识别看不出提问；标“推断”的发言者由模型推断）。",
                  notes="；".join(f"{ctx.who(s)} {v * 100:.0f}% 提问"
                                 for s, v in share.head(5).items()), finding=bool(asks))
 
@@ -776,7 +807,8 @@ def _dated_enough(ctx: Context) -> bool:
     return len(dates) >= 6 and (dates.max() - dates.min()).days >= 365
 
 
-@figure("05_term_trajectories", "05_cross_event.ipynb", "跨场对比", available=_dated_enough)
+@figure("05_term_trajectories", "05_cross_event.ipynb", "跨场对比", available=_dated_enough,
+        unavailable="the events have fewer than six dates spanning a year")
 def term_trajectories(ctx: Context) -> Chart:
     from .compare import event_timeline, moving_terms, term_trajectory
 

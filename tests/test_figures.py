@@ -52,7 +52,7 @@ def test_notebooks_draw_only_registered_figures_and_save_nothing_themselves():
         source = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
                            if c["cell_type"] == "code")
         assert "plots.save(" not in source and "plots.heatmap(" not in source, path.name
-        for name in re.findall(r'figures\.(?:draw|REGISTRY)\[?\(?"([a-z0-9_]+)"', source):
+        for name in re.findall(r'figures\.(?:draw|show|REGISTRY)\[?\(?"([a-z0-9_]+)"', source):
             assert REGISTRY[name].notebook == path.name, name
             drawn.append(name)
     assert set(drawn) == set(REGISTRY)  # every registered figure has its notebook cell
@@ -210,6 +210,8 @@ def test_turn_taking_charts_are_drawn_only_where_turns_repeat():
     inferred = Context(load_corpus(example))
     finance = Context(load_corpus(ROOT / "tests" / "fixtures" / "finance"))
     assert REGISTRY["01_who_follows_whom"].available(inferred)
+    # ASR without punctuation shows no question: the podcast's turns cannot be told apart
+    assert not REGISTRY["01_questions_by_speaker"].available(inferred)
     assert "（推断）" in render("01_who_follows_whom", inferred).notes + str(
         inferred.turns.query("inferred")["speaker_id"].map(inferred.who).unique())
     for name in ("01_who_follows_whom", "01_questions_by_speaker"):
@@ -218,3 +220,19 @@ def test_turn_taking_charts_are_drawn_only_where_turns_repeat():
         assert REGISTRY[name].available(finance), name
         chart = render(name, finance)
         assert chart.finding and chart.title and chart.notes, name
+
+
+def test_a_figure_the_corpus_cannot_support_is_withdrawn_not_left_stale(tmp_path, capsys):
+    """`figures.show` draws where the corpus has what it needs; elsewhere it says why and
+    removes the files an earlier run wrote, so the manifest and deck never show them."""
+    from analysis import load_corpus
+    from analysis.figures import Context, show
+
+    example = Context(load_corpus(ROOT / "tests" / "fixtures" / "example"))
+    (tmp_path / "01_questions_by_speaker.png").write_bytes(b"stale")
+    (tmp_path / "01_questions_by_speaker.svg").write_bytes(b"stale")
+    assert show("01_questions_by_speaker", example, folder=tmp_path) is None
+    assert "mark questions" in capsys.readouterr().out
+    assert not list(tmp_path.glob("01_questions_by_speaker.*"))
+    assert show("01_who_follows_whom", example, folder=tmp_path) is not None
+    assert (tmp_path / "01_who_follows_whom.png").is_file()
