@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,7 @@ from .lexicons import data_path, files_stamp, line_of, load_yaml
 from .project import Project
 from .metadata import EventMeta
 from .normalise import normalise, one_match
+from .parsers.base import SPOKEN
 
 CUES_FILE = "attribution.yaml"
 
@@ -179,8 +180,8 @@ def _switch_chance(previous: str | None, text: str, cues: Cues) -> float:
 
 class Attributor:
     """One event's attribution model: the general cues of `attribution.yaml`, plus what the
-    analyst's labelled lines teach about this episode (each speaker's wording, how often
-    the speaker changes), read through the turn structure of a hidden Markov model.
+    analyst's labelled lines teach about this episode (each speaker's wording), read
+    through the turn structure of a hidden Markov model.
 
     `fit(clamp)` returns the posterior probability of each speaker for each line; `clamp`
     (line index -> speaker index) fixes the lines an analyst labelled. `suggest()` names the
@@ -191,33 +192,30 @@ class Attributor:
         n, k = len(self.texts), len(self.speakers)
         self.cue_scores = (np.array([_emissions(t, self.speakers, roles, cues) for t in texts])
                            if n and k else np.zeros((n, k)))
-        self.cue_change = np.array([_switch_chance(texts[i - 1] if i else None, texts[i], cues)
-                                    for i in range(n)])
-        self.scores, self.change = self.cue_scores, self.cue_change
-        self._features = None
+        self.change = np.array([_switch_chance(texts[i - 1] if i else None, texts[i], cues)
+                                for i in range(n)])
+        self.scores = self.cue_scores  # with the last fit's wording and clamps
 
-    @property
+    @cached_property
     def features(self):
         """Character 1-3-grams, word 1-2-grams, line length and question form of each line."""
-        if self._features is None:
-            from scipy.sparse import csr_matrix, hstack
-            from sklearn.feature_extraction.text import TfidfVectorizer
+        from scipy.sparse import csr_matrix, hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
 
-            from .tokenise import tokenize
+        from .tokenise import tokenize
 
-            chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
-            words = TfidfVectorizer(analyzer=str.split, sublinear_tf=True)
-            tokens = [" ".join(tokenize(t)) for t in self.texts]
-            bigrams = [" ".join(f"{a}_{b}" for a, b in zip(t.split(), t.split()[1:]))
-                       for t in tokens]
-            style = np.array([[min(len(_bare(t)), 60) / 60, float(is_question(t, self.cues))]
-                              for t in self.texts])
-            blocks = [chars.fit_transform(self.texts), csr_matrix(style)]
-            for docs in (tokens, bigrams):
-                if any(d.strip() for d in docs):
-                    blocks.append(words.fit_transform(docs))
-            self._features = hstack(blocks).tocsr()
-        return self._features
+        chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
+        words = TfidfVectorizer(analyzer=str.split, sublinear_tf=True)
+        tokens = [" ".join(tokenize(t)) for t in self.texts]
+        bigrams = [" ".join(f"{a}_{b}" for a, b in zip(t.split(), t.split()[1:]))
+                   for t in tokens]
+        style = np.array([[min(len(_bare(t)), 60) / 60, float(is_question(t, self.cues))]
+                          for t in self.texts])
+        blocks = [chars.fit_transform(self.texts), csr_matrix(style)]
+        for docs in (tokens, bigrams):
+            if any(d.strip() for d in docs):
+                blocks.append(words.fit_transform(docs))
+        return hstack(blocks).tocsr()
 
     def fit(self, clamp: dict[int, int] | None = None) -> np.ndarray:
         clamp = clamp or {}
@@ -226,8 +224,7 @@ class Attributor:
             return np.zeros((n, k))
         scores = self.cue_scores + self._wording(clamp)
         for i, s in clamp.items():
-            scores[i] = -50.0
-            scores[i, s] = 0.0
+            _clamp(scores, i, s)
         self.scores = scores
         return _forward_backward(scores, self.change, self.speakers, self.roles, self.cues)
 
@@ -315,9 +312,7 @@ class Attributor:
             lo, hi = max(0, i - window), min(n, i + window + 1)
             expected = 0.0
             for s in np.flatnonzero(posterior[i] > 1e-3):
-                scores = self.scores[lo:hi].copy()
-                scores[i - lo] = -50.0
-                scores[i - lo, s] = 0.0
+                scores = _clamp(self.scores[lo:hi].copy(), i - lo, s)
                 after = _forward_backward(scores, self.change[lo:hi], self.speakers,
                                           self.roles, self.cues)
                 expected += posterior[i, s] * _entropy(after).sum()
@@ -326,9 +321,18 @@ class Attributor:
                 best, best_gain = int(i), gain
         return best
 
+
+def _clamp(scores: np.ndarray, line: int, speaker: int) -> np.ndarray:
+    """Make a line certainly the speaker's (an analyst's label)."""
+    scores[line] = -50.0
+    scores[line, speaker] = 0.0
+    return scores
+
+
 def _entropy(posterior: np.ndarray) -> np.ndarray:
     p = np.clip(posterior, 1e-12, 1.0)
     return -(p * np.log(p)).sum(axis=1)
+
 
 def infer(texts: list[str], speakers: list, roles: dict, cues: Cues,
           clamp: dict[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -336,6 +340,7 @@ def infer(texts: list[str], speakers: list, roles: dict, cues: Cues,
     index (`Attributor` with the analyst's clamped lines)."""
     posterior = Attributor(texts, speakers, roles, cues).fit(clamp)
     return posterior, posterior.argmax(axis=1) if len(posterior) else np.zeros(0, dtype=int)
+
 
 def _forward_backward(scores: np.ndarray, change, speakers: list, roles: dict,
                       cues: Cues) -> np.ndarray:
@@ -423,14 +428,22 @@ def load_assignments(root: Path, event: EventMeta, rows: list[dict]) -> dict[int
 
 # --- applying ----------------------------------------------------------------------------
 
-SPOKEN = ("speech", "question")
-
 def _roles(config: dict) -> dict:
     return {"asks": config.get("asks"), "answers": config.get("answers")}
 
-def _candidates(event: EventMeta) -> list:
+
+def _model_of(event: EventMeta, rows: list[dict], assigned: dict[int, str],
+              cues: Cues) -> tuple[list[int], Attributor, dict[int, int]]:
+    """An event's model over its spoken rows: their positions in `rows`, the model, and
+    the analyst's assignments among them as clamps (line -> speaker index)."""
     people = {p.id: p for p in event.participants}
-    return [people[pid] for pid in event.attribution["speakers"]]
+    ids = list(event.attribution["speakers"])
+    spoken = [i for i, r in enumerate(rows) if r["kind"] in SPOKEN]
+    clamp = {j: ids.index(assigned[i]) for j, i in enumerate(spoken) if assigned.get(i) in ids}
+    model = Attributor([normalise(rows[i]["text"]) for i in spoken],
+                       [people[pid] for pid in ids], _roles(event.attribution), cues)
+    return spoken, model, clamp
+
 
 def attribute(root: Path, event: EventMeta, rows: list[dict], speakers: dict[str, dict],
               *, enabled: bool = True, assignments: bool = True,
@@ -448,13 +461,9 @@ def attribute(root: Path, event: EventMeta, rows: list[dict], speakers: dict[str
     assigned = load_assignments(root, event, rows) if assignments else {}
     if config and config.get("enabled", True) and enabled:
         cues = cues or load_cues()
-        candidates = _candidates(event)
-        ids = [p.id for p in candidates]
-        spoken = [i for i, r in enumerate(rows) if r["kind"] in SPOKEN]
-        clamp = {j: ids.index(assigned[i]) for j, i in enumerate(spoken)
-                 if assigned.get(i) in ids}
-        posterior = Attributor([normalise(rows[i]["text"]) for i in spoken], candidates,
-                               _roles(config), cues).fit(clamp)
+        spoken, model, clamp = _model_of(event, rows, assigned, cues)
+        posterior = model.fit(clamp)
+        candidates = model.speakers
         for j, i in enumerate(spoken):
             best = int(posterior[j].argmax()) if len(candidates) else 0
             confidence = round(float(posterior[j, best]), 4) if len(candidates) else 0.0
@@ -466,22 +475,23 @@ def attribute(root: Path, event: EventMeta, rows: list[dict], speakers: dict[str
         rows[i]["speaker_confidence"] = 1.0
         rows[i]["speaker_method"] = "override"
 
+
 def _set_speaker(row: dict, speaker: dict) -> None:
     row["speaker_id"] = speaker["speaker_id"]
     row["speaker"] = speaker["name"]
 
+
 def event_meta(project: Project, event_id: str) -> EventMeta:
     """One event's metadata entry, by id (an error naming events.yaml when unknown)."""
-    from .metadata import load_metadata
-    from .parsers import PARSERS
+    from .corpus import project_events
 
-    events = load_metadata(project.events_file, transcripts_dir=project.transcripts,
-                           parsers=tuple(PARSERS) + ("auto",))
+    events = project_events(project)
     for event in events:
         if event.event_id == event_id:
             return event
     raise TranscriptError(project.events_file, f"no event {event_id!r}",
                           fix=f"use one of: {', '.join(e.event_id for e in events)}")
+
 
 @dataclass
 class EventModel:
@@ -495,6 +505,7 @@ class EventModel:
     @property
     def ids(self) -> list[str]:
         return [p.id for p in self.model.speakers]
+
 
 def event_model(root: str | Path | None, event_id: str, *, assignments: bool = True,
                 cues: Cues | None = None) -> EventModel:
@@ -511,14 +522,9 @@ def event_model(root: str | Path | None, event_id: str, *, assignments: bool = T
     utterances = plain.utterances[plain.utterances["event_id"] == event_id]
     rows = utterances.to_dict("records")
     assigned = load_assignments(plain.root, event, rows) if assignments else {}
-    spoken_at = [i for i, r in enumerate(rows) if r["kind"] in SPOKEN]
-    candidates = _candidates(event)
-    ids = [p.id for p in candidates]
-    clamp = {j: ids.index(assigned[i]) for j, i in enumerate(spoken_at) if assigned.get(i) in ids}
-    spoken = utterances.iloc[spoken_at].reset_index(drop=True)
-    model = Attributor([normalise(t) for t in spoken["text"]], candidates,
-                       _roles(event.attribution), cues or load_cues())
-    return EventModel(event, spoken, model, clamp)
+    spoken_at, model, clamp = _model_of(event, rows, assigned, cues or load_cues())
+    return EventModel(event, utterances.iloc[spoken_at].reset_index(drop=True), model, clamp)
+
 
 def evaluate(corpus, labels: Path, *, threshold: float | None = None) -> dict:
     """Accuracy on attributed lines and coverage against a labelled file
@@ -556,6 +562,7 @@ def line_truth(spoken: pd.DataFrame, labels: Path, ids: list[str]) -> np.ndarray
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;…])")
 
+
 def stripped(root: str | Path, event_id: str, *, asks: str | None = None,
              cues: Cues | None = None) -> tuple[Attributor, np.ndarray]:
     """A labelled transcript made unlabelled: every turn's text cut into sentences (the
@@ -585,6 +592,7 @@ def stripped(root: str | Path, event_id: str, *, asks: str | None = None,
         raise TranscriptError(corpus.project.events_file, f"{event_id}: no speaker {asks!r}",
                               fix=f"use one of: {', '.join(names.values())}")
     return Attributor(texts, speakers, {"asks": asker}, cues or load_cues()), np.array(truth)
+
 
 def learning_curve(model: Attributor, truth: np.ndarray, *, ks=(0, 5, 10, 20, 40, 80),
                    seeds: int = 5, threshold: float | None = None) -> pd.DataFrame:
@@ -634,12 +642,12 @@ def learning_curve(model: Attributor, truth: np.ndarray, *, ks=(0, 5, 10, 20, 40
                                         "accuracy_all", "ece"])
     return frame.sort_values(["strategy", "k"], kind="stable").round(3).reset_index(drop=True)
 
+
 def curves(spec: Path, **options) -> pd.DataFrame:
     """The learning curves of every transcript listed in `spec` (attribution_curves.yaml):
     `{event, labels}` for an unlabelled event of the project labelled by reading, or
     `{project, event, strip: true, asks}` for a labelled transcript with its labels
     stripped. Paths are relative to the spec's folder. Column `transcript` first."""
-    from .project import Project
 
     frames = []
     for number, entry in enumerate(load_yaml(spec).get("curves") or [], 1):

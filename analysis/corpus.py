@@ -37,13 +37,13 @@ from .corpus_cache import (CorpusCache, code_version, decode, encode, event_key,
 from .errors import TranscriptError
 from .metadata import EventMeta, Participant, load_metadata, name_slug
 from .parsers import KINDS, PARSERS, UNNAMED, ParseResult
+from .parsers.base import SPOKEN
 from .parsers.detect import detect
 from .project import Project
 from .roles import Roles, roles
 from .sources import Source, read_source
 from .units import build_units
 
-SPOKEN = ("speech", "question")
 _WS = re.compile(r"\s+")
 
 
@@ -111,10 +111,7 @@ def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
             message names the file, the line and the fix.
     """
     project = Project.of(path)
-    book = roles(project)
-    events = load_metadata(project.events_file, transcripts_dir=project.transcripts,
-                           parsers=tuple(PARSERS) + ("auto",), roles=book.ids,
-                           pools=book.pools)
+    events = project_events(project)
     options = (attribution, assignments)
     store = CorpusCache(None if cache is True else cache) if cache else None
     code = code_version() if store else ""
@@ -147,6 +144,13 @@ def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
     events_frame = _event_frame(event_rows, utterances, speakers)
     return Corpus(events=events_frame, speakers=speakers, utterances=utterances,
                   root=project.root, sources=sources)
+
+
+def project_events(project: Project) -> list[EventMeta]:
+    """The project's validated events.yaml entries (parsers, roles and pools checked)."""
+    book = roles(project)
+    return load_metadata(project.events_file, transcripts_dir=project.transcripts,
+                         parsers=tuple(PARSERS) + ("auto",), roles=book.ids, pools=book.pools)
 
 
 POOL_MIN_EVENTS = 8  # fewer cold events parse faster in one process than a pool starts

@@ -26,12 +26,9 @@ from pathlib import Path
 import pandas as pd
 
 from .compare import PRIOR_STRENGTH, keyness_from_counts
-from .corpus import Corpus, _event_frame, _speaker_frame, load_event
+from .corpus import Corpus, _event_frame, _speaker_frame, load_event, project_events
 from .corpus_cache import _SCHEMA, decode, utterance_frame
-from .metadata import load_metadata
-from .parsers import PARSERS
 from .project import Project
-from .roles import roles
 
 _SMALL = ["utterance_id", "event_id", "speaker_id", "kind", "n_chars"]
 
@@ -103,10 +100,7 @@ def load_corpus_distributed(path: str | Path | None = None, *, client=None,
     import dask.dataframe as dd
 
     project = Project.of(path)
-    book = roles(project)
-    events = load_metadata(project.events_file, transcripts_dir=project.transcripts,
-                           parsers=tuple(PARSERS) + ("auto",), roles=book.ids,
-                           pools=book.pools)
+    events = project_events(project)
     options = (attribution, assignments)
     root = str(project.root)
     parts = [dask.delayed(load_event, pure=True)(project.root, event, options)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 KINDS = ("speech", "question", "note", "meta")
+SPOKEN = ("speech", "question")  # what the discussion said (not notes or meta)
 #: Speaker keys a parser may use besides the participants' ids.
 UNNAMED = ("editor", "audience", "anonymous", "unattributed")
 
