@@ -16,19 +16,17 @@ those files: nothing here names a topic or a target.
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from collections.abc import Callable
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from .corpus import SPOKEN, Corpus
 from .units import build_units
+from .workers import batches as _batches, map_texts
 from .errors import TranscriptError
 from .lexicons import files_stamp, line_of, load_yaml, names_and_color
 from .normalise import ALIASES_FILE, aliases, normalise, one_match
@@ -113,8 +111,9 @@ class Topic:
 
 def _score_matches(strong: list, weak: list, exclude: list) -> tuple[list[str], int]:
     """`Topic.matches` from the (start, end, word) matches of its three word lists."""
-    if not exclude and not weak and len(strong) == 1:
-        return [strong[0][2]], 2
+    if not exclude and not weak:  # one list's matches never overlap one another
+        words = [word for _, _, word in strong]
+        return words, 2 * (len({w.lower() for w in words}) if len(words) > 1 else len(words))
     taken = [(a, b) for a, b, _ in exclude]
     words, seen, score = [], set(), 0
     for found, points in ((strong, 2), (weak, 1)):
@@ -182,8 +181,12 @@ class Codebook:
             probs = {t: self.model.probability(features[t]) for t in found}
             return [(t, w, s, probs[t], probs[t] >= self.model.threshold)
                     for t, (w, s) in found.items()]
-        minimum = {t.id: t.min_score for t in self.topics}
+        minimum = self._min_scores
         return [(t, w, s, float(s), s >= minimum[t]) for t, (w, s) in found.items()]
+
+    @cached_property
+    def _min_scores(self) -> dict[str, int]:
+        return {t.id: t.min_score for t in self.topics}
 
     def specific_words(self, found: dict) -> dict[str, set[str]]:
         """The matched words of each mentioned topic that are specific keywords."""
@@ -584,69 +587,68 @@ def _select(corpus: Corpus, include_notes: bool, kinds) -> pd.DataFrame:
     return build_units(corpus.utterances, kinds=tuple(kinds))
 
 
-POOL_MIN_UNITS = 20_000  # below this, coding in one process is faster than starting a pool
-_SHARED: dict[str, Callable] = {}
+def _prepared_key(include_notes: bool, kinds) -> tuple:
+    return ("prepared", include_notes, tuple(kinds) if kinds else None,
+            files_stamp(ALIASES_FILE))
 
 
-def _apply(key: str, texts: list[str]) -> list:
-    code = _SHARED[key]
-    return [code(text) for text in texts]
-
-
-def map_texts(code: Callable[[str], object], texts: list[str], jobs: int | None = None
-              ) -> list:
-    """`code(text)` for every text (preparing, a codebook's `assess`, stance cues' `score`),
-    on `jobs` forked processes for a large corpus: the workers share what the parent has
-    loaded (codebook, cues, aliases), and the results come back in order."""
-    jobs = (os.cpu_count() or 1) if jobs is None else max(1, jobs)
-    if jobs == 1 or len(texts) < POOL_MIN_UNITS or "fork" not in mp.get_all_start_methods():
-        return [code(text) for text in texts]
-    key = f"{id(code)}"
-    _SHARED[key] = code
-    try:
-        size = -(-len(texts) // (4 * jobs))
-        chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
-        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
-            return [result for part in pool.map(_apply, [key] * len(chunks), chunks)
-                    for result in part]
-    finally:
-        _SHARED.pop(key, None)
-
-
-def _prepare_and_assess(book: Codebook):
-    def code(text: str) -> tuple[str, list]:
-        prepared = analysis_text(text)
-        return prepared, book.assess(prepared)
-    return code
-
-
-def _prepared(corpus: Corpus, include_notes: bool, kinds, book: Codebook | None = None,
-              jobs: int | None = None) -> tuple[list[tuple[str, str, str, str]], list | None]:
+def _prepared(corpus: Corpus, include_notes: bool, kinds, jobs: int | None = None
+              ) -> list[tuple[str, str, str, str]]:
     """(unit_id, event_id, speaker_id, analysis text) of the units coded, prepared once per
-    corpus for both the topic and the stance table; with `book`, also each text's
-    `book.assess` (prepared and assessed in the same pass over the processes)."""
-    key = ("prepared", include_notes, tuple(kinds) if kinds else None,
-           files_stamp(ALIASES_FILE))
-    chosen = None if key in corpus.memo else _select(corpus, include_notes, kinds)
-    assessed = None
+    corpus for both the topic and the stance table."""
+    key = _prepared_key(include_notes, kinds)
     if key not in corpus.memo:
-        texts = chosen["text"].tolist()
-        if book is not None:
-            both = map_texts(_prepare_and_assess(book), texts, jobs)
-            texts, assessed = [b[0] for b in both], [b[1] for b in both]
-        else:
-            texts = map_texts(analysis_text, texts, jobs)
-        corpus.memo[key] = list(zip(chosen["unit_id"].tolist(), chosen["event_id"].tolist(),
-                                    chosen["speaker_id"].tolist(), texts))
-    prepared = corpus.memo[key]
-    if book is not None and assessed is None:
-        assessed = map_texts(book.assess, [text for *_, text in prepared], jobs)
-    return prepared, assessed
+        chosen = _select(corpus, include_notes, kinds)
+        corpus.memo[key] = list(zip(
+            chosen["unit_id"].tolist(), chosen["event_id"].tolist(),
+            chosen["speaker_id"].tolist(), map_texts(analysis_text, chosen["text"].tolist(), jobs)))
+    return corpus.memo[key]
 
 
-TOPIC_COLUMNS = ["unit_id", "event_id", "speaker_id", "topic", "salience", "hits", "matched",
-                 "source"]
-MENTION_COLUMNS = TOPIC_COLUMNS + ["discussed"]
+def _topic_coder(book: Codebook, fixes: Overrides, mentions: bool, prepare: bool):
+    """The topic rows of one (unit_id, event_id, speaker_id, text), and its analysis text
+    when `prepare` asks for it and it differs from the text (less to send back from a
+    worker): the whole per-unit work of `topic_table`, run in the pool's processes."""
+    added: dict[str, list[tuple[str, str]]] = {}
+    for (uid, topic), note in fixes.topics_add.items():
+        added.setdefault(uid, []).append((topic, note))
+
+    def code(item: tuple[str, str, str, str]) -> tuple[str | None, list[tuple]]:
+        uid, event, speaker, text = item
+        prepared = analysis_text(text) if prepare else text
+        rows, carried = [], set()
+        for topic, words, _, salience, discussed in book.assess(prepared):
+            if discussed and (uid, topic) in fixes.topics_remove:
+                discussed = False
+            if discussed or mentions:
+                rows.append((uid, event, speaker, topic, round(salience, 3), len(words),
+                             "、".join(dict.fromkeys(words)), "lexicon", discussed))
+            if discussed:
+                carried.add(topic)
+        for topic, note in added.get(uid, ()):
+            if topic not in carried:
+                rows = [r for r in rows if r[3] != topic]
+                rows.append((uid, event, speaker, topic, 1.0, 0, f"override: {note}",
+                             "override", True))
+        return (prepared if prepare and prepared != text else None), rows
+
+    def code_batch(batch: list[tuple[str, str, str, str]]) -> tuple[pa.Array, pa.RecordBatch]:
+        # Arrow arrays cross between processes as buffers, at a fraction of pickling rows
+        coded = [code(item) for item in batch]
+        rows = [row for _, part in coded for row in part]
+        columns = list(zip(*rows)) or [()] * len(_TOPIC_SCHEMA)
+        return (pa.array([changed for changed, _ in coded], pa.string()),
+                pa.RecordBatch.from_arrays([pa.array(c, f.type) for c, f in
+                                            zip(columns, _TOPIC_SCHEMA)], schema=_TOPIC_SCHEMA))
+    return code_batch
+
+
+_TOPIC_SCHEMA = pa.schema([
+    ("unit_id", pa.string()), ("event_id", pa.string()), ("speaker_id", pa.string()),
+    ("topic", pa.string()), ("salience", pa.float64()), ("hits", pa.int64()),
+    ("matched", pa.string()), ("source", pa.string()), ("discussed", pa.bool_())])
+MENTION_COLUMNS = _TOPIC_SCHEMA.names
+TOPIC_COLUMNS = MENTION_COLUMNS[:-1]
 STANCE_COLUMNS = ["unit_id", "event_id", "speaker_id", "target", "stance", "score", "cue",
                   "evidence", "source"]
 
@@ -670,25 +672,22 @@ def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
         return _memo(corpus, key, lambda: topic_table(corpus, include_notes=include_notes,
                                                       book=book, mentions=mentions, jobs=jobs))
     book = book or codebook(corpus.root)
-    fixes = _overrides(corpus, overrides)
-    rows = []
+    key = _prepared_key(include_notes, kinds)
+    prepare = key not in corpus.memo
+    if prepare:
+        chosen = _select(corpus, include_notes, kinds)
+        items = list(zip(chosen["unit_id"].tolist(), chosen["event_id"].tolist(),
+                         chosen["speaker_id"].tolist(), chosen["text"].tolist()))
+    else:
+        items = corpus.memo[key]
+    coded = map_texts(_topic_coder(book, _overrides(corpus, overrides), mentions, prepare),
+                      _batches(items, jobs), jobs, units=len(items))
+    if prepare:  # the analysis texts, kept for the stance table
+        changes = [text for changed, _ in coded for text in changed.to_pylist()]
+        corpus.memo[key] = [(uid, event, speaker, text if changed is None else changed)
+                            for (uid, event, speaker, text), changed in zip(items, changes)]
     order = {t: i for i, t in enumerate(book.ids)}
-    prepared, coded = _prepared(corpus, include_notes, kinds, book, jobs)
-    for (uid, event, speaker, _), assessed in zip(prepared, coded):
-        carried = set()
-        for topic, words, _, salience, discussed in assessed:
-            if (uid, topic) in fixes.topics_remove:
-                discussed = False
-            if discussed or mentions:
-                rows.append((uid, event, speaker, topic, round(salience, 3), len(words),
-                             "、".join(dict.fromkeys(words)), "lexicon", discussed))
-            carried |= {topic} if discussed else set()
-        for (fixed_uid, topic), note in fixes.topics_add.items():
-            if fixed_uid == uid and topic not in carried:
-                rows = [r for r in rows if not (r[0] == uid and r[3] == topic)]
-                rows.append((uid, event, speaker, topic, 1.0, 0, f"override: {note}",
-                             "override", True))
-    frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
+    frame = pa.Table.from_batches([rows for _, rows in coded], _TOPIC_SCHEMA).to_pandas()
     frame["_t"] = frame["topic"].map(order)
     frame = frame.sort_values(["unit_id", "_t"]).drop(columns="_t").reset_index(drop=True)
     return frame if mentions else frame.drop(columns="discussed")
@@ -714,7 +713,7 @@ def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
     low = set() if include_low_fit else set(
         codebook_fit(corpus).query("low_fit")["event_id"])
     rows = []
-    prepared, _ = _prepared(corpus, include_notes, kinds, jobs=jobs)
+    prepared = _prepared(corpus, include_notes, kinds, jobs)
     judged = iter(map_texts(cues.score, [text for _, event, _, text in prepared
                                          if event not in low], jobs))
     for uid, event, speaker, text in prepared:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -42,7 +41,8 @@ from .parsers.detect import detect
 from .project import Project
 from .roles import Roles, roles
 from .sources import Source, read_source
-from .units import build_units
+from .units import build_units, event_units, units_frame
+from .workers import forked_pool
 
 _WS = re.compile(r"\s+")
 
@@ -119,21 +119,25 @@ def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
     results = [store.get(key) if store else None for key in keys]
     cold = [i for i, r in enumerate(results) if r is None]
     jobs = os.cpu_count() or 1 if jobs is None else max(1, jobs)
-    if jobs > 1 and len(cold) >= POOL_MIN_EVENTS:
-        # the largest transcripts first, one at a time: the workers finish together
-        sizes = {i: (project.transcripts / events[i].file).stat().st_size for i in cold}
-        order = sorted(cold, key=lambda i: (-sizes[i], i))
-        with ProcessPoolExecutor(min(jobs, len(cold))) as pool:
-            done = dict(zip(order, pool.map(load_event, [project.root] * len(order),
-                                            [events[i] for i in order],
-                                            [options] * len(order))))
-        fresh = [done[i] for i in cold]
-    else:
-        fresh = [load_event(project.root, events[i], options) for i in cold]
-    for i, data in zip(cold, fresh):
+
+    def finish(i: int, data: bytes) -> None:
         if store:
             store.put(keys[i], data)
         results[i] = decode(data)
+
+    if jobs > 1 and len(cold) >= POOL_MIN_EVENTS:
+        # the largest transcripts first, one at a time: the workers finish together, and
+        # each parsed event is decoded here while the workers parse the next ones
+        sizes = {i: (project.transcripts / events[i].file).stat().st_size for i in cold}
+        order = sorted(cold, key=lambda i: (-sizes[i], i))
+        with forked_pool(min(jobs, len(cold))) as pool:
+            for i, data in zip(order, pool.map(load_event, [project.root] * len(order),
+                                               [events[i] for i in order],
+                                               [options] * len(order))):
+                finish(i, data)
+    else:
+        for i in cold:
+            finish(i, load_event(project.root, events[i], options))
     event_rows, speaker_rows, sources = [], [], {}
     for result in results:
         event_rows.append(result["event"])
@@ -143,7 +147,8 @@ def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
     speakers = _speaker_frame(speaker_rows, utterances)
     events_frame = _event_frame(event_rows, utterances, speakers)
     return Corpus(events=events_frame, speakers=speakers, utterances=utterances,
-                  root=project.root, sources=sources)
+                  root=project.root, sources=sources,
+                  memo={"units": units_frame([result["units"] for result in results])})
 
 
 def project_events(project: Project) -> list[EventMeta]:
@@ -159,7 +164,7 @@ POOL_MIN_EVENTS = 8  # fewer cold events parse faster in one process than a pool
 def load_event(root: Path, event: EventMeta, options: tuple = (True, True)) -> bytes:
     """Read, parse and attribute one event: the same work in a single process, a process
     pool or a Dask worker. Returns the encoded result (`corpus_cache.encode`): utterance
-    rows, the event row, speaker rows and the decoded source text."""
+    rows, their analysis units, the event row, speaker rows and the decoded source text."""
     attribution, assignments = options
     project = Project(root)
     book = roles(project)
@@ -177,8 +182,9 @@ def load_event(root: Path, event: EventMeta, options: tuple = (True, True)) -> b
               assignments=assignments)
     row = _event_row(event, source) | {"parser_detection": detection}
     row["date"] = row["date"].isoformat()
-    return encode({"utterances": rows, "event": row, "speakers": list(speakers.values()),
-                   "source": source.text})
+    units = event_units(event.event_id, [r for r in rows if r["kind"] in SPOKEN])
+    return encode({"utterances": rows, "units": units, "event": row,
+                   "speakers": list(speakers.values()), "source": source.text})
 
 
 def check_units(source: Source, result: ParseResult) -> None:

@@ -102,12 +102,20 @@ class CorpusCache:
             tmp.unlink(missing_ok=True)
 
 
+_MAGIC = b"EVT2"  # an entry: magic, the utterances file's length, the utterances, the units
+
+
 def encode(result: dict) -> bytes:
-    """An event's result (utterance rows plus event row, speakers and source text) as an
-    Arrow IPC file."""
-    extra = {k: v for k, v in result.items() if k != "utterances"}
+    """An event's result (utterance rows, its units as an Arrow table, plus event row,
+    speakers and source text) as two Arrow IPC files in one entry."""
+    extra = {k: v for k, v in result.items() if k not in ("utterances", "units")}
     table = pa.Table.from_pylist(result["utterances"], schema=_SCHEMA).replace_schema_metadata(
         {b"event": json.dumps(extra, ensure_ascii=False).encode()})
+    utterances = _ipc(table)
+    return _MAGIC + len(utterances).to_bytes(8, "little") + utterances + _ipc(result["units"])
+
+
+def _ipc(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
@@ -115,11 +123,20 @@ def encode(result: dict) -> bytes:
 
 
 def decode(data: bytes) -> dict:
-    """The result `encode` wrote; `utterances` stays an Arrow table (the corpus concatenates
-    the events' tables and converts once)."""
-    with pa.ipc.open_file(pa.BufferReader(data)) as reader:
-        table = reader.read_all()
-    return {"utterances": table, **json.loads(table.schema.metadata[b"event"])}
+    """The result `encode` wrote; `utterances` and `units` stay Arrow tables (the corpus
+    concatenates the events' tables and converts once)."""
+    if not data.startswith(_MAGIC):
+        raise ValueError("not an event entry of this version")
+    buffer = pa.py_buffer(data)
+    size = int.from_bytes(data[len(_MAGIC):len(_MAGIC) + 8], "little")
+    start = len(_MAGIC) + 8
+    tables = []
+    for part in (buffer[start:start + size], buffer[start + size:]):
+        with pa.ipc.open_file(pa.BufferReader(part)) as reader:
+            tables.append(reader.read_all())
+    utterances, units = tables
+    return {"utterances": utterances, "units": units,
+            **json.loads(utterances.schema.metadata[b"event"])}
 
 
 def utterance_frame(tables: list[pa.Table]):

@@ -43,10 +43,15 @@ def _nfkc_table() -> dict[int, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _foldable() -> frozenset[str]:
+    return frozenset(map(chr, _nfkc_table()))
+
+
 def normalise(text: str) -> str:
     """Analysis form of a text: per-character NFKC sparing Chinese punctuation, collapsed
     whitespace, no leading or trailing blanks."""
-    if text.isascii():
+    if text.isascii() or _foldable().isdisjoint(text):  # a set test is faster than translate
         return _SPACE.sub(" ", text).strip()
     return _SPACE.sub(" ", text.translate(_nfkc_table())).strip()
 

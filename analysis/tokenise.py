@@ -27,7 +27,7 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 from .errors import TranscriptError
 from .lexicons import FRESHNESS_S, data_path, files_stamp
 from .normalise import ALIASES_FILE, Aliases, TermMatcher, aliases, normalise
+from .workers import batches as _batches, map_texts
 
 USERDICT_FILE = "userdict.txt"
 STOPWORDS_FILE = "stopwords.txt"
@@ -163,15 +164,21 @@ class Tokenizer:
         """Listed stopword, or a token with no letter and no Chinese character."""
         return token.lower() in self.stopwords or not _WORDLIKE.search(token)
 
-    def tokenize_many(self, texts: Iterable[str], cache: "TokenCache | None" = None
-                      ) -> pa.ListArray:
+    def tokenize_many(self, texts: Iterable[str], cache: "TokenCache | None" = None,
+                      jobs: int | None = 1) -> pa.ListArray:
         """Tokens of many texts as an Arrow list array (one list per text). Texts are
-        segmented in batches, and through the on-disk cache when one is given."""
+        segmented in batches, through the on-disk cache when one is given, and on `jobs`
+        processes for a large collection (None: every core)."""
+        texts = list(texts)
         if cache is not None:
-            return cache.lookup(list(texts), self)
-        chunks = [pa.array([self.tokenize(t) for t in batch], pa.list_(pa.string()))
-                  for batch in _batched(texts, BATCH)]
+            return cache.lookup(texts, self, jobs)
+        chunks = map_texts(self.token_lists, _batches(texts, jobs, BATCH), jobs, units=len(texts))
         return pa.concat_arrays(chunks) if chunks else pa.array([], pa.list_(pa.string()))
+
+    def token_lists(self, texts: list[str]) -> pa.ListArray:
+        """One batch of texts tokenised, as an Arrow list array (cheap to send between
+        processes)."""
+        return pa.array([self.tokenize(t) for t in texts], pa.list_(pa.string()))
 
 
 def _plain_chinese(term: str) -> bool:
@@ -194,17 +201,6 @@ def _compound(pieces: list[str]) -> list[str]:
         joined.append(piece)
         i += 1
     return joined
-
-
-def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def default_engine() -> str:
@@ -251,9 +247,10 @@ class TokenCache:
                                      pa.array([], pa.list_(pa.string())))
         return self._loaded[key]
 
-    def lookup(self, texts: list[str], tokenizer: Tokenizer) -> pa.ListArray:
+    def lookup(self, texts: list[str], tokenizer: Tokenizer, jobs: int | None = 1
+               ) -> pa.ListArray:
         """Token lists of `texts`: cached ones read from disk, the others segmented in
-        batches, each batch stored as it is done."""
+        batches (on `jobs` processes for many), each batch stored."""
         keys = pa.array(texts, pa.large_string())
         known_keys, known_tokens = self._table(tokenizer)
         where = pc.index_in(keys, value_set=known_keys)
@@ -261,21 +258,19 @@ class TokenCache:
         if not where.null_count:
             return found
         todo = pc.unique(keys.filter(pc.is_null(where)))
-        parts = []
-        for start in range(0, len(todo), BATCH):
-            batch = todo.slice(start, BATCH)
-            plain = batch.to_pylist()
-            fresh = pa.array([tokenizer.tokenize(text) for text in plain], pa.list_(pa.string()))
+        batches = _batches(todo.to_pylist(), jobs, BATCH)
+        parts = map_texts(tokenizer.token_lists, batches, jobs, units=len(todo))
+        for plain, fresh in zip(batches, parts):
             name = hashlib.sha1("\x1f".join(plain).encode("utf-8")).hexdigest()[:16]
-            self._store(tokenizer, name, batch, fresh)
-            parts.append(fresh)
+            self._store(tokenizer, name, pa.array(plain, pa.large_string()), fresh)
         fresh = pa.concat_arrays(parts)
         if len(todo) == len(texts):  # nothing cached and no repeats: already in order
             return fresh
         slot = pc.add(pc.index_in(keys, value_set=todo), len(texts))
         return pa.concat_arrays([found, fresh]).take(pc.coalesce(slot, where_present(where)))
 
-    def frame(self, texts: list[str], ids: list[str], tokenizer: Tokenizer) -> pd.DataFrame:
+    def frame(self, texts: list[str], ids: list[str], tokenizer: Tokenizer,
+              jobs: int | None = 1) -> pd.DataFrame:
         """The long tokens frame of a whole collection of texts. A collection seen before
         (same texts, same fingerprint) is read back whole from one memory-mapped file, the
         case of re-running a notebook; otherwise texts go through `lookup`."""
@@ -291,7 +286,7 @@ class TokenCache:
                 table["row"].to_numpy(), table["position"].to_numpy(),
                 token.indices.to_numpy() if token is not None else np.array([], np.int32),
                 token.dictionary.to_pylist() if token is not None else [], ids, tokenizer)
-        frame = tokens_frame(self.lookup(texts, tokenizer), ids, tokenizer)
+        frame = tokens_frame(self.lookup(texts, tokenizer, jobs), ids, tokenizer)
         table = pa.table({
             "row": pa.array(frame["utterance_id"].cat.codes.to_numpy(np.int32)),
             "position": pa.array(frame["position"].to_numpy(np.int32)),
@@ -348,12 +343,13 @@ def tokenize(text: str) -> list[str]:
 
 
 def tokens_table(corpus, *, cache: bool | str | Path = True,
-                 tokenizer: Tokenizer | None = None) -> pd.DataFrame:
+                 tokenizer: Tokenizer | None = None, jobs: int | None = None) -> pd.DataFrame:
     """Long table of every utterance's tokens.
 
     Columns: `utterance_id`, `position` (0-based within the utterance), `token`,
     `is_stopword`. Rows in utterance order. Uses the on-disk cache unless `cache=False`
-    (a path chooses the cache folder).
+    (a path chooses the cache folder). A large corpus is tokenised on `jobs` processes
+    (default: every core); the table is the same.
     """
     tokenizer = tokenizer or get_tokenizer()
     store = None
@@ -362,8 +358,8 @@ def tokens_table(corpus, *, cache: bool | str | Path = True,
     texts = corpus.utterances["text"].tolist()
     ids = corpus.utterances["utterance_id"].tolist()
     if store is not None:
-        return store.frame(texts, ids, tokenizer)
-    return tokens_frame(tokenizer.tokenize_many(texts), ids, tokenizer)
+        return store.frame(texts, ids, tokenizer, jobs)
+    return tokens_frame(tokenizer.tokenize_many(texts, jobs=jobs), ids, tokenizer)
 
 
 def tokens_frame(lists: pa.ListArray, ids: list[str], tokenizer: Tokenizer) -> pd.DataFrame:

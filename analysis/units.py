@@ -29,14 +29,21 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pyarrow as pa
 
 MIN_CHARS = 120
 MAX_CHARS = 400
 _OPEN_END = re.compile(r"(?:[，、,：:（(“「]|——)\s*$")
 
-UNIT_COLUMNS = ["unit_id", "event_id", "seq", "speaker_id", "speaker", "section", "kind", "text",
-                "n_chars", "n_utterances", "utterance_ids", "line_start", "line_end", "start_s",
-                "end_s", "speaker_method", "speaker_confidence"]
+UNIT_SCHEMA = pa.schema([
+    ("unit_id", pa.string()), ("event_id", pa.string()), ("seq", pa.int64()),
+    ("speaker_id", pa.string()), ("speaker", pa.string()), ("section", pa.string()),
+    ("kind", pa.string()), ("text", pa.string()), ("n_chars", pa.int64()),
+    ("n_utterances", pa.int64()), ("utterance_ids", pa.string()), ("line_start", pa.int64()),
+    ("line_end", pa.int64()), ("start_s", pa.float64()), ("end_s", pa.float64()),
+    ("speaker_method", pa.string()), ("speaker_confidence", pa.float64()),
+])
+UNIT_COLUMNS = UNIT_SCHEMA.names
 
 
 def build_units(utterances: pd.DataFrame, *, kinds=("speech", "question"),
@@ -44,30 +51,56 @@ def build_units(utterances: pd.DataFrame, *, kinds=("speech", "question"),
     """The units frame of a corpus's utterances of the given kinds (speech and questions by
     default; notes and meta, when asked for, form units of their own kind)."""
     spoken = utterances[utterances["kind"].isin(kinds)]
+    return units_frame([event_units(event_id, records, min_chars=min_chars,
+                                    max_chars=max_chars)
+                        for event_id, records in _records_by_event(spoken)])
+
+
+def event_units(event_id: str, records: list[dict], *, min_chars: int = MIN_CHARS,
+                max_chars: int = MAX_CHARS) -> pa.Table:
+    """The units of one event's utterance rows (dicts, already of the kinds wanted, in
+    order), as an Arrow table: the loader builds them with the event, in its worker."""
     rows: list[dict] = []
-    for event_id, frame in spoken.groupby("event_id", sort=False):
-        records = frame.to_dict("records")
-        seq = 0
-        group: list[dict] = []
+    seq = 0
+    group: list[dict] = []
 
-        def close() -> None:
-            nonlocal seq
-            if group:
-                seq += 1
-                rows.append(_unit(event_id, seq, group))
-                group.clear()
+    def close() -> None:
+        nonlocal seq
+        if group:
+            seq += 1
+            rows.append(_unit(event_id, seq, group))
+            group.clear()
 
-        for row in records:
-            if group and (not _same_turn(group[-1], row) or row["seq"] != group[-1]["seq"] + 1):
-                close()
-            elif group:
-                size = sum(r["n_chars"] for r in group)
-                if size + row["n_chars"] > max_chars or (
-                        size >= min_chars and _ends_sentence(group[-1]["text"])):
-                    close()
-            group.append(row)
-        close()
-    return pd.DataFrame(rows, columns=UNIT_COLUMNS)
+    size = 0
+    for row in records:
+        if group and (not _same_turn(group[-1], row) or row["seq"] != group[-1]["seq"] + 1):
+            close()
+        elif group and (size + row["n_chars"] > max_chars or (
+                size >= min_chars and _ends_sentence(group[-1]["text"]))):
+            close()
+        if not group:
+            size = 0
+        group.append(row)
+        size += row["n_chars"]
+    close()
+    return pa.Table.from_pylist(rows, schema=UNIT_SCHEMA)
+
+
+def units_frame(tables: list[pa.Table]) -> pd.DataFrame:
+    """The units frame of the events' unit tables, in order."""
+    table = pa.concat_tables(tables) if tables else UNIT_SCHEMA.empty_table()
+    return table.to_pandas()
+
+
+def _records_by_event(frame: pd.DataFrame) -> list[tuple[str, list[dict]]]:
+    """The rows of a frame as dicts, grouped by event in order of first appearance (column
+    lists first: iterating Arrow-backed columns value by value is slow)."""
+    columns = {name: frame[name].tolist() for name in frame.columns}
+    records = [dict(zip(columns, values)) for values in zip(*columns.values())]
+    grouped: dict[str, list[dict]] = {}
+    for record in records:
+        grouped.setdefault(record["event_id"], []).append(record)
+    return list(grouped.items())
 
 
 def _same_turn(a: dict, b: dict) -> bool:
@@ -88,15 +121,20 @@ def _ends_sentence(text: str) -> bool:
 def _unit(event_id: str, seq: int, group: list[dict]) -> dict:
     first, last = group[0], group[-1]
     return {"unit_id": f"{event_id}.u{seq:04d}", "event_id": event_id, "seq": seq,
-            "speaker_id": first["speaker_id"], "speaker": first["speaker"],
-            "section": first["section"], "kind": first["kind"],
+            "speaker_id": first["speaker_id"], "speaker": _text_or_none(first["speaker"]),
+            "section": _section(first) or None, "kind": first["kind"],
             "text": " ".join(r["text"] for r in group if r["text"]),
             "n_chars": int(sum(r["n_chars"] for r in group)), "n_utterances": len(group),
             "utterance_ids": " ".join(r["utterance_id"] for r in group),
             "line_start": first["line_start"], "line_end": last["line_end"],
             "start_s": first["start_s"], "end_s": last["end_s"],
-            "speaker_method": first["speaker_method"],
+            "speaker_method": _text_or_none(first["speaker_method"]),
             "speaker_confidence": _mean_confidence(group)}
+
+
+def _text_or_none(value):
+    """A text field as Arrow takes it: a missing value (None, or pandas' NaN) is None."""
+    return None if value is None or value != value else value
 
 
 def _mean_confidence(group: list[dict]) -> float:

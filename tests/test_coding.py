@@ -282,10 +282,15 @@ def test_coding_on_two_processes_gives_the_same_tables(monkeypatch):
     from analysis.coding import stance_table, topic_table
     from conftest import SEEDS
 
-    coding = importlib.import_module("analysis.coding")
-    monkeypatch.setattr(coding, "POOL_MIN_UNITS", 10)  # the example is small: pool anyway
+    workers = importlib.import_module("analysis.workers")
+    monkeypatch.setattr(workers, "POOL_MIN_UNITS", 10)  # the example is small: pool anyway
     one = load_corpus(SEEDS)
     two = load_corpus(SEEDS)
     pd.testing.assert_frame_equal(topic_table(one, jobs=1, mentions=True),
                                   topic_table(two, jobs=2, mentions=True))
     pd.testing.assert_frame_equal(stance_table(one, jobs=1), stance_table(two, jobs=2))
+    # stances first: the topic pass then reads the texts the stance pass prepared
+    three = load_corpus(SEEDS)
+    pd.testing.assert_frame_equal(stance_table(one, jobs=1), stance_table(three, jobs=2))
+    pd.testing.assert_frame_equal(topic_table(one, jobs=1, mentions=True),
+                                  topic_table(three, jobs=2, mentions=True))

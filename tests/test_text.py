@@ -176,6 +176,16 @@ def test_tokens_table_columns_and_cache_round_trip(corpus, tmp_path):
     assert not cold["token"].astype(str).str.isspace().any()
 
 
+def test_tokens_on_several_processes_are_the_same(corpus, tmp_path, monkeypatch):
+    from analysis import workers
+
+    one = tokens_table(corpus, cache=False, jobs=1)
+    monkeypatch.setattr(workers, "POOL_MIN_UNITS", 10)  # the example is small: pool anyway
+    pd.testing.assert_frame_equal(one, tokens_table(corpus, cache=False, jobs=2))
+    pd.testing.assert_frame_equal(one, tokens_table(corpus, cache=tmp_path, jobs=2))
+    pd.testing.assert_frame_equal(one, tokens_table(corpus, cache=tmp_path, jobs=2))  # warm
+
+
 def test_cache_invalidates_when_a_dictionary_changes(tmp_path):
     userdict = tmp_path / "userdict.txt"
     shutil.copy(PACKAGE_DATA / "userdict.txt", userdict)

@@ -124,3 +124,12 @@ def test_low_fit_events_get_no_stances(tmp_path):
     assert low and low <= {"e101_rate_cut_equities", "e102_bond_rally"}
     assert not set(stance_table(corpus)["event_id"]) & low
     assert set(stance_table(corpus, include_low_fit=True)["event_id"]) & low
+
+
+def test_units_built_with_each_event_equal_units_built_from_the_corpus(tmp_path):
+    from analysis import load_corpus
+    from conftest import SEEDS
+
+    for cache in (False, tmp_path, tmp_path):  # no cache, filling it, from it
+        corpus = load_corpus(SEEDS, cache=cache)
+        pd.testing.assert_frame_equal(corpus.units, build_units(corpus.utterances))
