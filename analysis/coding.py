@@ -633,13 +633,43 @@ def _topic_coder(book: Codebook, fixes: Overrides, mentions: bool, prepare: bool
         return (prepared if prepare and prepared != text else None), rows
 
     def code_batch(batch: list[tuple[str, str, str, str]]) -> tuple[pa.Array, pa.RecordBatch]:
-        # Arrow arrays cross between processes as buffers, at a fraction of pickling rows
         coded = [code(item) for item in batch]
-        rows = [row for _, part in coded for row in part]
-        columns = list(zip(*rows)) or [()] * len(_TOPIC_SCHEMA)
         return (pa.array([changed for changed, _ in coded], pa.string()),
-                pa.RecordBatch.from_arrays([pa.array(c, f.type) for c, f in
-                                            zip(columns, _TOPIC_SCHEMA)], schema=_TOPIC_SCHEMA))
+                _record_batch([row for _, part in coded for row in part], _TOPIC_SCHEMA))
+    return code_batch
+
+
+def _record_batch(rows: list[tuple], schema: pa.Schema) -> pa.RecordBatch:
+    """Rows as an Arrow batch: it crosses between processes as buffers, at a fraction of
+    the cost of pickling the rows."""
+    columns = list(zip(*rows)) or [()] * len(schema)
+    return pa.RecordBatch.from_arrays([pa.array(c, f.type) for c, f in zip(columns, schema)],
+                                      schema=schema)
+
+
+def _stance_coder(cues: StanceCues, fixes: Overrides, low: set[str]):
+    """The stance rows of a batch of prepared (unit_id, event_id, speaker_id, text): the
+    per-unit work of `stance_table`, run in the pool's processes. Events in `low` are not
+    scored; overrides apply everywhere."""
+    def code(item: tuple[str, str, str, str]) -> list[tuple]:
+        uid, event, speaker, text = item
+        scored = {} if event in low else {row["target"]: row for row in cues.score(text)}
+        rows = []
+        for target in cues.ids:
+            fix = fixes.stances.get((uid, target))
+            if fix is not None:
+                if fix["stance"] is not None:
+                    rows.append((uid, event, speaker, target, fix["stance"], float(fix["stance"]),
+                                 f"override: {fix['note']}".strip(), fix["snippet"], "override"))
+                continue
+            if target in scored:
+                row = scored[target]
+                rows.append((uid, event, speaker, target, row["stance"], row["score"],
+                             row["cue"], row["evidence"], "lexicon"))
+        return rows
+
+    def code_batch(batch: list[tuple[str, str, str, str]]) -> pa.RecordBatch:
+        return _record_batch([row for item in batch for row in code(item)], _STANCE_SCHEMA)
     return code_batch
 
 
@@ -649,8 +679,11 @@ _TOPIC_SCHEMA = pa.schema([
     ("matched", pa.string()), ("source", pa.string()), ("discussed", pa.bool_())])
 MENTION_COLUMNS = _TOPIC_SCHEMA.names
 TOPIC_COLUMNS = MENTION_COLUMNS[:-1]
-STANCE_COLUMNS = ["unit_id", "event_id", "speaker_id", "target", "stance", "score", "cue",
-                  "evidence", "source"]
+_STANCE_SCHEMA = pa.schema([
+    ("unit_id", pa.string()), ("event_id", pa.string()), ("speaker_id", pa.string()),
+    ("target", pa.string()), ("stance", pa.int64()), ("score", pa.float64()),
+    ("cue", pa.string()), ("evidence", pa.string()), ("source", pa.string())])
+STANCE_COLUMNS = _STANCE_SCHEMA.names
 
 
 def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
@@ -709,28 +742,12 @@ def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
                                                        cues=cues, include_low_fit=include_low_fit,
                                                        jobs=jobs))
     cues = cues or stance_cues(corpus.root)
-    fixes = _overrides(corpus, overrides)
     low = set() if include_low_fit else set(
         codebook_fit(corpus).query("low_fit")["event_id"])
-    rows = []
     prepared = _prepared(corpus, include_notes, kinds, jobs)
-    judged = iter(map_texts(cues.score, [text for _, event, _, text in prepared
-                                         if event not in low], jobs))
-    for uid, event, speaker, text in prepared:
-        scored = {} if event in low else {row["target"]: row for row in next(judged)}
-        for target in cues.ids:
-            fix = fixes.stances.get((uid, target))
-            if fix is not None:
-                if fix["stance"] is not None:
-                    rows.append((uid, event, speaker, target, fix["stance"], float(fix["stance"]),
-                                 f"override: {fix['note']}".strip(), fix["snippet"], "override"))
-                continue
-            if target in scored:
-                row = scored[target]
-                rows.append((uid, event, speaker, target, row["stance"], row["score"],
-                             row["cue"], row["evidence"], "lexicon"))
-    frame = pd.DataFrame(rows, columns=STANCE_COLUMNS)
-    frame["stance"] = frame["stance"].astype("int64")
+    coded = map_texts(_stance_coder(cues, _overrides(corpus, overrides), low),
+                      _batches(prepared, jobs), jobs, units=len(prepared))
+    frame = pa.Table.from_batches(coded, _STANCE_SCHEMA).to_pandas()
     return frame.sort_values(["unit_id", "target"]).reset_index(drop=True)
 
 

@@ -251,15 +251,18 @@ def _utterances(event: EventMeta, source: Source, result: ParseResult,
                 speakers: dict[str, dict]) -> list[dict]:
     text = source.text
     rows = []
+    line, at = 1, 0  # line numbers counted on from the last unit (units are in order)
     for seq, unit in enumerate(result.units, 1):
         speaker = speakers[unit.speaker]
+        line += text.count("\n", at, unit.start)
+        at = unit.start
         rows.append({
             "utterance_id": f"{event.event_id}.{seq:04d}", "event_id": event.event_id,
             "seq": seq, "speaker_id": speaker["speaker_id"], "speaker": speaker["name"],
             "section": unit.section, "kind": unit.kind, "text": unit.text,
             "raw_text": text[unit.start:unit.end], "n_chars": len(_WS.sub("", unit.text)),
-            "line_start": text.count("\n", 0, unit.start) + 1,
-            "line_end": text.count("\n", 0, max(unit.start, unit.end - 1)) + 1,
+            "line_start": line,
+            "line_end": line + text.count("\n", unit.start, max(unit.start, unit.end - 1)),
             "start_s": unit.start_s, "end_s": unit.end_s,
         })
     return rows

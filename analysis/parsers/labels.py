@@ -22,6 +22,7 @@ _DATA = "speaker_labels.yaml"
 OPEN_QUOTES = "“「『‘\"《"
 QUOTES = "“”「」『』‘’\"'"
 _PAIRS = {"“": "”", "「": "」", "『": "』", "‘": "’"}
+_QUOTE_MARK = re.compile("[" + "".join(_PAIRS) + "".join(_PAIRS.values()) + "]")
 
 _LABEL = re.compile(
     r"^[ \t\u3000]*(?:-[ \t]*)?"
@@ -133,7 +134,7 @@ def find_label(text: str, *, before: str = "") -> Label | None:
 def quote_open(text: str) -> bool:
     """Whether `text` ends inside a quotation it opened (an unclosed “, 「, 『 or ‘)."""
     depth: list[str] = []
-    for char in text:
+    for char in _QUOTE_MARK.findall(text):  # other characters change nothing
         if char in _PAIRS:
             depth.append(_PAIRS[char])
         elif depth and char == depth[-1]:
