@@ -14,7 +14,7 @@ FRAMES = ("events", "speakers", "utterances", "units")
 
 
 def _export(args: argparse.Namespace) -> int:
-    corpus = load_corpus(args.project)
+    corpus = load_corpus(args.project, jobs=args.jobs)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for name in FRAMES:
@@ -30,7 +30,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    corpus = load_corpus(args.project)
+    corpus = load_corpus(args.project, jobs=args.jobs)
     table = corpus.utterances.pivot_table(index="event_id", columns="kind", values="seq",
                                           aggfunc="size", fill_value=0)
     print(corpus)
@@ -156,6 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_export)
     summary = commands.add_parser("summary", help="validate the seeds and print utterance counts")
     summary.set_defaults(run=_summary)
+    for command in (export, summary):
+        command.add_argument("--jobs", type=int, default=None,
+                             help="processes parsing the transcripts not in the cache "
+                                  "(default: every core; 1: one process)")
     report = commands.add_parser("report", help="execute every notebook in order (in place); "
                                                "the notebooks export their figures to figures/")
     report.add_argument("--jobs", type=int, default=None,
