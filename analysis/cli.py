@@ -14,17 +14,25 @@ FRAMES = ("events", "speakers", "utterances", "units")
 
 
 def _export(args: argparse.Namespace) -> int:
-    corpus = load_corpus(args.project, jobs=args.jobs)
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise TranscriptError(out, "is a file, not a folder",
+                              fix="give --out a folder (it is created if missing)")
+    corpus = load_corpus(args.project, jobs=args.jobs)
     out.mkdir(parents=True, exist_ok=True)
     for name in FRAMES:
         frame = getattr(corpus, name)
         for fmt in args.format:
             path = out / f"{name}.{fmt}"
-            if fmt == "csv":
-                frame.to_csv(path, index=False, encoding="utf-8")
-            else:
-                frame.to_parquet(path, index=False)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            try:  # through a temporary file: a failed export never leaves half a table
+                if fmt == "csv":
+                    frame.to_csv(tmp, index=False, encoding="utf-8")
+                else:
+                    frame.to_parquet(tmp, index=False)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
             print(f"wrote {path} ({len(frame)} rows)")
     return 0
 
@@ -228,6 +236,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except TranscriptError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a full disk, a read-only folder: one line, not a traceback
+        problem = TranscriptError(err.filename or ".", err.strerror or str(err),
+                                  fix="free disk space, or fix the path or its permissions")
+        print(f"error: {problem}", file=sys.stderr)
         return 2
 
 

@@ -19,13 +19,25 @@ class TranscriptError(ValueError):
                  fix: str | None = None) -> None:
         self.path = str(path)
         self.line = line
-        self.problem = problem
-        self.fix = fix
+        self.problem = _capped(problem)
+        self.fix = _capped(fix) if fix else fix
+        problem, fix = self.problem, self.fix
         where = f"{self.path}:{line}" if line is not None else self.path
         message = f"{where}: {problem}"
         if fix:
             message += f" -> {fix}"
         super().__init__(message)
+
+
+MAX_CHARS = 300  # of a problem or a fix: a message quoting hostile input stays one line
+
+
+def _capped(text: str) -> str:
+    text = " ".join(str(text).split())  # one line, whatever the input held
+    return text if len(text) <= MAX_CHARS else f"{text[:MAX_CHARS - 1]}…"
+
+
+MAX_LISTED = 20  # problems listed one per line; the rest are counted
 
 
 class MetadataError(TranscriptError):
@@ -40,7 +52,11 @@ class MetadataError(TranscriptError):
         first = problems[0]
         super().__init__(first.path, first.problem, line=first.line, fix=first.fix)
         if len(problems) > 1:
-            self.args = ("\n".join(str(p) for p in problems),)
+            shown = [str(p) for p in problems[:MAX_LISTED]]
+            if len(problems) > MAX_LISTED:
+                shown.append(f"... and {len(problems) - MAX_LISTED:,} more problems "
+                             f"in {first.path}")
+            self.args = ("\n".join(shown),)
 
     def __str__(self) -> str:
         return self.args[0]

@@ -21,6 +21,7 @@ import yaml
 from .coding import Codebook, StanceCues, analysis_text, codebook, stance_cues
 from .corpus import Corpus
 from .errors import TranscriptError
+from .yamlfile import parse as parse_yaml
 
 EVALUATION_DIR = "evaluation"
 DEV_DIR = Path(__file__).resolve().parents[1] / "tests" / "data"
@@ -117,7 +118,7 @@ they disagreed) and gold.yaml (the final labels)."""
 def load_gold(folder: Path = UNITS_EVAL) -> pd.DataFrame:
     """The final labels: item, corpus, unit_id, event_id, split, text, topics (set),
     stances (dict target -> -1/0/+1)."""
-    doc = yaml.safe_load((folder / "gold.yaml").read_text(encoding="utf-8"))
+    doc = parse_yaml((folder / "gold.yaml").read_text(encoding="utf-8"))
     rows = [{"item": i["item"], "corpus": i.get("corpus", "project"), "unit_id": i["unit_id"],
              "event_id": i["unit_id"].rsplit(".", 1)[0], "split": i["split"], "text": i["text"],
              "topics": set(i["topics"] or []), "stances": dict(i["stances"] or {})}
@@ -217,7 +218,7 @@ def reader_agreement(folder: Path = UNITS_EVAL) -> tuple[dict, pd.DataFrame]:
     def read(prefix: str) -> dict:
         out = {}
         for path in sorted(folder.glob(f"labels_{prefix}*.yaml")):
-            for item in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]:
+            for item in parse_yaml(path.read_text(encoding="utf-8"))["items"]:
                 out[item["item"]] = item
         return out
 
@@ -324,7 +325,7 @@ def tuning_items(folder: Path = UNITS_EVAL, corpus: str = "example") -> list[tup
                                                 & (gold["corpus"] == corpus)].itertuples()]
     extra = folder / "extra.yaml"
     if extra.is_file():
-        doc = yaml.safe_load(extra.read_text(encoding="utf-8"))
+        doc = parse_yaml(extra.read_text(encoding="utf-8"))
         items += [(i["text"], set(i["topics"] or [])) for i in doc["items"]
                   if i.get("corpus", corpus) == corpus]
     return items

@@ -4,15 +4,16 @@ files into a project unchanged and append their metadata entries), both from the
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-from .corpus import load_corpus
+from .corpus import check_units, load_corpus
 from .errors import TranscriptError
-from .metadata import EventMeta, parse_date
+from .metadata import SLUG, EventMeta, parse_date
 from .naming import event_facts, short_label
 from .naming import event_id as make_event_id
 from .project import Project, atomic_write
@@ -32,6 +33,7 @@ def _probe(path: Path, encoding: str | None, parser: str):
                       date_precision="year", organiser="", format="", file=path.name,
                       parser=chosen)
     result = PARSERS[chosen](source, event)
+    check_units(source, result)  # what `add` and the loader check: nothing lost
     return source, detection, chosen, result
 
 
@@ -128,83 +130,97 @@ def add_transcripts(files: list[Path], *, title: str | None = None, date: str | 
     if not project.events_file.is_file():
         raise TranscriptError(project.events_file, "no project here",
                               fix=f"create one with `python -m analysis init {project.root}`")
-    metadata_bytes = project.events_file.read_bytes()  # restored byte for byte on failure
-    metadata_text = metadata_bytes.decode("utf-8-sig")
-    newline = "\r\n" if b"\r\n" in metadata_bytes else "\n"
-    taken = set(re.findall(r"^\s*-\s*event_id:\s*(\S+)\s*$", metadata_text, re.M))
-    hashes = {hashlib.sha256(p.read_bytes()).hexdigest(): p.name
-              for p in sorted(project.transcripts.glob("*")) if p.is_file()}
-    planned = []
-    for path in _progress(files, "reading"):
-        if not path.is_file():
-            raise TranscriptError(path, "file not found", fix="give the path of a transcript file")
-        source, detection, chosen, result = _probe(path, encoding, parser)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest in hashes:
-            raise TranscriptError(path, f"the same content is already in the project as "
-                                  f"{hashes[digest]}", fix="nothing to add; leave this file out")
-        facts = event_facts(path.name, source.text)
-        event_title = title or facts["title"] or path.stem
-        event_date = date or facts["date"]
-        if not event_date:
-            raise TranscriptError(path, "no date in the file's header or name",
-                                  fix="pass --date YYYY-MM-DD (or rename the file to start with "
-                                      "its date, e.g. 2023-08-13_name.txt)")
+    if not os.access(project.events_file, os.W_OK) or not os.access(project.transcripts, os.W_OK):
+        raise TranscriptError(project.events_file, "the project is read-only here",
+                              fix="make events.yaml and transcripts/ writable, then add again")
+    with project.editing():
+        metadata_bytes = project.events_file.read_bytes()  # restored byte for byte on failure
+        metadata_text = metadata_bytes.decode("utf-8-sig")
+        newline = "\r\n" if b"\r\n" in metadata_bytes else "\n"
+        taken = set(re.findall(r"^\s*-\s*event_id:\s*(\S+)\s*$", metadata_text, re.M))
+        hashes = {hashlib.sha256(p.read_bytes()).hexdigest(): p.name
+                  for p in sorted(project.transcripts.glob("*")) if p.is_file()}
+        planned = []
+        for path in _progress(files, "reading"):
+            if not path.is_file():
+                raise TranscriptError(path, "file not found", fix="give the path of a transcript file")
+            source, detection, chosen, result = _probe(path, encoding, parser)
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if digest in hashes:
+                raise TranscriptError(path, f"the same content is already in the project as "
+                                      f"{hashes[digest]}", fix="nothing to add; leave this file out")
+            facts = event_facts(path.name, source.text)
+            event_title = title or facts["title"] or path.stem
+            event_date = date or facts["date"]
+            if not event_date:
+                raise TranscriptError(path, "no date in the file's header or name",
+                                      fix="pass --date YYYY-MM-DD (or rename the file to start with "
+                                          "its date, e.g. 2023-08-13_name.txt)")
+            try:
+                parse_date(event_date)
+            except ValueError:
+                raise TranscriptError(path, f"date {event_date!r} is not understood",
+                                      fix="write YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY") from None
+            event_label = label or (facts["label"] if not title else None) or short_label(event_title)
+            eid = event_id or make_event_id(event_label, taken=taken)  # readable: the label's words
+            if not SLUG.match(eid):
+                raise TranscriptError(path, f"event_id {eid!r} is not a snake_case slug",
+                                      fix="use lower-case letters, digits and underscores, starting "
+                                          "with a letter")
+            if eid in taken:
+                raise TranscriptError(project.events_file, f"event_id {eid!r} is already used",
+                                      fix="pass --event-id with another snake_case id")
+            taken.add(eid)
+            hashes[digest] = path.name
+            name = f"{event_date}_{eid}{path.suffix.lower() or '.txt'}"
+            entry = [f"  - event_id: {eid}",
+                     f"    label: {_yaml_text(event_label)}",
+                     f"    title: {_yaml_text(event_title)}"]
+            if series:
+                entry.append(f"    series: {_yaml_text(series)}")
+            entry += [f"    date: {event_date}",
+                      f"    organiser: {_yaml_text(organiser or series or 'unknown')}",
+                      f"    format: {_yaml_text(format_ or REGISTRY[chosen].description)}",
+                      f"    file: {name}",
+                      f"    original_file: {_yaml_text(path.name)}",
+                      f"    parser: {parser}"]
+            if encoding:
+                entry.append(f"    encoding: {encoding}")
+            entry.append("    notes: >\n      Added with `python -m analysis add`"
+                         + (f"; detected as {detection}." if detection else "."))
+            planned.append((path, project.transcripts / name, eid, "\n".join(entry),
+                            f"{source.encoding}, {detection if detection else chosen}"))
+        copied: list[Path] = []
         try:
-            parse_date(event_date)
-        except ValueError:
-            raise TranscriptError(path, f"date {event_date!r} is not understood",
-                                  fix="write YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY") from None
-        event_label = label or (facts["label"] if not title else None) or short_label(event_title)
-        eid = event_id or make_event_id(event_label, taken=taken)  # readable: the label's words
-        if eid in taken:
-            raise TranscriptError(project.events_file, f"event_id {eid!r} is already used",
-                                  fix="pass --event-id with another snake_case id")
-        taken.add(eid)
-        hashes[digest] = path.name
-        name = f"{event_date}_{eid}{path.suffix.lower() or '.txt'}"
-        entry = [f"  - event_id: {eid}",
-                 f"    label: {_yaml_text(event_label)}",
-                 f"    title: {_yaml_text(event_title)}"]
-        if series:
-            entry.append(f"    series: {_yaml_text(series)}")
-        entry += [f"    date: {event_date}",
-                  f"    organiser: {_yaml_text(organiser or series or 'unknown')}",
-                  f"    format: {_yaml_text(format_ or REGISTRY[chosen].description)}",
-                  f"    file: {name}",
-                  f"    original_file: {_yaml_text(path.name)}",
-                  f"    parser: {parser}"]
-        if encoding:
-            entry.append(f"    encoding: {encoding}")
-        entry.append("    notes: >\n      Added with `python -m analysis add`"
-                     + (f"; detected as {detection}." if detection else "."))
-        planned.append((path, project.transcripts / name, eid, "\n".join(entry),
-                        f"{source.encoding}, {detection if detection else chosen}"))
-    copied: list[Path] = []
-    try:
-        for path, target, *_ in _progress(planned, "copying"):
-            if target.exists():
-                raise TranscriptError(target, "a transcript with this name exists",
-                                      fix="pass another --event-id")
-            atomic_write(target, path.read_bytes())
-            copied.append(target)
-        entries = "\n\n".join(p[3] for p in planned)
-        body = re.sub(r"^events:\s*\[\]\s*$", "events:", metadata_text.rstrip("\r\n"), flags=re.M)
-        text = (body.replace("\r\n", "\n") + "\n\n" + entries + "\n").replace("\n", newline)
-        bom = b"\xef\xbb\xbf" if metadata_bytes.startswith(b"\xef\xbb\xbf") else b""
-        atomic_write(project.events_file, bom + text.encode("utf-8"))
-        corpus = load_corpus(project.root)
-    except BaseException:
-        for target in copied:
-            target.unlink(missing_ok=True)
-        atomic_write(project.events_file, metadata_bytes)
-        raise
-    counts = corpus.utterances.groupby("event_id").size()
-    lines = [f"added {eid}: {target.name} ({how}), {counts.get(eid, 0)} utterances"
-             for _, target, eid, _, how in planned]
-    lines.append(f"{len(planned)} transcript(s) added to {project.root}; edit "
-                 f"{project.events_file} to name speakers (`speakers:`) and add notes")
-    return lines
+            for path, target, *_ in _progress(planned, "copying"):
+                if target.exists():
+                    raise TranscriptError(target, "a transcript with this name exists",
+                                          fix="pass another --event-id")
+                atomic_write(target, path.read_bytes())
+                copied.append(target)
+            entries = "\n\n".join(p[3] for p in planned)
+            body = re.sub(r"^events:\s*\[\]\s*$", "events:", metadata_text.rstrip("\r\n"), flags=re.M)
+            text = (body.replace("\r\n", "\n") + "\n\n" + entries + "\n").replace("\n", newline)
+            bom = b"\xef\xbb\xbf" if metadata_bytes.startswith(b"\xef\xbb\xbf") else b""
+            project.save_events(bom + text.encode("utf-8"))
+            corpus = load_corpus(project.root)
+        except BaseException as err:
+            for target in copied:
+                target.unlink(missing_ok=True)
+            if project.events_file.read_bytes() != metadata_bytes:
+                atomic_write(project.events_file, metadata_bytes)
+            if isinstance(err, OSError):
+                raise TranscriptError(getattr(err, "filename", None) or project.root,
+                                      f"could not write: {err.strerror or err}",
+                                      fix="free disk space or fix the folder's permissions; nothing "
+                                          "was added") from None
+            raise
+        counts = corpus.utterances.groupby("event_id").size()
+        lines = [f"added {eid}: {target.name} ({how}), {counts.get(eid, 0)} utterances"
+                 for _, target, eid, _, how in planned]
+        lines.append(f"{len(planned)} transcript(s) added to {project.root}; edit "
+                     f"{project.events_file} to name speakers (`speakers:`) and add notes")
+        return lines
 
 
 def _progress(items: list, what: str):

@@ -18,6 +18,7 @@ import yaml
 from .attribution import event_model
 from .errors import TranscriptError
 from .project import Project, atomic_write
+from .yamlfile import parse as parse_yaml
 
 HEADER = """\
 # Analyst speaker assignments for {event_id} ({file}).
@@ -34,13 +35,13 @@ def append_assignment(path: Path, header: str, lines: str, speaker: str, note: s
     """Append `{lines, speaker}` to the file's `assign:` list, keeping every comment; the
     result is parsed back before it replaces the file."""
     text = path.read_text(encoding="utf-8") if path.is_file() else header
-    before = (yaml.safe_load(text) or {}).get("assign") or []
+    before = (parse_yaml(text) or {}).get("assign") or []
     if not text.endswith("\n"):
         text += "\n"
     entry = f'  - {{lines: "{lines}", speaker: {speaker}}}'
     new = f"{text}{entry}  # {note}\n" if note else f"{text}{entry}\n"
     try:
-        after = (yaml.safe_load(new) or {}).get("assign") or []
+        after = (parse_yaml(new) or {}).get("assign") or []
     except yaml.YAMLError:
         after = []
     if len(after) != len(before) + 1 or after[-1] != {"lines": lines, "speaker": speaker}:

@@ -11,6 +11,7 @@ import yaml
 
 from .errors import TranscriptError
 from .palette import HEX_COLOR, derived_color
+from .yamlfile import parse as parse_yaml
 
 
 @lru_cache(maxsize=256)
@@ -33,7 +34,7 @@ def load_yaml(name: str | Path) -> dict:
 @lru_cache(maxsize=64)
 def _load_yaml(path: Path, mtime_ns: int, size: int) -> dict:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = parse_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise TranscriptError(path, "data file not found", fix="reinstall the package") from None
     except yaml.YAMLError as err:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,6 +15,7 @@ import yaml
 from pypinyin import lazy_pinyin
 
 from .errors import MetadataError, TranscriptError
+from .yamlfile import LineDict, parse as parse_yaml
 
 PRECISIONS = ("day", "month", "quarter", "year")
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -61,28 +63,6 @@ class EventMeta:
     line: int = 0
 
 
-class _LineDict(dict):
-    """A YAML mapping that remembers the line of itself and of each key."""
-
-    line: int = 0
-    key_lines: dict
-
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: 5-10x faster
-    pass
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
-    mapping = _LineDict(loader.construct_mapping(node, deep=True))
-    mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value
-                         if isinstance(k, yaml.ScalarNode)}
-    return mapping
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def name_slug(name: str) -> str:
     """A snake_case id for a person's name, Chinese names in pinyin (徐鹏 -> xu_peng)."""
     words = "_".join(lazy_pinyin(name, errors=lambda chars: [chars]))  # Latin runs stay words
@@ -123,7 +103,7 @@ class _Checker:
     def add(self, line: int | None, problem: str, fix: str) -> None:
         self.problems.append(TranscriptError(self.path, problem, line=line, fix=fix))
 
-    def text(self, entry: _LineDict, key: str, *, required: bool = True) -> str:
+    def text(self, entry: LineDict, key: str, *, required: bool = True) -> str:
         value = entry.get(key)
         line = entry.key_lines.get(key, entry.line)
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -163,7 +143,7 @@ def load_metadata(path: str | Path, *, transcripts_dir: str | Path | None = None
                                                  "init DIR` (see README, 'Your own archive')")])
     raw = path.read_bytes()
     try:
-        doc = yaml.load(raw.decode("utf-8-sig"), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+        doc = parse_yaml(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as err:
         raise MetadataError([TranscriptError(path, "is not UTF-8 text",
                                              line=raw.count(b"\n", 0, err.start) + 1,
@@ -185,7 +165,7 @@ def load_metadata(path: str | Path, *, transcripts_dir: str | Path | None = None
     seen_ids: dict[str, int] = {}
     seen_files: dict[str, int] = {}
     for entry in doc["events"]:
-        if not isinstance(entry, _LineDict):
+        if not isinstance(entry, LineDict):
             check.add(doc.line, "each item under `events:` must be a mapping of keys",
                       fix="write each event as `- event_id: ...` with its keys indented below")
             continue
@@ -196,12 +176,15 @@ def load_metadata(path: str | Path, *, transcripts_dir: str | Path | None = None
             check.add(entry.line, f"duplicate event_id {event.event_id!r} (first on line "
                                   f"{seen_ids[event.event_id]})", fix="give each event its own event_id")
         seen_ids.setdefault(event.event_id, entry.line)
-        if event.file in seen_files:
+        same = _same_file_key(event.file, transcripts_dir)
+        if same in seen_files:
             check.add(entry.key_lines.get("file", entry.line),
-                      f"file {event.file!r} is already described on line {seen_files[event.file]}",
+                      f"file {event.file!r} is already described on line {seen_files[same]}",
                       fix="describe each transcript once")
-        seen_files.setdefault(event.file, entry.line)
+        seen_files.setdefault(same, entry.line)
         events.append(event)
+    if transcripts_dir is not None:
+        _check_same_content(events, Path(transcripts_dir), check)
     if not events and not check.problems:
         check.add(doc.line, "`events:` is empty", fix="add at least one event entry")
     if check.problems:
@@ -209,7 +192,33 @@ def load_metadata(path: str | Path, *, transcripts_dir: str | Path | None = None
     return events
 
 
-def _check_event(entry: _LineDict, check: _Checker, transcripts_dir, parsers, roles,
+def _same_file_key(file: str, transcripts_dir) -> str:
+    """What makes two `file:` entries the same file: its resolved path (`./a.txt` is
+    `a.txt`, a link is its target)."""
+    return str((Path(transcripts_dir) / file).resolve()) if transcripts_dir is not None \
+        else file
+
+
+def _check_same_content(events: list[EventMeta], folder: Path, check: _Checker) -> None:
+    """Two entries whose transcripts are byte-identical count the discussion twice (sizes
+    compared first, so only files of equal size are hashed)."""
+    by_size: dict[int, list[EventMeta]] = {}
+    for event in events:
+        by_size.setdefault((folder / event.file).stat().st_size, []).append(event)
+    for group in by_size.values():
+        if len(group) < 2:
+            continue
+        first: dict[str, EventMeta] = {}
+        for event in group:
+            digest = hashlib.sha256((folder / event.file).read_bytes()).hexdigest()
+            if digest in first:
+                check.add(event.line, f"transcript {event.file!r} has the same content as "
+                          f"{first[digest].file!r} (line {first[digest].line})",
+                          fix="describe each transcript once; remove the copy")
+            first.setdefault(digest, event)
+
+
+def _check_event(entry: LineDict, check: _Checker, transcripts_dir, parsers, roles,
                  pools) -> EventMeta | None:
     n_before = len(check.problems)
     for key in entry:
@@ -229,7 +238,13 @@ def _check_event(entry: _LineDict, check: _Checker, transcripts_dir, parsers, ro
                   f"{_suggest(values['parser'], parsers)}",
                   fix=f"use one of: {', '.join(parsers)}")
     if values["file"] and transcripts_dir is not None:
-        if not (Path(transcripts_dir) / values["file"]).is_file():
+        folder = Path(transcripts_dir)
+        target = (folder / values["file"]).resolve()
+        if not target.is_relative_to(folder.resolve().parent):
+            check.add(entry.key_lines.get("file"), f"transcript {values['file']!r} is outside "
+                      f"the project folder {folder.parent} (or links there)",
+                      fix="copy the file into transcripts/ and give its name")
+        elif not target.is_file():
             check.add(entry.key_lines.get("file"), f"transcript {values['file']!r} not found in "
                       f"{transcripts_dir}", fix="copy the file there, or correct `file:`")
     date, precision = pd.NaT, ""
@@ -279,7 +294,7 @@ def _check_event(entry: _LineDict, check: _Checker, transcripts_dir, parsers, ro
     )
 
 
-def _check_participants(entry: _LineDict, check: _Checker, roles: tuple[str, ...],
+def _check_participants(entry: LineDict, check: _Checker, roles: tuple[str, ...],
                         pools: tuple[str, ...]) -> tuple[Participant, ...]:
     items = entry.get("participants") or []
     if not isinstance(items, list):
@@ -288,7 +303,7 @@ def _check_participants(entry: _LineDict, check: _Checker, roles: tuple[str, ...
         return ()
     out, ids = [], set()
     for item in items:
-        if not isinstance(item, _LineDict):
+        if not isinstance(item, LineDict):
             check.add(entry.key_lines.get("participants"), "each participant must be a mapping",
                       fix="write `- {id: ..., name: ..., role: ...}`")
             continue
@@ -335,7 +350,7 @@ def _check_role(check: _Checker, line: int, role: object, roles: tuple[str, ...]
                   fix=f"use one of: {', '.join(roles)} (or add the role to codebook/roles.yaml)")
 
 
-def _check_speaker_map(entry: _LineDict, check: _Checker, participants: tuple[Participant, ...],
+def _check_speaker_map(entry: LineDict, check: _Checker, participants: tuple[Participant, ...],
                        roles: tuple[str, ...], pools: tuple[str, ...]) -> tuple[Participant, ...]:
     """`speakers:` maps an export's speaker labels to people:
     `发言人1: {name: 张小珺, role: host}` (also `affiliation`, `title`, `id`). A label naming a
@@ -383,7 +398,7 @@ def _check_speaker_map(entry: _LineDict, check: _Checker, participants: tuple[Pa
     return tuple(out)
 
 
-def _check_attribution(entry: _LineDict, participants: tuple[Participant, ...],
+def _check_attribution(entry: LineDict, participants: tuple[Participant, ...],
                        check: _Checker) -> dict:
     """`attribution:` of an unlabelled transcript: who mostly asks, who mostly answers,
     which participants may speak (default: all)."""
@@ -400,14 +415,31 @@ def _check_attribution(entry: _LineDict, participants: tuple[Participant, ...],
         if key not in _ATTRIBUTION_KEYS:
             check.add(line, f"unknown attribution key `{key}`{_suggest(key, _ATTRIBUTION_KEYS)}",
                       fix=f"use only {', '.join(_ATTRIBUTION_KEYS)}")
-    speakers = block.get("speakers") or sorted(ids)
+    choices = f"use one of: {', '.join(sorted(ids)) or '(add participants)'}"
+    where = {key: block.key_lines.get(key, line) for key in block} \
+        if isinstance(block, LineDict) else {}
     for key in ("asks", "answers"):
-        if block.get(key) is not None and block[key] not in ids:
-            check.add(line, f"attribution {key}: {block[key]!r} is not a participant of this "
-                      "event", fix=f"use one of: {', '.join(sorted(ids)) or '(add participants)'}")
+        value = block.get(key)
+        if value is not None and not isinstance(value, str):
+            check.add(where.get(key, line), f"attribution {key} must be one participant id, not "
+                      f"{type(value).__name__}", fix=choices)
+        elif value is not None and value not in ids:
+            check.add(where.get(key, line), f"attribution {key}: {value!r} is not a participant "
+                      "of this event", fix=choices)
+    speakers = block.get("speakers")
+    if speakers is None:
+        speakers = sorted(ids)
+    elif not isinstance(speakers, list) or not all(isinstance(p, str) for p in speakers):
+        check.add(where.get("speakers", line), "attribution speakers must be a list of "
+                  "participant ids", fix="write `speakers: [id_one, id_two]`")
+        speakers = []
     for pid in speakers:
         if pid not in ids:
-            check.add(line, f"attribution speaker {pid!r} is not a participant of this event",
-                      fix=f"use one of: {', '.join(sorted(ids)) or '(add participants)'}")
+            check.add(where.get("speakers", line), f"attribution speaker {pid!r} is not a "
+                      "participant of this event", fix=choices)
+    enabled = block.get("enabled", True)
+    if not isinstance(enabled, bool):
+        check.add(where.get("enabled", line), f"attribution enabled must be true or false, not "
+                  f"{enabled!r}", fix="write `enabled: false` (or true), without quotes")
     return {"asks": block.get("asks"), "answers": block.get("answers"),
-            "speakers": tuple(speakers), "enabled": bool(block.get("enabled", True))}
+            "speakers": tuple(speakers), "enabled": enabled is not False}

@@ -17,13 +17,18 @@ AI-industry codebook under analysis/data/codebook/), so an old project keeps wor
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from .errors import TranscriptError
 
 METADATA_FILE = "events.yaml"
+LOCK_FILE = ".project.lock"  # held by commands that change the project (`add`)
 TRANSCRIPTS_DIR = "transcripts"
 CODEBOOK_DIR = "codebook"
 OVERRIDES_FILE = "overrides.yaml"
@@ -61,6 +66,30 @@ class Project:
     @property
     def attribution_dir(self) -> Path:
         return self.root / ATTRIBUTION_DIR
+
+    @contextmanager
+    def editing(self, timeout: float = 120.0) -> Iterator[None]:
+        """Hold the project's lock while reading and rewriting its files, so that commands
+        changing it at once (two `add`s) run one after the other instead of losing entries."""
+        lock = FileLock(str(self.root / LOCK_FILE))
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout:
+            raise TranscriptError(self.root / LOCK_FILE, f"another command has been changing "
+                                  f"this project for {timeout:g} s",
+                                  fix="wait for it to finish, then run this again") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def save_events(self, data: bytes) -> None:
+        """Replace events.yaml whole (through a temporary file), keeping the version it
+        replaces as events.yaml.bak."""
+        if self.events_file.is_file():
+            atomic_write(self.events_file.with_name(METADATA_FILE + ".bak"),
+                         self.events_file.read_bytes())
+        atomic_write(self.events_file, data)
 
     def codebook_file(self, name: str) -> Path:
         """The project's own codebook file, else the package default of that name."""

@@ -118,7 +118,7 @@ def transcripts(draw):
         for number, lines in enumerate(cues):
             a, b = number * 2, number * 2 + 1
             out += ([str(number + 1)] if form == "srt" else []) + [
-                f"00:00:{a:02d}.000 --> 00:00:{b:02d}.000".replace(
+                f"00:{a // 60:02d}:{a % 60:02d}.000 --> 00:{b // 60:02d}:{b % 60:02d}.000".replace(
                     ".", "," if form == "srt" else "."), *lines, ""]
     expected = [("roster:说话人%d" % who, squash("".join(lines))) for who, lines in
                 zip(speakers, turns)]

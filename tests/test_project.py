@@ -351,8 +351,9 @@ def archive(tmp_path_factory):
     entries = []
     for i in range(40):
         name = f"ep{i:02d}.txt"
-        (root / "transcripts" / name).write_text("\n".join(lines[i % 5:i % 5 + 12]) + "\n",
-                                                 encoding="utf-8")
+        window = lines[i % 5:i % 5 + 12]
+        window = window[i // 5:] + window[:i // 5]  # 40 different transcripts
+        (root / "transcripts" / name).write_text("\n".join(window) + "\n", encoding="utf-8")
         month = 1 + (i * 7) % 24
         entries.append(f"  - {{event_id: ep{i:02d}, title: t{i}, series: {'AB'[i % 2]}台, "
                        f"date: {2022 + (month - 1) // 12}-{(month - 1) % 12 + 1:02d}-0{1 + i % 9},"

@@ -9,6 +9,7 @@ import re
 
 import statistics
 
+from ..errors import TranscriptError
 from ..lexicons import string_list
 from ..metadata import EventMeta
 from ..sources import Source
@@ -61,9 +62,12 @@ def parse_stream(source: Source, event: EventMeta) -> ParseResult:
     single phrase longer than that is cut at `max_chars`. Options come from the event's
     `parser_options` (min_chars, default 40; max_chars, default 160).
     """
-    options = event.parser_options
-    min_chars = int(options.get("min_chars", 40))
-    max_chars = int(options.get("max_chars", 160))
+    min_chars = _length_option(source, event, "min_chars", 40)
+    max_chars = _length_option(source, event, "max_chars", 160)
+    if min_chars > max_chars:
+        raise TranscriptError(source.path, f"parser_options (events.yaml line {event.line}): "
+                              f"min_chars {min_chars} is more than max_chars {max_chars}",
+                              fix="make min_chars at most max_chars in events.yaml")
     openers = tuple(sorted(string_list("turn_cues.yaml", "openers"), key=len, reverse=True))
     text = source.text
     pieces: list[tuple[int, int]] = []
@@ -91,3 +95,14 @@ def parse_stream(source: Source, event: EventMeta) -> ParseResult:
         size += len(phrase)
     flush()
     return ParseResult(units=units)
+
+
+def _length_option(source: Source, event: EventMeta, name: str, default: int) -> int:
+    """A unit length from the event's `parser_options`: a whole number of characters."""
+    value = event.parser_options.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
+        raise TranscriptError(source.path, f"parser_options (events.yaml line {event.line}): "
+                              f"{name} must be a whole number of characters from 1 to "
+                              f"100000, not {value!r}",
+                              fix=f"write `{name}: {default}` (or another number) in events.yaml")
+    return value

@@ -113,9 +113,9 @@ _FOOTER = re.compile(r"^\s*(?:Transcribed by\b|(?:本文|文字记录|内容)?�
                      re.I)
 
 
-def _header(line: Line) -> tuple[str, float, int | None] | None:
+def _header(line: Line) -> tuple[str, float | None, int | None] | None:
     """(speaker, seconds, offset of text on the same line or None) when the line is a
-    speaker + time header."""
+    speaker + time header (seconds None when the time is not a clock time)."""
     for pattern in _HEADERS:
         match = pattern.match(line.text)
         if match:
@@ -153,6 +153,10 @@ def parse_timestamped(source: Source, event: EventMeta) -> ParseResult:
             continue
         found = _header(line)
         if found:
+            if found[1] is None:
+                raise TranscriptError(source.path, f"timestamp {line.stripped[:60]!r} is not a "
+                                      "clock time (minutes and seconds run to 59)",
+                                      line=line.number, fix="correct the time on that line")
             if blocks and found[1] < blocks[-1][2]:
                 raise TranscriptError(source.path, f"timestamp {line.stripped!r} is earlier "
                                       "than the one before it", line=line.number,

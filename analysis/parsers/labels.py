@@ -11,6 +11,7 @@ live in data/speaker_labels.yaml.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -55,9 +56,20 @@ class Label:
     generic: bool
 
 
+# invisible format characters (zero-width space and joiners, direction marks, BOM, soft
+# hyphen) that exports leave inside names: `嘉\u200b宾` is `嘉宾`
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+def visible(label: str) -> str:
+    """A label without invisible format characters, whitespace collapsed."""
+    return clean(_INVISIBLE.sub("", label))
+
+
 def label_key(label: str) -> str:
-    """The form labels are compared in: spaces removed, case folded."""
-    return re.sub(r"\s+", "", label).casefold()
+    """The form labels are compared in: NFKC (full-width letters and digits as ASCII),
+    invisible characters and spaces removed, case folded."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _INVISIBLE.sub("", label))).casefold()
 
 
 @lru_cache(maxsize=1)
@@ -173,11 +185,14 @@ class Speakers:
             for name in (p.name, p.id, *p.aliases):
                 self.by_name[label_key(name)] = p.id
         self.roster: dict[str, RosterEntry] = {}
+        self._first: dict[str, str] = {}
 
     def key(self, label: str) -> str:
-        label = clean(label)
-        found = self.by_name.get(label_key(label))
+        label = visible(label)
+        key = label_key(label)
+        found = self.by_name.get(key)
         if found:
             return found
+        label = self._first.setdefault(key, label)  # one speaker however the label is written
         self.roster.setdefault(label, RosterEntry(name=label))
         return f"roster:{label}"

@@ -29,11 +29,16 @@ _WORD_TIMING = re.compile(r"<\d{1,2}:\d{2}(?::\d{2})?[.,]\d{3}>|<c[.>]")
 ROLLING_SHARE = 0.3
 
 
-def seconds(stamp: str) -> float:
-    """`01:02:03`, `0:05`, `00:00:05,250` or `00:05.250` as seconds."""
+def seconds(stamp: str) -> float | None:
+    """`01:02:03`, `0:05`, `00:00:05,250` or `00:05.250` as seconds; None when it is not a
+    clock time (minutes or seconds of 60 or more: `99:99:99`)."""
+    parts = stamp.replace(",", ".").split(":")
     value = 0.0
-    for part in stamp.replace(",", ".").split(":"):
-        value = value * 60 + float(part)
+    for n, part in enumerate(parts):
+        number = float(part)
+        if n and number >= 60:
+            return None
+        value = value * 60 + number
     return round(value, 3)
 
 
@@ -91,6 +96,11 @@ def parse(source: Source, event: EventMeta) -> ParseResult:
         cue_lines = [line for b in blocks[:after] for line in b]
         match = _CUE_TIME.match(lines[timing].text)
         a, b = seconds(match.group("a")), seconds(match.group("b"))
+        if a is None or b is None or b < a:
+            raise TranscriptError(source.path, f"cue time {lines[timing].stripped[:60]!r} is "
+                                  "not a time range (minutes and seconds run to 59, the end "
+                                  "comes after the start)", line=lines[timing].number,
+                                  fix="correct the timing line")
         if a < last_start:
             raise TranscriptError(source.path, f"cue time {match.group('a')} is earlier than "
                                   "the cue before it", line=lines[timing].number,
