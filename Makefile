@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lab export install clean bench bench-scale bench-archive evaluate curve label baselines html
+.PHONY: run test lab export install clean bench bench-scale bench-bigfile bench-archive evaluate curve label baselines html
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ bench: $(STAMP)
 
 bench-scale: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py
+
+bench-bigfile: $(STAMP)
+	$(BIN)/python benchmarks/bench_bigfile.py
 
 bench-archive: $(STAMP)
 	$(BIN)/python benchmarks/bench_archive.py --notebooks

@@ -32,7 +32,7 @@ import pandas as pd
 
 from .attribution import attribute
 from .corpus_cache import (CorpusCache, code_version, decode, encode, event_key,
-                           utterance_frame)
+                           utterance_frame, utterance_table)
 from .errors import TranscriptError
 from .metadata import EventMeta, Participant, load_metadata, name_slug
 from .parsers import KINDS, PARSERS, UNNAMED, ParseResult
@@ -178,13 +178,16 @@ def load_event(root: Path, event: EventMeta, options: tuple = (True, True)) -> b
     check_units(source, result)
     speakers = _speakers(event, result, book)
     rows = _utterances(event, source, result, speakers)
+    del result  # a long transcript's rows, units and tables are large: free each when done
     attribute(project.root, event, rows, speakers, enabled=attribution,
               assignments=assignments)
     row = _event_row(event, source) | {"parser_detection": detection}
     row["date"] = row["date"].isoformat()
     units = event_units(event.event_id, [r for r in rows if r["kind"] in SPOKEN])
-    return encode({"utterances": rows, "units": units, "event": row,
-                   "speakers": list(speakers.values()), "source": source.text})
+    utterances = utterance_table(rows)
+    del rows
+    return encode(utterances, units, {"event": row, "speakers": list(speakers.values()),
+                                      "source": source.text})
 
 
 def check_units(source: Source, result: ParseResult) -> None:

@@ -105,21 +105,25 @@ class CorpusCache:
 _MAGIC = b"EVT2"  # an entry: magic, the utterances file's length, the utterances, the units
 
 
-def encode(result: dict) -> bytes:
-    """An event's result (utterance rows, its units as an Arrow table, plus event row,
-    speakers and source text) as two Arrow IPC files in one entry."""
-    extra = {k: v for k, v in result.items() if k not in ("utterances", "units")}
-    table = pa.Table.from_pylist(result["utterances"], schema=_SCHEMA).replace_schema_metadata(
-        {b"event": json.dumps(extra, ensure_ascii=False).encode()})
-    utterances = _ipc(table)
-    return _MAGIC + len(utterances).to_bytes(8, "little") + utterances + _ipc(result["units"])
+def utterance_table(rows: list[dict]) -> pa.Table:
+    """An event's utterance rows as an Arrow table of the cache's schema."""
+    return pa.Table.from_pylist(rows, schema=_SCHEMA)
 
 
-def _ipc(table: pa.Table) -> bytes:
+def encode(utterances: pa.Table, units: pa.Table, extra: dict) -> bytes:
+    """An event's result (its utterances and units as Arrow tables; event row, speakers and
+    source text in `extra`) as two Arrow IPC files in one entry."""
+    first = _ipc(utterances.replace_schema_metadata(
+        {b"event": json.dumps(extra, ensure_ascii=False).encode()}))
+    second = _ipc(units)
+    return b"".join([_MAGIC, first.size.to_bytes(8, "little"), first, second])  # one copy
+
+
+def _ipc(table: pa.Table) -> pa.Buffer:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
-    return sink.getvalue().to_pybytes()
+    return sink.getvalue()
 
 
 def decode(data: bytes) -> dict:
