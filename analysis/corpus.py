@@ -5,7 +5,9 @@ Columns (one row per ...):
 events (event, in date order: by the start of its date period, ties by metadata order)
     event_id, label (short display name for charts), title, date (period start), date_precision,
     metadata_order (position in events.yaml: stable, so it keys event colours), organiser, format, source_file,
-    original_file, parser, encoding, parser_detection (how `parser: auto` chose, else empty),
+    original_file, parser, encoding, bytes_replaced (undecodable bytes replaced by U+FFFD:
+    0 unless the event's metadata says `errors: replace`), parser_detection (how `parser:
+    auto` chose, else empty),
     n_utterances, n_chars, n_speakers
 speakers (person or unnamed voice of an event; ids unique across the corpus)
     speaker_id (`<event_id>.<id>`), event_id, name, affiliation, title, role, n_utterances,
@@ -168,7 +170,7 @@ def load_event(root: Path, event: EventMeta, options: tuple = (True, True)) -> b
     attribution, assignments = options
     project = Project(root)
     book = roles(project)
-    source = read_source(project.transcripts / event.file, event.encoding)
+    source = read_source(project.transcripts / event.file, event.encoding, event.errors)
     detection = ""
     if event.parser == "auto":
         found = detect(source.text)
@@ -278,7 +280,7 @@ def _event_row(event: EventMeta, source: Source) -> dict:
             "date_precision": event.date_precision, "organiser": event.organiser,
             "format": event.format, "source_file": event.file,
             "original_file": event.original_file, "parser": event.parser,
-            "encoding": source.encoding}
+            "encoding": source.encoding, "bytes_replaced": source.replaced}
 
 
 def _speaker_frame(rows: list[dict], utterances: pd.DataFrame) -> pd.DataFrame:

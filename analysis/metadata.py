@@ -15,14 +15,15 @@ import yaml
 from pypinyin import lazy_pinyin
 
 from .errors import MetadataError, TranscriptError
+from .sources import ERRORS
 from .yamlfile import LineDict, parse as parse_yaml
 
 PRECISIONS = ("day", "month", "quarter", "year")
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
 _REQUIRED = ("event_id", "title", "date", "organiser", "format", "file", "parser")
-_OPTIONAL = ("label", "series", "date_precision", "original_file", "encoding", "participants",
-             "speakers", "notes", "parser_options", "attribution")
+_OPTIONAL = ("label", "series", "date_precision", "original_file", "encoding", "errors",
+             "participants", "speakers", "notes", "parser_options", "attribution")
 _PARTICIPANT_KEYS = ("id", "name", "aliases", "affiliation", "title", "role", "self_refs")
 _ATTRIBUTION_KEYS = ("asks", "answers", "speakers", "enabled")
 
@@ -56,6 +57,7 @@ class EventMeta:
     series: str = ""
     original_file: str = ""
     encoding: str | None = None
+    errors: str = "strict"  # "replace": undecodable bytes become U+FFFD (counted)
     participants: tuple[Participant, ...] = ()
     notes: str = ""
     parser_options: dict = field(default_factory=dict)
@@ -272,6 +274,12 @@ def _check_event(entry: LineDict, check: _Checker, transcripts_dir, parsers, rol
         check.add(entry.key_lines.get("encoding"), "`encoding` must be text",
                   fix="write a codec name such as utf-8 or gb18030")
         encoding = None
+    errors = entry.get("errors", "strict")
+    if errors not in ERRORS:
+        check.add(entry.key_lines.get("errors"), f"`errors` must be one of {', '.join(ERRORS)}, "
+                  f"not {errors!r}", fix="write `errors: replace` to replace undecodable bytes, "
+                                         "or drop the key")
+        errors = "strict"
     options = entry.get("parser_options") or {}
     if not isinstance(options, dict):
         check.add(entry.key_lines.get("parser_options"), "`parser_options` must be a mapping",
@@ -288,7 +296,7 @@ def _check_event(entry: LineDict, check: _Checker, transcripts_dir, parsers, rol
         parser=values["parser"], label=check.text(entry, "label", required=False) or event_id,
         series=check.text(entry, "series", required=False),
         original_file=check.text(entry, "original_file", required=False),
-        encoding=encoding, participants=participants,
+        encoding=encoding, errors=errors, participants=participants,
         notes=check.text(entry, "notes", required=False), parser_options=dict(options),
         attribution=attribution, line=entry.line,
     )

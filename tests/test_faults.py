@@ -304,3 +304,24 @@ def test_fuzzed_metadata_only_ever_gives_the_projects_error(tmp_path, entry, ext
     project = Project(root)
     assert project.events_file.read_text(encoding="utf-8") == text
     assert os.path.exists(root / "transcripts" / "a.txt")
+
+
+def test_a_stray_byte_is_refused_or_replaced_and_counted_when_asked(tmp_path):
+    data = LINES.encode("utf-8")
+    at = len("主持人：".encode("utf-8"))  # between two characters
+    data = data[:at] + b"\xff" + data[at:]
+    root = tmp_path / "p"
+    (root / "transcripts").mkdir(parents=True)
+    (root / "transcripts" / "a.txt").write_bytes(data)
+    (root / "events.yaml").write_text(_events(("a", "a.txt")), encoding="utf-8")
+    with pytest.raises(TranscriptError, match="UTF-8 except for 1 byte"):
+        load_corpus(root, cache=False)
+    (root / "events.yaml").write_text(_events(("a", "a.txt")) + "    errors: replace\n",
+                                      encoding="utf-8")
+    corpus = load_corpus(root, cache=False)
+    assert corpus.events["bytes_replaced"].tolist() == [1]
+    assert "".join(corpus.utterances["raw_text"]).count("\ufffd") == 1
+    (root / "events.yaml").write_text(_events(("a", "a.txt")) + "    errors: ignore\n",
+                                      encoding="utf-8")
+    with pytest.raises(MetadataError, match="`errors` must be one of strict, replace"):
+        load_corpus(root, cache=False)
