@@ -325,3 +325,21 @@ def test_a_stray_byte_is_refused_or_replaced_and_counted_when_asked(tmp_path):
                                       encoding="utf-8")
     with pytest.raises(MetadataError, match="`errors` must be one of strict, replace"):
         load_corpus(root, cache=False)
+
+
+def test_a_refused_write_leaves_no_stray_copy_and_a_retry_works(tmp_path, monkeypatch, capsys):
+    project = init_project(tmp_path / "podcast")
+    episode = _episode(tmp_path / "in", 0)
+    before = project.events_file.read_bytes()
+
+    def refuse(self, data):
+        raise PermissionError(13, "Permission denied", str(self.events_file))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Project, "save_events", refuse)
+        assert _add_one(str(project.root), str(episode)) == 2
+    err = capsys.readouterr().err
+    assert "Permission denied" in err and "nothing was added" in err and "Traceback" not in err
+    assert project.events_file.read_bytes() == before
+    assert list(project.transcripts.iterdir()) == []
+    assert _add_one(str(project.root), str(episode)) == 0
