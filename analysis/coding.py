@@ -16,11 +16,14 @@ those files: nothing here names a topic or a target.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -605,31 +608,17 @@ def _prepared(corpus: Corpus, include_notes: bool, kinds, jobs: int | None = Non
     return corpus.memo[key]
 
 
-def _topic_coder(book: Codebook, fixes: Overrides, mentions: bool, prepare: bool):
-    """The topic rows of one (unit_id, event_id, speaker_id, text), and its analysis text
-    when `prepare` asks for it and it differs from the text (less to send back from a
-    worker): the whole per-unit work of `topic_table`, run in the pool's processes."""
-    added: dict[str, list[tuple[str, str]]] = {}
-    for (uid, topic), note in fixes.topics_add.items():
-        added.setdefault(uid, []).append((topic, note))
-
+def _topic_coder(book: Codebook, prepare: bool):
+    """The topic mentions of one (unit_id, event_id, speaker_id, text), each with whether it
+    counts as discussed, and its analysis text when `prepare` asks for it and it differs
+    from the text (less to send back from a worker): the per-unit work of `topic_table`,
+    run in the pool's processes. Overrides are applied afterwards, to the whole table."""
     def code(item: tuple[str, str, str, str]) -> tuple[str | None, list[tuple]]:
         uid, event, speaker, text = item
         prepared = analysis_text(text) if prepare else text
-        rows, carried = [], set()
-        for topic, words, _, salience, discussed in book.assess(prepared):
-            if discussed and (uid, topic) in fixes.topics_remove:
-                discussed = False
-            if discussed or mentions:
-                rows.append((uid, event, speaker, topic, round(salience, 3), len(words),
-                             "、".join(dict.fromkeys(words)), "lexicon", discussed))
-            if discussed:
-                carried.add(topic)
-        for topic, note in added.get(uid, ()):
-            if topic not in carried:
-                rows = [r for r in rows if r[3] != topic]
-                rows.append((uid, event, speaker, topic, 1.0, 0, f"override: {note}",
-                             "override", True))
+        rows = [(uid, event, speaker, topic, round(salience, 3), len(words),
+                 "、".join(dict.fromkeys(words)), "lexicon", discussed)
+                for topic, words, _, salience, discussed in book.assess(prepared)]
         return (prepared if prepare and prepared != text else None), rows
 
     def code_batch(batch: list[tuple[str, str, str, str]]) -> tuple[pa.Array, pa.RecordBatch]:
@@ -647,26 +636,18 @@ def _record_batch(rows: list[tuple], schema: pa.Schema) -> pa.RecordBatch:
                                       schema=schema)
 
 
-def _stance_coder(cues: StanceCues, fixes: Overrides, low: set[str]):
-    """The stance rows of a batch of prepared (unit_id, event_id, speaker_id, text): the
-    per-unit work of `stance_table`, run in the pool's processes. Events in `low` are not
-    scored; overrides apply everywhere."""
+def _stance_coder(cues: StanceCues, low: set[str]):
+    """The lexicon's stance rows of a batch of prepared (unit_id, event_id, speaker_id,
+    text): the per-unit work of `stance_table`, run in the pool's processes. Events in `low`
+    are not scored. Overrides are applied afterwards, to the whole table."""
     def code(item: tuple[str, str, str, str]) -> list[tuple]:
         uid, event, speaker, text = item
-        scored = {} if event in low else {row["target"]: row for row in cues.score(text)}
-        rows = []
-        for target in cues.ids:
-            fix = fixes.stances.get((uid, target))
-            if fix is not None:
-                if fix["stance"] is not None:
-                    rows.append((uid, event, speaker, target, fix["stance"], float(fix["stance"]),
-                                 f"override: {fix['note']}".strip(), fix["snippet"], "override"))
-                continue
-            if target in scored:
-                row = scored[target]
-                rows.append((uid, event, speaker, target, row["stance"], row["score"],
-                             row["cue"], row["evidence"], "lexicon"))
-        return rows
+        if event in low:
+            return []
+        scored = {row["target"]: row for row in cues.score(text)}
+        return [(uid, event, speaker, target, scored[target]["stance"], scored[target]["score"],
+                 scored[target]["cue"], scored[target]["evidence"], "lexicon")
+                for target in cues.ids if target in scored]
 
     def code_batch(batch: list[tuple[str, str, str, str]]) -> pa.RecordBatch:
         return _record_batch([row for item in batch for row in code(item)], _STANCE_SCHEMA)
@@ -697,14 +678,34 @@ def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
     ignores the project's overrides.yaml (a path reads another file). A large corpus is
     coded on `jobs` processes (default: every core); the table is the same.
     """
-    if book is None and kinds is None and overrides is True:
+    if book is None and kinds is None:  # the codebook's codes are kept per corpus
         book = codebook(corpus.root)
-        key = ("topic_table", include_notes, mentions, str(book.path),
-               files_stamp(book.path, book.path.with_name(TOPIC_MODEL_FILE), ALIASES_FILE,
-                           corpus.project.overrides_file))
-        return _memo(corpus, key, lambda: topic_table(corpus, include_notes=include_notes,
-                                                      book=book, mentions=mentions, jobs=jobs))
-    book = book or codebook(corpus.root)
+        stamp = files_stamp(book.path, book.path.with_name(TOPIC_MODEL_FILE), ALIASES_FILE)
+        key = ("topic_lexicon", include_notes, str(book.path), stamp)
+        if key not in corpus.memo:
+            corpus.memo[key] = _topic_lexicon(corpus, include_notes, None, book, jobs)
+        if overrides is True:  # and the table with the project's overrides, until they change
+            final = ("topic_table", include_notes, mentions, key,
+                     files_stamp(corpus.project.overrides_file))
+            return _memo(corpus, final, lambda: topic_table(
+                corpus, include_notes=include_notes, mentions=mentions, jobs=jobs,
+                overrides=corpus.project.overrides_file))
+        lexicon, coded_units = corpus.memo[key]
+    else:
+        book = book or codebook(corpus.root)
+        lexicon, coded_units = _topic_lexicon(corpus, include_notes, kinds, book, jobs)
+    frame = _apply_topic_overrides(lexicon, _overrides(corpus, overrides), coded_units)
+    order = {t: i for i, t in enumerate(book.ids)}
+    frame["_t"] = frame["topic"].map(order)
+    frame = frame.sort_values(["unit_id", "_t"]).drop(columns="_t").reset_index(drop=True)
+    return frame if mentions else frame[frame["discussed"]].drop(
+        columns="discussed").reset_index(drop=True)
+
+
+def _topic_lexicon(corpus: Corpus, include_notes: bool, kinds, book: Codebook,
+                   jobs: int | None) -> tuple[pd.DataFrame, dict[str, tuple[str, str]]]:
+    """Every topic mention of the coded units by the codebook alone (no overrides), and the
+    coded units' event and speaker by unit id."""
     key = _prepared_key(include_notes, kinds)
     prepare = key not in corpus.memo
     if prepare:
@@ -713,17 +714,37 @@ def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
                          chosen["speaker_id"].tolist(), chosen["text"].tolist()))
     else:
         items = corpus.memo[key]
-    coded = map_texts(_topic_coder(book, _overrides(corpus, overrides), mentions, prepare),
-                      _batches(items, jobs), jobs, units=len(items))
+    coded = map_texts(_topic_coder(book, prepare), _batches(items, jobs), jobs,
+                      units=len(items))
     if prepare:  # the analysis texts, kept for the stance table
         changes = [text for changed, _ in coded for text in changed.to_pylist()]
         corpus.memo[key] = [(uid, event, speaker, text if changed is None else changed)
                             for (uid, event, speaker, text), changed in zip(items, changes)]
-    order = {t: i for i, t in enumerate(book.ids)}
     frame = pa.Table.from_batches([rows for _, rows in coded], _TOPIC_SCHEMA).to_pandas()
-    frame["_t"] = frame["topic"].map(order)
-    frame = frame.sort_values(["unit_id", "_t"]).drop(columns="_t").reset_index(drop=True)
-    return frame if mentions else frame.drop(columns="discussed")
+    return frame, {uid: (event, speaker) for uid, event, speaker, _ in items}
+
+
+def _apply_topic_overrides(frame: pd.DataFrame, fixes: Overrides,
+                           units: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """The analyst's topic overrides on a table of mentions: a removed topic no longer
+    counts; an added one that does not already count replaces its mention by an override
+    row (units not coded are left alone)."""
+    if not fixes.topics_remove and not fixes.topics_add:
+        return frame.copy()
+    frame = frame.copy()
+    pairs = list(zip(frame["unit_id"].tolist(), frame["topic"].tolist()))
+    if fixes.topics_remove:
+        frame.loc[[p in fixes.topics_remove for p in pairs], "discussed"] = False
+    added = {pair: note for pair, note in fixes.topics_add.items() if pair[0] in units}
+    if added:
+        counted = {p for p, d in zip(pairs, frame["discussed"].tolist()) if d}
+        added = {pair: note for pair, note in added.items() if pair not in counted}
+        frame = frame[[p not in added for p in pairs]]
+        rows = [(uid, *units[uid], topic, 1.0, 0, f"override: {note}", "override", True)
+                for (uid, topic), note in added.items()]
+        frame = pd.concat([frame, _record_batch(rows, _TOPIC_SCHEMA).to_pandas()],
+                          ignore_index=True)
+    return frame
 
 
 def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
@@ -733,21 +754,42 @@ def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
     (the clause that decided it). Events the codebook does not fit (`codebook_fit`) get no
     rows unless `include_low_fit=True`: its cues mean little in a discussion of something
     else. Analyst overrides apply everywhere."""
-    if cues is None and kinds is None and overrides is True:
-        cues = stance_cues(corpus.root)
-        key = ("stance_table", include_notes, include_low_fit, str(cues.path),
-               files_stamp(cues.path, corpus.project.codebook_file(SENTIMENT_FILE), ALIASES_FILE,
-                           corpus.project.overrides_file, corpus.project.codebook_file(TOPICS_FILE)))
-        return _memo(corpus, key, lambda: stance_table(corpus, include_notes=include_notes,
-                                                       cues=cues, include_low_fit=include_low_fit,
-                                                       jobs=jobs))
+    shared = cues is None and kinds is None  # the codebook's codes are kept per corpus
     cues = cues or stance_cues(corpus.root)
-    low = set() if include_low_fit else set(
+    low = frozenset() if include_low_fit else frozenset(
         codebook_fit(corpus).query("low_fit")["event_id"])
     prepared = _prepared(corpus, include_notes, kinds, jobs)
-    coded = map_texts(_stance_coder(cues, _overrides(corpus, overrides), low),
-                      _batches(prepared, jobs), jobs, units=len(prepared))
-    frame = pa.Table.from_batches(coded, _STANCE_SCHEMA).to_pandas()
+    key = ("stance_lexicon", include_notes, str(cues.path), low,
+           files_stamp(cues.path, corpus.project.codebook_file(SENTIMENT_FILE), ALIASES_FILE))
+    if shared and overrides is True:  # and the table with the project's overrides
+        final = ("stance_table", key, files_stamp(corpus.project.overrides_file))
+        return _memo(corpus, final, lambda: stance_table(
+            corpus, include_notes=include_notes, include_low_fit=include_low_fit, jobs=jobs,
+            overrides=corpus.project.overrides_file))
+    if not shared or key not in corpus.memo:
+        coded = map_texts(_stance_coder(cues, low), _batches(prepared, jobs), jobs,
+                          units=len(prepared))
+        lexicon = pa.Table.from_batches(coded, _STANCE_SCHEMA).to_pandas()
+        if not shared:
+            return _with_stance_overrides(lexicon, _overrides(corpus, overrides), prepared)
+        corpus.memo[key] = lexicon
+    return _with_stance_overrides(corpus.memo[key], _overrides(corpus, overrides), prepared)
+
+
+def _with_stance_overrides(frame: pd.DataFrame, fixes: Overrides,
+                           prepared: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    """The analyst's stance overrides on the lexicon's stance table: an override replaces
+    the unit's row for its target (a null stance removes it), in every event."""
+    if fixes.stances:
+        units = {uid: (event, speaker) for uid, event, speaker, _ in prepared}
+        fixed = {pair: fix for pair, fix in fixes.stances.items() if pair[0] in units}
+        frame = frame[[p not in fixed for p in zip(frame["unit_id"].tolist(),
+                                                    frame["target"].tolist())]]
+        rows = [(uid, *units[uid], target, fix["stance"], float(fix["stance"]),
+                 f"override: {fix['note']}".strip(), fix["snippet"], "override")
+                for (uid, target), fix in fixed.items() if fix["stance"] is not None]
+        frame = pd.concat([frame, _record_batch(rows, _STANCE_SCHEMA).to_pandas()],
+                          ignore_index=True)
     return frame.sort_values(["unit_id", "target"]).reset_index(drop=True)
 
 
@@ -763,6 +805,62 @@ def _overrides(corpus: Corpus, overrides) -> Overrides:
     if overrides is False:
         return Overrides()
     return load_overrides(corpus, None if overrides is True else overrides)
+
+
+_OVERRIDES_HEADER = """\
+# Analyst overrides of topic and stance codes (see the README, "Overrides"). Each entry
+# quotes a snippet of one analysis unit of its event:
+#   - {event_id: ..., snippet: "...", topic: <topic id>, remove: false, note: "..."}
+#   - {event_id: ..., snippet: "...", target: <target id>, stance: 1 | 0 | -1 | null, note: "..."}
+overrides:
+"""
+
+
+def write_override(corpus: Corpus, unit_id: str, *, topic: str | None = None,
+                   remove: bool = False, target: str | None = None, stance: int | None = None,
+                   note: str = "") -> dict:
+    """Append one override for a unit to the project's overrides.yaml: a topic added (or
+    removed with `remove=True`), or a target's stance set (None drops the row). The entry
+    quotes the shortest snippet of the unit that no other unit of its event contains; the
+    new file is read back through `load_overrides` (the path a hand edit takes) before it
+    replaces the old one, under the project's lock. Returns the entry written."""
+    if (topic is None) == (target is None):
+        raise ValueError("give either a topic or a stance target")
+    units = corpus.units
+    row = units[units["unit_id"] == unit_id]
+    if row.empty:
+        raise ValueError(f"unknown unit {unit_id!r}")
+    event, text = row["event_id"].iloc[0], normalise(row["text"].iloc[0])
+    others = [normalise(t) for u, t in units.loc[units["event_id"] == event,
+                                                  ["unit_id", "text"]].itertuples(index=False)
+              if u != unit_id]
+    snippet = next((text[i:i + size] for size in (12, 20, 32, 64, len(text))
+                    for i in range(0, max(1, len(text) - size + 1), max(1, size // 2))
+                    if text[i:i + size].strip() and not any(text[i:i + size] in o
+                                                            for o in others)), text)
+    entry = {"event_id": event, "snippet": snippet}
+    entry |= {"topic": topic, "remove": bool(remove)} if topic else {"target": target,
+                                                                     "stance": stance}
+    entry["note"] = note
+    project = corpus.project
+    path = project.overrides_file
+    with project.editing():
+        before = path.read_text(encoding="utf-8") if path.is_file() else _OVERRIDES_HEADER
+        if not (load_yaml(path).get("overrides") if path.is_file() else None):
+            before = re.sub(r"(?m)^overrides:\s*\[\]\s*$", "overrides:", before)
+        line = "  - " + json.dumps(entry, ensure_ascii=False)  # JSON is YAML flow style
+        after = before.rstrip("\n") + "\n" + line + "\n"
+        candidate = path.with_name(f".{path.name}.{os.getpid()}.candidate")
+        try:
+            with open(candidate, "w", encoding="utf-8") as handle:
+                handle.write(after)
+                handle.flush()
+                os.fsync(handle.fileno())
+            load_overrides(corpus, candidate)  # refuses a bad entry before anything changes
+            os.replace(candidate, path)
+        finally:
+            candidate.unlink(missing_ok=True)
+    return entry
 
 
 # --- aggregation -------------------------------------------------------------------------
@@ -868,7 +966,7 @@ def codebook_fit(corpus: Corpus, *, topics: pd.DataFrame | None = None,
     ratios = []
     for i, rate in enumerate(rates):
         others = [r for j, r in enumerate(rates) if j != i and r == r]
-        middle = float(pd.Series(others).quantile(0.75)) if others else 0.0
+        middle = float(np.quantile(others, 0.75)) if others else 0.0  # linear, as pandas
         ratios.append(round(rate / middle, 3) if middle > 0 and rate == rate else float("nan"))
     frame["fit_ratio"] = ratios
     enough = frame["hits_per_10k"].notna().sum() >= 3

@@ -163,6 +163,10 @@ class Aliases:
     def __len__(self) -> int:
         return len(self.entities)
 
+    def spellings(self, name: str) -> list[str]:
+        """Every spelling (in its matching form, spacing variants included) of an entity."""
+        return sorted(key for key, entity in self._by_key.items() if entity.name == name)
+
     def lookup(self, spelling: str) -> Entity | None:
         """The entity a spelling means (any listed variant, any case), or None."""
         return self._by_key.get(_key(normalise(spelling)))

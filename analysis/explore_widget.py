@@ -1,0 +1,280 @@
+"""The explorer's widgets (ipywidgets): they only call `Explorer`'s views and show the results.
+
+Elements carry CSS classes (`explore-search`, `explore-results`, `explore-cell`,
+`explore-unit`, `explore-override-topic`, `explore-status` ...) so that a browser test can
+find them. Every interaction reports its time in the status line.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+import ipywidgets as w
+import pandas as pd
+
+from .explore import PAGE, TOP, Explorer, Filters
+
+_STANCES = [("+1 支持", 1), ("0 中立", 0), ("-1 反对", -1), ("删除该行", None)]
+
+
+def _shade(count: int, most: int) -> str:
+    """White to deep blue by the share of the largest count."""
+    share = 0 if most == 0 else count / most
+    red, green = (int(255 - share * (255 - c)) for c in (33, 102))
+    return f"#{red:02x}{green:02x}{int(255 - share * (255 - 172)):02x}"
+
+
+def _table(frame: pd.DataFrame, columns: list[str], raw: set[str] = frozenset()) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(
+        f"<td>{row[c] if c in raw else html.escape(str(row[c]))}</td>" for c in columns)
+        + "</tr>" for row in frame.to_dict("records"))
+    return f"<table class='explore-table'><tr>{head}</tr>{body}</table>"
+
+
+class ExplorerWidget:
+    """Filters, search, matrix, cell list and unit view in one box (`.box`)."""
+
+    def __init__(self, explorer: Explorer) -> None:
+        self.ex = explorer
+        self.timings: list[tuple[str, float]] = []
+        self.page = 0
+        self.cell_key: tuple[str, str] | None = None
+        self.unit_id: str | None = None
+        corpus = explorer.corpus
+        units = explorer.units
+        busy = units.groupby("speaker_id").size().sort_values(ascending=False, kind="stable")
+
+        def multi(description, options, css):
+            box = w.SelectMultiple(options=options, rows=5, description=description,
+                                   layout=w.Layout(width="240px"),
+                                   style={"description_width": "48px"})
+            box.add_class(css)
+            box.observe(self._filters_changed, "value")
+            return box
+
+        events = corpus.events.sort_values(["date", "metadata_order"])
+        self.f_events = multi("事件", [(explorer.event_label[e], e) for e in events["event_id"]],
+                              "explore-filter-events")
+        self.f_speakers = multi("说话人", [(explorer.speaker_label[s], s) for s in busy.index],
+                                "explore-filter-speakers")
+        self.f_roles = multi("角色", [(explorer.role_names.get(r, r), r) for r in
+                                    sorted(units["role"].dropna().unique())], "explore-filter-roles")
+        self.f_topics = multi("话题", [(explorer.topic_names[t], t) for t in explorer.book.ids],
+                              "explore-filter-topics")
+        self.f_targets = multi("立场", [(explorer.target_names[t], t) for t in explorer.cues.ids],
+                               "explore-filter-targets")
+        months = sorted({d.to_period("M") for d in events["date"]})
+        options = [(str(m), m) for m in months] or [("-", None)]
+        self.f_dates = w.SelectionRangeSlider(options=options, index=(0, len(options) - 1),
+                                              description="时间", layout=w.Layout(width="480px"))
+        self.f_dates.observe(self._filters_changed, "value")
+
+        self.query = w.Text(placeholder="搜索：词或实体（OpenAI 也找到 open eye）",
+                            continuous_update=False, layout=w.Layout(width="360px"))
+        self.query.add_class("explore-search")
+        self.query.observe(lambda _: self._search(reset=True), "value")
+        self.sort = w.Dropdown(options=[("按事件", "event"), ("按说话人", "speaker"),
+                                        ("按左文", "left"), ("按右文", "right")],
+                               layout=w.Layout(width="110px"))
+        self.sort.observe(lambda _: self._search(reset=True), "value")
+        self.previous, self.next = w.Button(description="上一页"), w.Button(description="下一页")
+        self.previous.on_click(lambda _: self._turn(-1))
+        self.next.on_click(lambda _: self._turn(1))
+        self.results = w.HTML()
+        self.results.add_class("explore-results")
+        self.counts = w.HTML()
+
+        self.by = w.ToggleButtons(options=[("说话人", "speaker"), ("事件", "event")])
+        self.by.observe(lambda _: self._matrix(), "value")
+        self.row_labels = [w.HTML(html.escape(explorer.topic_names[t])) for t in explorer.book.ids]
+        self.col_labels = [w.HTML() for _ in range(TOP)]
+        self.cells = [[self._cell_button(r, c) for c in range(TOP)]
+                      for r in range(len(explorer.book.ids))]
+        self.grid = w.GridBox(
+            [w.HTML("")] + self.col_labels + [x for r, row in enumerate(self.cells)
+                                              for x in (self.row_labels[r], *row)],
+            layout=w.Layout(grid_template_columns=f"140px repeat({TOP}, 64px)",
+                            grid_gap="2px"))
+        self.cell_title = w.HTML()
+        self.cell_list = w.VBox()
+        self.cell_list.add_class("explore-cell-units")
+
+        self.unit_html = w.HTML()
+        self.unit_html.add_class("explore-unit-view")
+        self.o_topic = w.Dropdown(options=[(explorer.topic_names[t], t) for t in explorer.book.ids],
+                                  layout=w.Layout(width="160px"))
+        self.o_action = w.Dropdown(options=[("加上", False), ("去掉", True)],
+                                   layout=w.Layout(width="80px"))
+        self.o_topic_go = w.Button(description="写入话题覆盖")
+        self.o_topic_go.add_class("explore-override-topic")
+        self.o_topic_go.on_click(lambda _: self._override(topic=self.o_topic.value,
+                                                          remove=self.o_action.value))
+        self.o_target = w.Dropdown(options=[(explorer.target_names[t], t) for t in explorer.cues.ids],
+                                   layout=w.Layout(width="160px"))
+        self.o_stance = w.Dropdown(options=_STANCES, layout=w.Layout(width="100px"))
+        self.o_stance_go = w.Button(description="写入立场覆盖")
+        self.o_stance_go.add_class("explore-override-stance")
+        self.o_stance_go.on_click(lambda _: self._override(target=self.o_target.value,
+                                                           stance=self.o_stance.value))
+        self.o_note = w.Text(placeholder="备注（写进 overrides.yaml）", layout=w.Layout(width="300px"))
+        self.overrides = w.VBox([w.HBox([self.o_topic, self.o_action, self.o_topic_go]),
+                                 w.HBox([self.o_target, self.o_stance, self.o_stance_go]),
+                                 self.o_note], layout=w.Layout(display="none"))
+
+        self.status = w.HTML()
+        self.status.add_class("explore-status")
+        style = w.HTML("<style>.explore-table{border-collapse:collapse;font-size:12px}"
+                       ".explore-table td,.explore-table th{border-bottom:1px solid #ddd;"
+                       "padding:2px 6px;text-align:left;vertical-align:top}"
+                       ".explore-kw{color:#b00;font-weight:bold}"
+                       ".explore-current{background:#fff6d5}</style>")
+        self.box = w.VBox([
+            style, w.HTML("<b>筛选</b>（每个视图都按这些筛选）"),
+            w.HBox([self.f_events, self.f_speakers, self.f_roles]),
+            w.HBox([self.f_topics, self.f_targets, self.f_dates]),
+            w.HTML("<b>搜索</b>"), w.HBox([self.query, self.sort, self.previous, self.next]),
+            self.counts, self.results,
+            w.HTML("<b>话题 × 说话人 / 事件</b>（单元数；点击格子看原话）"), self.by, self.grid,
+            self.cell_title, self.cell_list,
+            w.HTML("<b>单元</b>"), self.unit_html, self.overrides, self.status])
+        self._matrix()
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _timed(self, name: str, started: float, note: str = "") -> None:
+        seconds = time.perf_counter() - started
+        self.timings.append((name, seconds))
+        self.status.value = (f"<span class='explore-timing' data-step='{name}' "
+                             f"data-ms='{seconds * 1000:.0f}'>{html.escape(name)}: "
+                             f"{seconds * 1000:.0f} ms</span> {html.escape(note)}")
+
+    def filters(self) -> Filters:
+        start, end = self.f_dates.value
+        return Filters(events=tuple(self.f_events.value), speakers=tuple(self.f_speakers.value),
+                       roles=tuple(self.f_roles.value), topics=tuple(self.f_topics.value),
+                       targets=tuple(self.f_targets.value),
+                       start=start.start_time if start is not None else None,
+                       end=end.end_time if end is not None else None)
+
+    def _filters_changed(self, _change=None) -> None:
+        started = time.perf_counter()
+        self._search(reset=True, timed=False)
+        self._matrix(timed=False)
+        self._timed("filters", started)
+
+    # --- search ---------------------------------------------------------------------------
+
+    def _turn(self, step: int) -> None:
+        self.page = max(0, self.page + step)
+        self._search()
+
+    def _search(self, reset: bool = False, timed: bool = True) -> None:
+        started = time.perf_counter()
+        if reset:
+            self.page = 0
+        if not self.query.value.strip():
+            self.results.value, self.counts.value = "", ""
+            return
+        found, counts = self.ex.search(self.query.value, self.filters(), sort=self.sort.value)
+        pages = max(1, -(-len(found) // PAGE))
+        self.page = min(self.page, pages - 1)
+        shown = found.iloc[self.page * PAGE:(self.page + 1) * PAGE].assign(
+            match=lambda f: [f"<span class='explore-kw'>{html.escape(k)}</span>"
+                             for k in f["keyword"]],
+            event=lambda f: f["event_id"].map(self.ex.event_label))
+        self.counts.value = (f"{len(found)} 处，第 {self.page + 1}/{pages} 页；每个事件："
+                             + "，".join(f"{html.escape(self.ex.event_label[e])} {n}"
+                                        for e, n in counts.items()))
+        self.results.value = _table(shown, ["pre", "match", "post", "speaker", "event"],
+                                    raw={"match"})
+        if timed:
+            self._timed("search", started, f"{len(found)} hits")
+
+    # --- matrix, cell, unit ---------------------------------------------------------------
+
+    def _cell_button(self, row: int, column: int) -> w.Button:
+        button = w.Button(description="", layout=w.Layout(width="64px", height="28px"))
+        button.add_class("explore-cell")
+        button.on_click(lambda b: self._open_cell(b._key))
+        button._key = None
+        return button
+
+    def _matrix(self, timed: bool = True) -> None:
+        started = time.perf_counter()
+        by = self.by.value
+        table = self.table = self.ex.matrix(self.filters(), by=by)
+        most = int(table.to_numpy().max()) if table.size else 0
+        names = self.ex.speaker_label if by == "speaker" else self.ex.event_label
+        for c, label in enumerate(self.col_labels):
+            key = table.columns[c] if c < len(table.columns) else None
+            label.value = (f"<div style='font-size:11px;writing-mode:vertical-rl;height:110px'>"
+                           f"{html.escape(names.get(key, str(key)))}</div>" if key else "")
+        for r, topic in enumerate(self.ex.book.ids):
+            for c, button in enumerate(self.cells[r]):
+                key = table.columns[c] if c < len(table.columns) else None
+                count = int(table.at[topic, key]) if key is not None and topic in table.index else 0
+                button._key = (topic, key) if key is not None and count else None
+                button.description = str(count) if key is not None else ""
+                button.disabled = not count
+                button.style.button_color = _shade(count, most) if key is not None else "#ffffff"
+                button.tooltip = (f"{self.ex.topic_names[topic]} × {names.get(key, key)}: "
+                                  f"{count} 个单元") if key is not None else ""
+        if timed:
+            self._timed("matrix", started)
+
+    def _open_cell(self, key: tuple[str, str] | None) -> None:
+        if key is None:
+            return
+        started = time.perf_counter()
+        self.cell_key = key
+        topic, column = key
+        units = self.ex.cell(topic, column, self.filters(), by=self.by.value, limit=PAGE)
+        total = int(self.table.at[topic, column])
+        names = self.ex.speaker_label if self.by.value == "speaker" else self.ex.event_label
+        self.cell_title.value = (f"<b>{html.escape(self.ex.topic_names[topic])} × "
+                                 f"{html.escape(names.get(column, column))}</b>：{total} 个单元"
+                                 + (f"（显示前 {PAGE} 个）" if total > PAGE else ""))
+        rows = []
+        for unit in units.to_dict("records"):
+            button = w.Button(description=unit["unit_id"].split(".")[-1],
+                              tooltip=unit["unit_id"], layout=w.Layout(width="80px"))
+            button.add_class("explore-unit")
+            button.on_click(lambda _, u=unit["unit_id"]: self._open_unit(u))
+            text = w.HTML(f"<div class='explore-quote'><small>{html.escape(unit['speaker'])} · "
+                          f"{html.escape(self.ex.event_label[unit['event_id']])}</small><br>"
+                          f"{unit['html']}</div>", layout=w.Layout(width="900px"))
+            rows.append(w.HBox([button, text]))
+        self.cell_list.children = rows
+        self._timed("cell", started, f"{total} units")
+
+    def _open_unit(self, unit_id: str) -> None:
+        started = time.perf_counter()
+        self.unit_id = unit_id
+        view = self.ex.unit(unit_id)
+        context = "".join(
+            f"<div class='{'explore-current' if row['current'] else ''}' style='margin:4px 0'>"
+            f"<small>{html.escape(row['speaker'])} · {html.escape(row['unit_id'])}</small><br>"
+            f"{row['html']}</div>" for row in view["context"].to_dict("records"))
+        topics = _table(view["topics"], ["name", "matched", "salience", "source"]) \
+            if len(view["topics"]) else "<i>没有话题</i>"
+        stances = _table(view["stances"], ["name", "stance", "cue", "evidence", "source"]) \
+            if len(view["stances"]) else "<i>没有立场</i>"
+        self.unit_html.value = (f"<div>{context}</div><b>话题</b>{topics}<b>立场</b>{stances}")
+        self.overrides.layout.display = "flex"
+        self._timed("unit", started)
+
+    def _override(self, **change) -> None:
+        if self.unit_id is None:
+            return
+        started = time.perf_counter()
+        entry = self.ex.override(self.unit_id, note=self.o_note.value.strip(), **change)
+        self._matrix(timed=False)
+        if self.cell_key:
+            self._open_cell(self.cell_key)
+        self._open_unit(self.unit_id)
+        self._search(timed=False)
+        what = (f"topic {entry['topic']} {'removed' if entry.get('remove') else 'added'}"
+                if "topic" in entry else f"stance {entry['target']} = {entry['stance']}")
+        self._timed("override", started, f"overrides.yaml: {what} for {self.unit_id}")
