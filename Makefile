@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lab export install clean bench bench-scale bench-bigfile bench-archive evaluate curve label baselines html
+.PHONY: run test lab export install clean browser bench bench-scale bench-bigfile bench-archive evaluate curve label baselines html
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,15 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m analysis report
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+# the browser test (tests/test_browser.py) drives Debian's chromium; installed when missing
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { $(if $(filter 0,$(shell id -u)),,sudo -n) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo -n) \
+	    apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) browser
+	BROWSER_TESTS=required $(BIN)/python -m pytest
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

@@ -303,16 +303,22 @@ def _rows_by(positions: np.ndarray, n: int):
 
 
 def _tagged(text: str, spans: list[tuple[int, int, str]]) -> str:
-    """`text` escaped, with non-overlapping spans wrapped in their tags (earlier and longer
-    spans first)."""
-    out, position = [], 0
-    for start, end, tag in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
-        if start < position:
-            continue
-        out += [html.escape(text[position:start]), f"<{tag}>", html.escape(text[start:end]),
-                f"</{tag}>"]
-        position = end
-    return "".join(out) + html.escape(text[position:])
+    """`text` escaped, with stance evidence (`u` spans) underlined and matched words
+    (`mark` spans) marked, a mark inside evidence kept."""
+    flags = [0] * len(text)
+    for start, end, tag in spans:
+        for i in range(start, end):
+            flags[i] |= 1 if tag == "u" else 2
+    out, i = [], 0
+    while i < len(text):
+        j = i
+        while j < len(text) and flags[j] == flags[i]:
+            j += 1
+        chunk = html.escape(text[i:j])
+        chunk = f"<mark>{chunk}</mark>" if flags[i] & 2 else chunk
+        out.append(f"<u>{chunk}</u>" if flags[i] & 1 else chunk)
+        i = j
+    return "".join(out)
 
 
 def explore(corpus: Corpus | None = None) -> Explorer:

@@ -105,6 +105,7 @@ class ExplorerWidget:
         self.unit_html.add_class("explore-unit-view")
         self.o_topic = w.Dropdown(options=[(explorer.topic_names[t], t) for t in explorer.book.ids],
                                   layout=w.Layout(width="160px"))
+        self.o_topic.add_class("explore-override-topic-choice")
         self.o_action = w.Dropdown(options=[("加上", False), ("去掉", True)],
                                    layout=w.Layout(width="80px"))
         self.o_topic_go = w.Button(description="写入话题覆盖")
@@ -209,7 +210,8 @@ class ExplorerWidget:
         names = self.ex.speaker_label if by == "speaker" else self.ex.event_label
         for c, label in enumerate(self.col_labels):
             key = table.columns[c] if c < len(table.columns) else None
-            label.value = (f"<div style='font-size:11px;writing-mode:vertical-rl;height:110px'>"
+            label.value = (f"<div style='font-size:11px;writing-mode:vertical-rl;height:120px;"
+                           f"white-space:nowrap;overflow:hidden;text-overflow:ellipsis'>"
                            f"{html.escape(names.get(key, str(key)))}</div>" if key else "")
         for r, topic in enumerate(self.ex.book.ids):
             for c, button in enumerate(self.cells[r]):

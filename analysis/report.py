@@ -34,6 +34,7 @@ def execute(path: Path, *, timeout: int = 900) -> float:
                             ip=str(Path(os.environ.get("TMPDIR", "/tmp")) /
                                    f"analysis-kernel-{os.getpid()}"))
     client = NotebookClient(notebook, km=manager, timeout=timeout, record_timing=False,
+                            store_widget_state=False,
                             resources={"metadata": {"path": str(path.parent)}})
     started = time.perf_counter()
     try:
@@ -42,8 +43,18 @@ def execute(path: Path, *, timeout: int = 900) -> float:
         if manager.has_kernel:
             manager.shutdown_kernel(now=False)
     elapsed = time.perf_counter() - started
+    _drop_widget_views(notebook)
     nbformat.write(notebook, path)
     return elapsed
+
+
+def _drop_widget_views(notebook) -> None:
+    """Widget outputs name a model that exists only in the kernel that drew it (a new id each
+    run): keep their text form, so a re-run leaves the notebook unchanged."""
+    notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
 
 
 def to_html(paths: list[Path], out: Path) -> list[Path]:
