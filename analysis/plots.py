@@ -23,6 +23,7 @@ Typical use::
 from __future__ import annotations
 
 import importlib.util
+import io
 import math
 import os
 import re
@@ -40,6 +41,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .palette import PALETTE as _PALETTE
+from .project import atomic_write
 
 __all__ = [
     "CJK_FONT_FAMILY",
@@ -347,13 +349,16 @@ def save(fig: Figure, name: str, *, caption: str | None = None, notes: str = "",
     caption = caption or getattr(fig, "subtitle", None) or ""
     with mpl.rc_context(stable):
         band = f"{getattr(fig, 'title_band', 0.0):.4f}"
-        fig.savefig(png, format="png", dpi=DPI, facecolor="white",
+        png_bytes, svg_bytes = io.BytesIO(), io.BytesIO()
+        fig.savefig(png_bytes, format="png", dpi=DPI, facecolor="white",
                     metadata={"Software": None, "Title": title, "Description": caption,
                               "TitleBand": band, "Comment": notes,
                               "Finding": "1" if finding else "0"})
-        fig.savefig(svg, format="svg", facecolor="white",
+        fig.savefig(svg_bytes, format="svg", facecolor="white",
                     metadata={"Date": None, "Creator": None, "Title": title,
                               "Description": caption})
+    atomic_write(png, png_bytes.getvalue())  # a killed run leaves the old chart, never half
+    atomic_write(svg, svg_bytes.getvalue())
     return [png, svg]
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import nbformat
 
+from .project import atomic_write
+
 
 def notebooks(folder: Path) -> list[Path]:
     """The project's notebooks in reading order (their numbered file names)."""
@@ -44,7 +46,8 @@ def execute(path: Path, *, timeout: int = 900) -> float:
             manager.shutdown_kernel(now=False)
     elapsed = time.perf_counter() - started
     _drop_widget_views(notebook)
-    nbformat.write(notebook, path)
+    text = nbformat.writes(notebook)  # as nbformat.write, through a temporary file
+    atomic_write(path, text if text.endswith("\n") else text + "\n")
     return elapsed
 
 
@@ -67,7 +70,7 @@ def to_html(paths: list[Path], out: Path) -> list[Path]:
     for path in paths:
         body, _ = exporter.from_notebook_node(nbformat.read(path, as_version=4))
         target = out / f"{path.stem}.html"
-        target.write_text(body, encoding="utf-8")
+        atomic_write(target, body)
         written.append(target)
     return written
 

@@ -47,6 +47,7 @@ ENGINES = ("rjieba", "jieba")
 # Bump when the steps above change in a way that changes tokens for the same inputs.
 PIPELINE_VERSION = "1"
 BATCH = 2000
+_LOG = logging.getLogger(__name__)
 
 _JOINERS = ("-", ".")
 _LATIN_RUN = re.compile(r"[A-Za-z0-9]")
@@ -221,11 +222,11 @@ def _cache_root() -> Path:
 
 
 class TokenCache:
-    """Segmentations on disk: `<root>/tokens/<fingerprint>/part-*.arrow`, one row per
-    distinct text (the text itself is the key, its token list the value). Arrow IPC files
-    are memory-mapped, so a warm lookup costs little more than hashing the texts. A new
-    fingerprint (engine or data file changed) starts an empty folder, so stale entries are
-    never read."""
+    """Segmentations on disk: `<root>/tokens/<fingerprint>/part-*.<checksum>.arrow`, one row
+    per distinct text (the text itself is the key, its token list the value), and whole
+    token frames `frame-*.<checksum>.arrow`. Every entry's bytes are checked against the
+    checksum in its name before Arrow reads them. A new fingerprint (engine or data file
+    changed) starts an empty folder, so stale entries are never read."""
 
     def __init__(self, root: str | Path | None = None) -> None:
         self.root = Path(root) if root else _cache_root()
@@ -237,8 +238,8 @@ class TokenCache:
     def _table(self, tokenizer: Tokenizer) -> tuple[pa.Array, pa.ListArray]:
         key = tokenizer.fingerprint
         if key not in self._loaded:
-            tables = [pa.ipc.open_file(pa.memory_map(str(part))).read_all()
-                      for part in sorted(self.folder(tokenizer).glob("part-*.arrow"))]
+            tables = [table for part in sorted(self.folder(tokenizer).glob("part-*.arrow"))
+                      if (table := _read_entry(part)) is not None]
             if tables:
                 table = pa.concat_tables(tables).combine_chunks()
                 self._loaded[key] = (table["text"].chunk(0), table["tokens"].chunk(0))
@@ -278,9 +279,11 @@ class TokenCache:
         for text in texts:
             digest.update(text.encode("utf-8"))
             digest.update(b"\x1f")
-        path = self.folder(tokenizer) / f"frame-{digest.hexdigest()[:20]}.arrow"
-        if path.is_file():
-            table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+        name = f"frame-{digest.hexdigest()[:20]}"
+        found = [t for p in sorted(self.folder(tokenizer).glob(f"{name}.*.arrow"))
+                 if (t := _read_entry(p)) is not None]
+        if found:
+            table = found[0]
             token = table["token"].chunk(0) if table.num_rows else None
             return _frame_from_codes(
                 table["row"].to_numpy(), table["position"].to_numpy(),
@@ -294,7 +297,7 @@ class TokenCache:
                 pa.array(frame["token"].cat.codes.to_numpy(np.int32)),
                 pa.array(list(frame["token"].cat.categories), pa.string())),
         })
-        self._write(path, table)
+        self._write(self.folder(tokenizer), name, table)
         self._prune(tokenizer)
         return frame
 
@@ -305,17 +308,47 @@ class TokenCache:
             old.unlink(missing_ok=True)
 
     @staticmethod
-    def _write(path: Path, table: pa.Table) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
-        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+    def _write(folder: Path, name: str, table: pa.Table) -> None:
+        """Store `<name>.<checksum>.arrow` through a temporary file and a rename; a failed
+        write (full disk, read-only cache) leaves nothing behind and only costs speed."""
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
-        os.replace(tmp, path)
+        data = sink.getvalue()
+        path = folder / f"{name}.{hashlib.sha256(data).hexdigest()[:32]}.arrow"
+        tmp = folder / f".tmp-{path.name}-{os.getpid()}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except OSError as err:
+            _LOG.warning("token cache not written (%s): %s", path, err)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def _store(self, tokenizer: Tokenizer, name: str, texts: pa.Array,
                tokens: pa.ListArray) -> None:
-        self._write(self.folder(tokenizer) / f"part-{name}.arrow",
+        self._write(self.folder(tokenizer), f"part-{name}",
                     pa.table({"text": texts, "tokens": tokens}))
+
+
+def _read_entry(path: Path) -> pa.Table | None:
+    """A cache entry whose bytes match the checksum in its name, else None: a damaged (or
+    older, unchecked) entry is reported once, deleted and rebuilt, never read by Arrow."""
+    try:
+        digest = path.name[:-len(".arrow")].rsplit(".", 1)[1]
+        data = path.read_bytes()
+        if len(digest) != 32 or hashlib.sha256(data).hexdigest()[:32] != digest:
+            raise ValueError("checksum does not match")
+        return pa.ipc.open_file(pa.BufferReader(data)).read_all()
+    except (OSError, ValueError, IndexError, pa.ArrowException) as err:
+        _LOG.warning("token cache entry %s is damaged (%s): removed, it will be rebuilt",
+                     path.name, err)
+        path.unlink(missing_ok=True)
+        return None
 
 
 def where_present(where: pa.Array) -> pa.Array:
