@@ -690,22 +690,18 @@ def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
             return _memo(corpus, final, lambda: topic_table(
                 corpus, include_notes=include_notes, mentions=mentions, jobs=jobs,
                 overrides=corpus.project.overrides_file))
-        lexicon, coded_units = corpus.memo[key]
+        lexicon = corpus.memo[key]
     else:
         book = book or codebook(corpus.root)
-        lexicon, coded_units = _topic_lexicon(corpus, include_notes, kinds, book, jobs)
-    frame = _apply_topic_overrides(lexicon, _overrides(corpus, overrides), coded_units)
-    order = {t: i for i, t in enumerate(book.ids)}
-    frame["_t"] = frame["topic"].map(order)
-    frame = frame.sort_values(["unit_id", "_t"]).drop(columns="_t").reset_index(drop=True)
-    return frame if mentions else frame[frame["discussed"]].drop(
+        lexicon = _topic_lexicon(corpus, include_notes, kinds, book, jobs)
+    frame = lexicon.with_overrides(_overrides(corpus, overrides))
+    return frame if mentions else frame[frame["discussed"].to_numpy()].drop(
         columns="discussed").reset_index(drop=True)
 
 
 def _topic_lexicon(corpus: Corpus, include_notes: bool, kinds, book: Codebook,
-                   jobs: int | None) -> tuple[pd.DataFrame, dict[str, tuple[str, str]]]:
-    """Every topic mention of the coded units by the codebook alone (no overrides), and the
-    coded units' event and speaker by unit id."""
+                   jobs: int | None) -> "TopicLexicon":
+    """Every topic mention of the coded units by the codebook alone (no overrides)."""
     key = _prepared_key(include_notes, kinds)
     prepare = key not in corpus.memo
     if prepare:
@@ -721,30 +717,69 @@ def _topic_lexicon(corpus: Corpus, include_notes: bool, kinds, book: Codebook,
         corpus.memo[key] = [(uid, event, speaker, text if changed is None else changed)
                             for (uid, event, speaker, text), changed in zip(items, changes)]
     frame = pa.Table.from_batches([rows for _, rows in coded], _TOPIC_SCHEMA).to_pandas()
-    return frame, {uid: (event, speaker) for uid, event, speaker, _ in items}
+    return TopicLexicon(frame, {uid: (event, speaker) for uid, event, speaker, _ in items},
+                        book.ids)
 
 
-def _apply_topic_overrides(frame: pd.DataFrame, fixes: Overrides,
-                           units: dict[str, tuple[str, str]]) -> pd.DataFrame:
-    """The analyst's topic overrides on a table of mentions: a removed topic no longer
-    counts; an added one that does not already count replaces its mention by an override
-    row (units not coded are left alone)."""
-    if not fixes.topics_remove and not fixes.topics_add:
-        return frame.copy()
-    frame = frame.copy()
-    pairs = list(zip(frame["unit_id"].tolist(), frame["topic"].tolist()))
-    if fixes.topics_remove:
-        frame.loc[[p in fixes.topics_remove for p in pairs], "discussed"] = False
-    added = {pair: note for pair, note in fixes.topics_add.items() if pair[0] in units}
-    if added:
-        counted = {p for p, d in zip(pairs, frame["discussed"].tolist()) if d}
-        added = {pair: note for pair, note in added.items() if pair not in counted}
-        frame = frame[[p not in added for p in pairs]]
-        rows = [(uid, *units[uid], topic, 1.0, 0, f"override: {note}", "override", True)
-                for (uid, topic), note in added.items()]
+class TopicLexicon:
+    """A codebook's topic mentions of a corpus's units, sorted by unit and topic, with
+    integer keys so that the analyst's overrides apply in milliseconds (the explorer writes
+    one and shows the new table at once)."""
+
+    def __init__(self, frame: pd.DataFrame, units: dict[str, tuple[str, str]],
+                 topics: tuple[str, ...]) -> None:
+        self.units = units
+        self.rank = {uid: i for i, uid in enumerate(sorted(units))}
+        self.topic_index = {t: i for i, t in enumerate(topics)}
+        keys = self._keys(frame["unit_id"].tolist(), frame["topic"].tolist())
+        order = np.argsort(keys, kind="stable")
+        self.frame = frame.iloc[order].reset_index(drop=True)
+        self.keys = keys[order]
+
+    def _keys(self, units: list[str], topics: list[str]) -> np.ndarray:
+        width = len(self.topic_index) + 1
+        return np.array([self.rank[u] * width + self.topic_index[t]
+                         for u, t in zip(units, topics)], dtype=np.int64)
+
+    def with_overrides(self, fixes: Overrides) -> pd.DataFrame:
+        """The mentions with the analyst's topic overrides: a removed topic no longer
+        counts; an added one that does not already count replaces its mention by an
+        override row (units not coded are left alone). Sorted by unit and topic."""
+        if not fixes.topics_remove and not fixes.topics_add:
+            return self.frame.copy()
+        discussed = self.frame["discussed"].to_numpy().copy()
+
+        def row_of(uid: str, topic: str) -> int | None:
+            if uid not in self.rank:
+                return None
+            key = self._keys([uid], [topic])[0]
+            at = int(np.searchsorted(self.keys, key))
+            return at if at < len(self.keys) and self.keys[at] == key else None
+
+        for uid, topic in fixes.topics_remove:
+            if (at := row_of(uid, topic)) is not None:
+                discussed[at] = False
+        keep = np.ones(len(discussed), dtype=bool)
+        rows, keys = [], []
+        for (uid, topic), note in fixes.topics_add.items():
+            if uid not in self.units:
+                continue
+            at = row_of(uid, topic)
+            if at is not None and discussed[at]:
+                continue
+            if at is not None:
+                keep[at] = False
+            rows.append((uid, *self.units[uid], topic, 1.0, 0, f"override: {note}",
+                         "override", True))
+            keys.append(self._keys([uid], [topic])[0])
+        frame = self.frame.assign(discussed=discussed)[keep]
+        if not rows:
+            return frame.reset_index(drop=True)
         frame = pd.concat([frame, _record_batch(rows, _TOPIC_SCHEMA).to_pandas()],
                           ignore_index=True)
-    return frame
+        order = np.argsort(np.concatenate([self.keys[keep], np.array(keys, np.int64)]),
+                           kind="stable")
+        return frame.iloc[order].reset_index(drop=True)
 
 
 def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
@@ -802,9 +837,15 @@ def _memo(corpus: Corpus, key: tuple, build) -> pd.DataFrame:
 
 
 def _overrides(corpus: Corpus, overrides) -> Overrides:
+    """The overrides a table applies (read once per corpus until the file changes)."""
     if overrides is False:
         return Overrides()
-    return load_overrides(corpus, None if overrides is True else overrides)
+    path = corpus.project.overrides_file if overrides is True else Path(overrides)
+    key = ("overrides", str(path), files_stamp(path, corpus.project.codebook_file(TOPICS_FILE),
+                                               corpus.project.codebook_file(STANCES_FILE)))
+    if key not in corpus.memo:
+        corpus.memo[key] = load_overrides(corpus, path)
+    return corpus.memo[key]
 
 
 _OVERRIDES_HEADER = """\
@@ -950,7 +991,13 @@ def codebook_fit(corpus: Corpus, *, topics: pd.DataFrame | None = None,
     are off-domain), low_fit (fit_ratio < low_ratio;
     needs at least three events to compare with, else False). Events in corpus order.
     """
-    topics = topic_table(corpus) if topics is None else topics
+    if topics is None:  # the project's own table: kept until its codebook or overrides change
+        book = codebook(corpus.root)
+        key = ("codebook_fit", low_ratio, str(book.path), files_stamp(
+            book.path, book.path.with_name(TOPIC_MODEL_FILE), ALIASES_FILE,
+            corpus.project.overrides_file))
+        return _memo(corpus, key, lambda: codebook_fit(corpus, topics=topic_table(corpus),
+                                                       low_ratio=low_ratio))
     spoken = _select(corpus, False, None)
     frame = corpus.events[["event_id"]].copy()
     frame["n_chars"] = frame["event_id"].map(spoken.groupby("event_id")["n_chars"].sum()) \

@@ -276,7 +276,8 @@ class ExplorerWidget:
         if self.cell_key:
             self._open_cell(self.cell_key)
         self._open_unit(self.unit_id)
-        self._search(timed=False)
+        if self.f_topics.value or self.f_targets.value:  # else the hits do not depend on codes
+            self._search(timed=False)
         what = (f"topic {entry['topic']} {'removed' if entry.get('remove') else 'added'}"
                 if "topic" in entry else f"stance {entry['target']} = {entry['stance']}")
         self._timed("override", started, f"overrides.yaml: {what} for {self.unit_id}")

@@ -22,6 +22,7 @@ invalidates the cache by itself.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -302,10 +303,13 @@ class TokenCache:
         return frame
 
     def _prune(self, tokenizer: Tokenizer, keep: int = 8) -> None:
-        frames = sorted(self.folder(tokenizer).glob("frame-*.arrow"),
-                        key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in frames[keep:]:
-            old.unlink(missing_ok=True)
+        """Keep the newest frames; a frame another process removed first, or a read-only
+        cache, is no error."""
+        with contextlib.suppress(OSError):
+            frames = sorted(self.folder(tokenizer).glob("frame-*.arrow"),
+                            key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in frames[keep:]:
+                old.unlink(missing_ok=True)
 
     @staticmethod
     def _write(folder: Path, name: str, table: pa.Table) -> None:
@@ -344,10 +348,13 @@ def _read_entry(path: Path) -> pa.Table | None:
         if len(digest) != 32 or hashlib.sha256(data).hexdigest()[:32] != digest:
             raise ValueError("checksum does not match")
         return pa.ipc.open_file(pa.BufferReader(data)).read_all()
+    except FileNotFoundError:  # pruned or replaced by another process meanwhile
+        return None
     except (OSError, ValueError, IndexError, pa.ArrowException) as err:
         _LOG.warning("token cache entry %s is damaged (%s): removed, it will be rebuilt",
                      path.name, err)
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a read-only cache: rebuilt in memory only
+            path.unlink(missing_ok=True)
         return None
 
 

@@ -4,9 +4,13 @@ temporary file."""
 
 from __future__ import annotations
 
+import ast
 import errno
+import random
+import struct
 import subprocess
 import sys
+from itertools import accumulate
 from pathlib import Path
 
 import matplotlib
@@ -43,8 +47,8 @@ def test_a_damaged_part_is_removed_and_rebuilt(tmp_path, tokenizer, damage, capl
     data = bytearray(part.read_bytes())
     if damage == "truncate":
         part.write_bytes(bytes(data[: len(data) // 2]))
-    elif damage == "same_length":  # 模型 -> 模㐀: the same number of bytes, another text
-        at = bytes(data).find("型".encode("utf-8"))
+    elif damage == "same_length":  # 模型 -> 模㐀 in the tokens (the last column written)
+        at = bytes(data).rfind("型".encode("utf-8"))
         data[at:at + 3] = "㐀".encode("utf-8")
         part.write_bytes(bytes(data))
     elif damage == "garbage":
@@ -57,40 +61,67 @@ def test_a_damaged_part_is_removed_and_rebuilt(tmp_path, tokenizer, damage, capl
     assert _fresh(tmp_path, tokenizer) == expected
 
 
-def test_a_damaged_frame_is_rebuilt(corpus, tmp_path):
+@pytest.mark.parametrize("damage", ["tail", "random"])
+def test_a_damaged_frame_is_rebuilt(corpus, tmp_path, damage):
     from analysis.tokenise import tokens_table
 
     cold = tokens_table(corpus, cache=tmp_path)
     frame = next(tmp_path.rglob("frame-*.arrow"))
-    frame.write_bytes(frame.read_bytes()[:-100] + b"\x07" * 100)
+    data = frame.read_bytes()
+    if damage == "tail":
+        frame.write_bytes(data[:-100] + b"\x07" * 100)
+    else:
+        frame.write_bytes(random.Random(0).randbytes(len(data)))
     assert tokens_table(corpus, cache=tmp_path).equals(cold)
     assert tokens_table(corpus, cache=tmp_path).equals(cold)
 
 
-def test_a_corrupted_entry_never_crashes_the_interpreter(tmp_path, tokenizer):
-    _fresh(tmp_path, tokenizer)
+@pytest.mark.parametrize("damage", ["flipped", "offsets"])
+def test_a_corrupted_entry_never_crashes_the_interpreter(tmp_path, tokenizer, damage):
+    expected = _fresh(tmp_path, tokenizer)
     part = _parts(tmp_path)[0]
     data = bytearray(part.read_bytes())
-    for i in range(8, len(data) - 8, 7):  # flip bytes through the file, lengths included
-        data[i] ^= 0xA5
+    if damage == "flipped":  # flip bytes through the file, lengths included
+        for i in range(8, len(data) - 8, 7):
+            data[i] ^= 0xA5
+    else:  # a token list's end far past its buffer: Arrow read it and crashed (SIGSEGV)
+        offsets = struct.pack(f"<{len(expected) + 1}i",
+                              *accumulate((len(t) for t in expected), initial=0))
+        at = bytes(data).index(offsets)
+        data[at + 4:at + 8] = struct.pack("<i", 1 << 30)
     part.write_bytes(bytes(data))
     script = ("from analysis.tokenise import TokenCache, Tokenizer\n"
               f"print(TokenCache({str(tmp_path)!r}).lookup({TEXTS!r}, Tokenizer()).to_pylist())")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "模型" in done.stdout
+    assert ast.literal_eval(done.stdout) == expected
 
 
+@pytest.mark.parametrize("step", ["fsync", "replace"])
 def test_a_failed_write_leaves_nothing_and_still_returns_tokens(tmp_path, tokenizer,
-                                                                  monkeypatch):
-    def full(fd):
+                                                                  monkeypatch, step):
+    def full(*args):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("analysis.tokenise.os.fsync", full)
+    monkeypatch.setattr(f"analysis.tokenise.os.{step}", full)
     got = TokenCache(tmp_path).lookup(TEXTS, tokenizer).to_pylist()
     assert got == [tokenizer.tokenize(t) for t in TEXTS]
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_a_damaged_entry_in_a_read_only_cache_still_returns_tokens(tmp_path, tokenizer,
+                                                                     monkeypatch):
+    expected = _fresh(tmp_path, tokenizer)
+    part = _parts(tmp_path)[0]
+    part.write_bytes(part.read_bytes()[:100])
+
+    def refused(self, missing_ok=False):
+        raise OSError(errno.EROFS, "Read-only file system", str(self))
+
+    monkeypatch.setattr(Path, "unlink", refused)
+    monkeypatch.setattr("analysis.tokenise.os.replace", refused)
+    assert _fresh(tmp_path, tokenizer) == expected
 
 
 def test_a_figure_that_fails_to_save_leaves_the_previous_file(tmp_path, monkeypatch):
