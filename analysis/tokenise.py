@@ -331,7 +331,8 @@ class TokenCache:
         except OSError as err:
             _LOG.warning("token cache not written (%s): %s", path, err)
         finally:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # EROFS even when there is no file
+                tmp.unlink(missing_ok=True)
 
     def _store(self, tokenizer: Tokenizer, name: str, texts: pa.Array,
                tokens: pa.ListArray) -> None:
