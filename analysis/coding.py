@@ -772,7 +772,8 @@ class TopicLexicon:
             rows.append((uid, *self.units[uid], topic, 1.0, 0, f"override: {note}",
                          "override", True))
             keys.append(self._keys([uid], [topic])[0])
-        frame = self.frame.assign(discussed=discussed)[keep]
+        frame = self.frame.assign(discussed=discussed)
+        frame = frame if keep.all() else frame[keep]
         if not rows:
             return frame.reset_index(drop=True)
         frame = pd.concat([frame, _record_batch(rows, _TOPIC_SCHEMA).to_pandas()],
@@ -818,13 +819,16 @@ def _with_stance_overrides(frame: pd.DataFrame, fixes: Overrides,
     if fixes.stances:
         units = {uid: (event, speaker) for uid, event, speaker, _ in prepared}
         fixed = {pair: fix for pair, fix in fixes.stances.items() if pair[0] in units}
-        frame = frame[[p not in fixed for p in zip(frame["unit_id"].tolist(),
-                                                    frame["target"].tolist())]]
+        fixed_units = {uid for uid, _ in fixed}
+        hit = [u in fixed_units and (u, t) in fixed for u, t in
+               zip(frame["unit_id"].tolist(), frame["target"].tolist())]
+        frame = frame[[not h for h in hit]] if any(hit) else frame
         rows = [(uid, *units[uid], target, fix["stance"], float(fix["stance"]),
                  f"override: {fix['note']}".strip(), fix["snippet"], "override")
                 for (uid, target), fix in fixed.items() if fix["stance"] is not None]
-        frame = pd.concat([frame, _record_batch(rows, _STANCE_SCHEMA).to_pandas()],
-                          ignore_index=True)
+        if rows:
+            frame = pd.concat([frame, _record_batch(rows, _STANCE_SCHEMA).to_pandas()],
+                              ignore_index=True)
     return frame.sort_values(["unit_id", "target"]).reset_index(drop=True)
 
 

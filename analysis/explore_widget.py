@@ -42,6 +42,7 @@ class ExplorerWidget:
         self.page = 0
         self.cell_key: tuple[str, str] | None = None
         self.unit_id: str | None = None
+        self.cell_quotes: dict[str, w.HTML] = {}
         corpus = explorer.corpus
         units = explorer.units
         busy = units.groupby("speaker_id").size().sort_values(ascending=False, kind="stable")
@@ -238,18 +239,22 @@ class ExplorerWidget:
         self.cell_title.value = (f"<b>{html.escape(self.ex.topic_names[topic])} × "
                                  f"{html.escape(names.get(column, column))}</b>：{total} 个单元"
                                  + (f"（显示前 {PAGE} 个）" if total > PAGE else ""))
-        rows = []
+        rows, self.cell_quotes = [], {}
         for unit in units.to_dict("records"):
             button = w.Button(description=unit["unit_id"].split(".")[-1],
                               tooltip=unit["unit_id"], layout=w.Layout(width="80px"))
             button.add_class("explore-unit")
             button.on_click(lambda _, u=unit["unit_id"]: self._open_unit(u))
-            text = w.HTML(f"<div class='explore-quote'><small>{html.escape(unit['speaker'])} · "
-                          f"{html.escape(self.ex.event_label[unit['event_id']])}</small><br>"
-                          f"{unit['html']}</div>", layout=w.Layout(width="900px"))
+            text = w.HTML(self._quote(unit["unit_id"], unit["speaker"], unit["event_id"],
+                                      unit["html"]), layout=w.Layout(width="900px"))
+            self.cell_quotes[unit["unit_id"]] = text
             rows.append(w.HBox([button, text]))
         self.cell_list.children = rows
         self._timed("cell", started, f"{total} units")
+
+    def _quote(self, unit_id: str, speaker: str, event: str, marked: str) -> str:
+        return (f"<div class='explore-quote'><small>{html.escape(speaker)} · "
+                f"{html.escape(self.ex.event_label[event])}</small><br>{marked}</div>")
 
     def _open_unit(self, unit_id: str) -> None:
         started = time.perf_counter()
@@ -273,8 +278,14 @@ class ExplorerWidget:
         started = time.perf_counter()
         entry = self.ex.override(self.unit_id, note=self.o_note.value.strip(), **change)
         self._matrix(timed=False)
-        if self.cell_key:
-            self._open_cell(self.cell_key)
+        if self.cell_key and change.get("topic") == self.cell_key[0]:
+            self._open_cell(self.cell_key)  # the cell may gain or lose this unit
+        elif self.unit_id in self.cell_quotes:  # only its marks change
+            units = self.ex.units
+            self.cell_quotes[self.unit_id].value = self._quote(
+                self.unit_id, units.at[self.unit_id, "speaker"],
+                units.at[self.unit_id, "event_id"],
+                self.ex.marked(self.unit_id, {self.cell_key[0]}))
         self._open_unit(self.unit_id)
         if self.f_topics.value or self.f_targets.value:  # else the hits do not depend on codes
             self._search(timed=False)
