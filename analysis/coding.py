@@ -613,12 +613,15 @@ def _topic_coder(book: Codebook, prepare: bool):
     counts as discussed, and its analysis text when `prepare` asks for it and it differs
     from the text (less to send back from a worker): the per-unit work of `topic_table`,
     run in the pool's processes. Overrides are applied afterwards, to the whole table."""
+    order = {t: i for i, t in enumerate(book.ids)}
+
     def code(item: tuple[str, str, str, str]) -> tuple[str | None, list[tuple]]:
         uid, event, speaker, text = item
         prepared = analysis_text(text) if prepare else text
         rows = [(uid, event, speaker, topic, round(salience, 3), len(words),
                  "、".join(dict.fromkeys(words)), "lexicon", discussed)
-                for topic, words, _, salience, discussed in book.assess(prepared)]
+                for topic, words, _, salience, discussed in
+                sorted(book.assess(prepared), key=lambda found: order[found[0]])]
         return (prepared if prepare and prepared != text else None), rows
 
     def code_batch(batch: list[tuple[str, str, str, str]]) -> tuple[pa.Array, pa.RecordBatch]:
@@ -710,6 +713,7 @@ def _topic_lexicon(corpus: Corpus, include_notes: bool, kinds, book: Codebook,
                          chosen["speaker_id"].tolist(), chosen["text"].tolist()))
     else:
         items = corpus.memo[key]
+    items = sorted(items)  # by unit id: the rows come back in the table's order
     coded = map_texts(_topic_coder(book, prepare), _batches(items, jobs), jobs,
                       units=len(items))
     if prepare:  # the analysis texts, kept for the stance table
@@ -728,13 +732,18 @@ class TopicLexicon:
 
     def __init__(self, frame: pd.DataFrame, units: dict[str, tuple[str, str]],
                  topics: tuple[str, ...]) -> None:
+        self.frame = frame  # coded in unit id order, each unit's topics in codebook order
         self.units = units
-        self.rank = {uid: i for i, uid in enumerate(sorted(units))}
         self.topic_index = {t: i for i, t in enumerate(topics)}
-        keys = self._keys(frame["unit_id"].tolist(), frame["topic"].tolist())
-        order = np.argsort(keys, kind="stable")
-        self.frame = frame.iloc[order].reset_index(drop=True)
-        self.keys = keys[order]
+
+    @cached_property
+    def rank(self) -> dict[str, int]:
+        return {uid: i for i, uid in enumerate(sorted(self.units))}
+
+    @cached_property
+    def keys(self) -> np.ndarray:
+        """Each row's (unit, topic) as one sortable integer."""
+        return self._keys(self.frame["unit_id"].tolist(), self.frame["topic"].tolist())
 
     def _keys(self, units: list[str], topics: list[str]) -> np.ndarray:
         width = len(self.topic_index) + 1
