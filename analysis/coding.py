@@ -608,9 +608,9 @@ def _prepared(corpus: Corpus, include_notes: bool, kinds, jobs: int | None = Non
     return corpus.memo[key]
 
 
-def _topic_coder(book: Codebook, prepare: bool):
-    """The topic mentions of one (unit_id, event_id, speaker_id, text), each with whether it
-    counts as discussed, and its analysis text when `prepare` asks for it and it differs
+def _topic_coder(book: Codebook, prepare: bool, mentions: bool = True):
+    """The topic mentions of one (unit_id, event_id, speaker_id, text) (only the discussed
+    ones unless `mentions`), each with whether it counts as discussed, and its analysis text when `prepare` asks for it and it differs
     from the text (less to send back from a worker): the per-unit work of `topic_table`,
     run in the pool's processes. Overrides are applied afterwards, to the whole table."""
     order = {t: i for i, t in enumerate(book.ids)}
@@ -621,7 +621,8 @@ def _topic_coder(book: Codebook, prepare: bool):
         rows = [(uid, event, speaker, topic, round(salience, 3), len(words),
                  "、".join(dict.fromkeys(words)), "lexicon", discussed)
                 for topic, words, _, salience, discussed in
-                sorted(book.assess(prepared), key=lambda found: order[found[0]])]
+                sorted(book.assess(prepared), key=lambda found: order[found[0]])
+                if discussed or mentions]
         return (prepared if prepare and prepared != text else None), rows
 
     def code_batch(batch: list[tuple[str, str, str, str]]) -> tuple[pa.Array, pa.RecordBatch]:
@@ -684,9 +685,9 @@ def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
     if book is None and kinds is None:  # the codebook's codes are kept per corpus
         book = codebook(corpus.root)
         stamp = files_stamp(book.path, book.path.with_name(TOPIC_MODEL_FILE), ALIASES_FILE)
-        key = ("topic_lexicon", include_notes, str(book.path), stamp)
+        key = ("topic_lexicon", include_notes, mentions, str(book.path), stamp)
         if key not in corpus.memo:
-            corpus.memo[key] = _topic_lexicon(corpus, include_notes, None, book, jobs)
+            corpus.memo[key] = _topic_lexicon(corpus, include_notes, None, book, jobs, mentions)
         if overrides is True:  # and the table with the project's overrides, until they change
             final = ("topic_table", include_notes, mentions, key,
                      files_stamp(corpus.project.overrides_file))
@@ -696,15 +697,16 @@ def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
         lexicon = corpus.memo[key]
     else:
         book = book or codebook(corpus.root)
-        lexicon = _topic_lexicon(corpus, include_notes, kinds, book, jobs)
+        lexicon = _topic_lexicon(corpus, include_notes, kinds, book, jobs, mentions)
     frame = lexicon.with_overrides(_overrides(corpus, overrides))
     return frame if mentions else frame[frame["discussed"].to_numpy()].drop(
         columns="discussed").reset_index(drop=True)
 
 
 def _topic_lexicon(corpus: Corpus, include_notes: bool, kinds, book: Codebook,
-                   jobs: int | None) -> "TopicLexicon":
-    """Every topic mention of the coded units by the codebook alone (no overrides)."""
+                   jobs: int | None, mentions: bool = True) -> "TopicLexicon":
+    """The topics the coded units discuss by the codebook alone (no overrides), and every
+    mention with `mentions` (what an added override replaces is then visible too)."""
     key = _prepared_key(include_notes, kinds)
     prepare = key not in corpus.memo
     if prepare:
@@ -714,7 +716,7 @@ def _topic_lexicon(corpus: Corpus, include_notes: bool, kinds, book: Codebook,
     else:
         items = corpus.memo[key]
     items = sorted(items)  # by unit id: the rows come back in the table's order
-    coded = map_texts(_topic_coder(book, prepare), _batches(items, jobs), jobs,
+    coded = map_texts(_topic_coder(book, prepare, mentions), _batches(items, jobs), jobs,
                       units=len(items))
     if prepare:  # the analysis texts, kept for the stance table
         changes = [text for changed, _ in coded for text in changed.to_pylist()]
