@@ -690,7 +690,7 @@ def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
             corpus.memo[key] = _topic_lexicon(corpus, include_notes, None, book, jobs, mentions)
         if overrides is True:  # and the table with the project's overrides, until they change
             final = ("topic_table", include_notes, mentions, key,
-                     files_stamp(corpus.project.overrides_file))
+                     _topic_fixes(_overrides(corpus, True)))
             return _memo(corpus, final, lambda: topic_table(
                 corpus, include_notes=include_notes, mentions=mentions, jobs=jobs,
                 overrides=corpus.project.overrides_file))
@@ -816,7 +816,8 @@ def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
     if not shared or key not in corpus.memo:
         coded = map_texts(_stance_coder(cues, low), _batches(prepared, jobs), jobs,
                           units=len(prepared))
-        lexicon = pa.Table.from_batches(coded, _STANCE_SCHEMA).to_pandas()
+        lexicon = pa.Table.from_batches(coded, _STANCE_SCHEMA).to_pandas().sort_values(
+            ["unit_id", "target"]).reset_index(drop=True)
         if not shared:
             return _with_stance_overrides(lexicon, _overrides(corpus, overrides), prepared)
         corpus.memo[key] = lexicon
@@ -825,22 +826,28 @@ def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
 
 def _with_stance_overrides(frame: pd.DataFrame, fixes: Overrides,
                            prepared: list[tuple[str, str, str, str]]) -> pd.DataFrame:
-    """The analyst's stance overrides on the lexicon's stance table: an override replaces
-    the unit's row for its target (a null stance removes it), in every event."""
-    if fixes.stances:
-        units = {uid: (event, speaker) for uid, event, speaker, _ in prepared}
-        fixed = {pair: fix for pair, fix in fixes.stances.items() if pair[0] in units}
-        fixed_units = {uid for uid, _ in fixed}
-        hit = [u in fixed_units and (u, t) in fixed for u, t in
-               zip(frame["unit_id"].tolist(), frame["target"].tolist())]
-        frame = frame[[not h for h in hit]] if any(hit) else frame
-        rows = [(uid, *units[uid], target, fix["stance"], float(fix["stance"]),
-                 f"override: {fix['note']}".strip(), fix["snippet"], "override")
-                for (uid, target), fix in fixed.items() if fix["stance"] is not None]
-        if rows:
-            frame = pd.concat([frame, _record_batch(rows, _STANCE_SCHEMA).to_pandas()],
-                              ignore_index=True)
-    return frame.sort_values(["unit_id", "target"]).reset_index(drop=True)
+    """The analyst's stance overrides on the lexicon's stance table (sorted by unit and
+    target): an override replaces the unit's row for its target (a null stance removes it),
+    in every event. Override rows are put in their place, not the whole table re-sorted."""
+    units = {uid: (event, speaker) for uid, event, speaker, _ in prepared}
+    fixed = {pair: fix for pair, fix in fixes.stances.items() if pair[0] in units}
+    if not fixed:
+        return frame.copy()
+    keys = (frame["unit_id"] + "\x00" + frame["target"]).to_numpy(dtype=object)
+    keep = ~np.isin(keys, [f"{u}\x00{t}" for u, t in fixed])
+    added = sorted((f"{uid}\x00{target}", (uid, *units[uid], target, fix["stance"],
+                    float(fix["stance"]), f"override: {fix['note']}".strip(), fix["snippet"],
+                    "override"))
+                   for (uid, target), fix in fixed.items() if fix["stance"] is not None)
+    frame = frame[keep] if not keep.all() else frame
+    if not added:
+        return frame.reset_index(drop=True)
+    places = np.searchsorted(keys[keep], np.array([k for k, _ in added], dtype=object))
+    frame = pd.concat([frame, _record_batch([row for _, row in added],
+                                            _STANCE_SCHEMA).to_pandas()], ignore_index=True)
+    order = np.argsort(np.concatenate([np.arange(keep.sum()),
+                                       places - 0.5]), kind="stable")
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def _memo(corpus: Corpus, key: tuple, build) -> pd.DataFrame:
@@ -856,11 +863,21 @@ def _overrides(corpus: Corpus, overrides) -> Overrides:
     if overrides is False:
         return Overrides()
     path = corpus.project.overrides_file if overrides is True else Path(overrides)
-    key = ("overrides", str(path), files_stamp(path, corpus.project.codebook_file(TOPICS_FILE),
-                                               corpus.project.codebook_file(STANCES_FILE)))
+    key = _overrides_key(corpus, path)
     if key not in corpus.memo:
         corpus.memo[key] = load_overrides(corpus, path)
     return corpus.memo[key]
+
+
+def _topic_fixes(fixes: Overrides) -> tuple:
+    """The topic part of the overrides, as a key: a stance override leaves the topic tables
+    (and the codebook's fit) as they were."""
+    return (tuple(sorted(fixes.topics_remove)), tuple(sorted(fixes.topics_add.items())))
+
+
+def _overrides_key(corpus: Corpus, path: Path) -> tuple:
+    return ("overrides", str(path), files_stamp(path, corpus.project.codebook_file(TOPICS_FILE),
+                                                corpus.project.codebook_file(STANCES_FILE)))
 
 
 _OVERRIDES_HEADER = """\
@@ -912,10 +929,11 @@ def write_override(corpus: Corpus, unit_id: str, *, topic: str | None = None,
                 handle.write(after)
                 handle.flush()
                 os.fsync(handle.fileno())
-            load_overrides(corpus, candidate)  # refuses a bad entry before anything changes
+            checked = load_overrides(corpus, candidate)  # a bad entry changes nothing
             os.replace(candidate, path)
         finally:
             candidate.unlink(missing_ok=True)
+        corpus.memo[_overrides_key(corpus, path)] = checked  # what the file now says
     return entry
 
 
@@ -1009,8 +1027,8 @@ def codebook_fit(corpus: Corpus, *, topics: pd.DataFrame | None = None,
     if topics is None:  # the project's own table: kept until its codebook or overrides change
         book = codebook(corpus.root)
         key = ("codebook_fit", low_ratio, str(book.path), files_stamp(
-            book.path, book.path.with_name(TOPIC_MODEL_FILE), ALIASES_FILE,
-            corpus.project.overrides_file))
+            book.path, book.path.with_name(TOPIC_MODEL_FILE), ALIASES_FILE),
+            _topic_fixes(_overrides(corpus, True)))
         return _memo(corpus, key, lambda: codebook_fit(corpus, topics=topic_table(corpus),
                                                        low_ratio=low_ratio))
     spoken = _select(corpus, False, None)
