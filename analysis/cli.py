@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .corpus import load_corpus
 from .errors import TranscriptError
+from .project import atomic_write
 
 FRAMES = ("events", "speakers", "utterances", "units")
 
@@ -24,15 +25,9 @@ def _export(args: argparse.Namespace) -> int:
         frame = getattr(corpus, name)
         for fmt in args.format:
             path = out / f"{name}.{fmt}"
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            try:  # through a temporary file: a failed export never leaves half a table
-                if fmt == "csv":
-                    frame.to_csv(tmp, index=False, encoding="utf-8")
-                else:
-                    frame.to_parquet(tmp, index=False)
-                os.replace(tmp, path)
-            finally:
-                tmp.unlink(missing_ok=True)
+            data = (frame.to_csv(index=False).encode("utf-8") if fmt == "csv"
+                    else frame.to_parquet(index=False))
+            atomic_write(path, data)  # a failed export never leaves half a table
             print(f"wrote {path} ({len(frame)} rows)")
     return 0
 

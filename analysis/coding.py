@@ -601,11 +601,17 @@ def _prepared(corpus: Corpus, include_notes: bool, kinds, jobs: int | None = Non
     corpus for both the topic and the stance table."""
     key = _prepared_key(include_notes, kinds)
     if key not in corpus.memo:
-        chosen = _select(corpus, include_notes, kinds)
-        corpus.memo[key] = list(zip(
-            chosen["unit_id"].tolist(), chosen["event_id"].tolist(),
-            chosen["speaker_id"].tolist(), map_texts(analysis_text, chosen["text"].tolist(), jobs)))
+        items = _unit_items(corpus, include_notes, kinds)
+        texts = map_texts(analysis_text, [text for *_, text in items], jobs)
+        corpus.memo[key] = [(*item[:3], text) for item, text in zip(items, texts)]
     return corpus.memo[key]
+
+
+def _unit_items(corpus: Corpus, include_notes: bool, kinds) -> list[tuple[str, str, str, str]]:
+    """(unit_id, event_id, speaker_id, text) of the units coded."""
+    chosen = _select(corpus, include_notes, kinds)
+    return list(zip(chosen["unit_id"].tolist(), chosen["event_id"].tolist(),
+                    chosen["speaker_id"].tolist(), chosen["text"].tolist()))
 
 
 def _topic_coder(book: Codebook, prepare: bool, mentions: bool = True):
@@ -709,13 +715,7 @@ def _topic_lexicon(corpus: Corpus, include_notes: bool, kinds, book: Codebook,
     mention with `mentions` (what an added override replaces is then visible too)."""
     key = _prepared_key(include_notes, kinds)
     prepare = key not in corpus.memo
-    if prepare:
-        chosen = _select(corpus, include_notes, kinds)
-        items = list(zip(chosen["unit_id"].tolist(), chosen["event_id"].tolist(),
-                         chosen["speaker_id"].tolist(), chosen["text"].tolist()))
-    else:
-        items = corpus.memo[key]
-    items = sorted(items)  # by unit id: the rows come back in the table's order
+    items = sorted(_unit_items(corpus, include_notes, kinds) if prepare else corpus.memo[key])  # by unit id: the rows come back in the table's order
     coded = map_texts(_topic_coder(book, prepare, mentions), _batches(items, jobs), jobs,
                       units=len(items))
     if prepare:  # the analysis texts, kept for the stance table

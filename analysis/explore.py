@@ -149,7 +149,7 @@ class Explorer:
                                ("role", filters.roles)):
             if wanted:
                 codes, values = self._codes[column]
-                keep &= np.isin(codes, [i for i, v in enumerate(values) if v in set(wanted)])
+                keep &= np.isin(codes, np.flatnonzero(np.isin(values, list(wanted))))
         if filters.start is not None:
             keep &= self._dates >= np.datetime64(filters.start)
         if filters.end is not None:
