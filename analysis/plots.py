@@ -1006,8 +1006,8 @@ def network(
     type_names: Mapping[str, str] | None = None,
 ) -> Figure:
     """Draw a networkx graph: node size by the `count` attribute, colour by `type` (legend
-    names from `type_names`), edge width by `weight`. The Kamada-Kawai layout spreads
-    nodes by graph distance and has no randomness; labels sit beside their nodes with a
+    names from `type_names`), edge width by `weight`. :func:`stress_layout` spreads nodes
+    by graph distance, the same on every machine; labels sit beside their nodes with a
     white halo and are pushed apart by adjustText so that none overlaps another (a
     fixed number of iterations, not its default time limit, keeps the picture repeatable)."""
     import networkx as nx
@@ -1018,7 +1018,7 @@ def network(
     if graph.number_of_nodes() == 0:
         return fig
     nodes = sorted(graph.nodes)
-    pos = nx.kamada_kawai_layout(graph.subgraph(nodes), weight=None)
+    pos = stress_layout(graph)
     counts = np.array([graph.nodes[n].get("count", 1) for n in nodes], dtype=float)
     sizes = 120 + 1100 * (counts / counts.max())
     types = [graph.nodes[n].get("type", "") for n in nodes]
@@ -1043,3 +1043,55 @@ def network(
         ax.scatter([], [], s=120, color=palette[kind], label=(type_names or {}).get(kind, kind))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="类型")
     return fig
+
+
+def stress_layout(graph, *, sweeps: int = 500, tolerance: float = 1e-6) -> dict:
+    """Node positions in [-1, 1] whose distances follow the graph's hop distances
+    (localized stress majorization, Gansner, Koren & North 2004, as Kamada-Kawai does).
+
+    Written so that every machine of a kind draws the same picture: no BLAS (networkx's
+    Kamada-Kawai minimises through scipy's L-BFGS-B, whose OpenBLAS kernels differ with
+    the processor, so the network moved between machines), sums through `math.fsum`
+    (exact, so independent of the summation order), only element-wise arithmetic that
+    IEEE rounds the same everywhere, a start on a circle in sorted node order and a
+    stopping rule that depends on nothing but these numbers. Components that do not
+    touch are kept one hop further apart than the longest path."""
+    import networkx as nx
+
+    nodes = sorted(graph.nodes)
+    n = len(nodes)
+    if n == 0:
+        return {}
+    if n == 1:
+        return {nodes[0]: np.zeros(2)}
+    index = {node: i for i, node in enumerate(nodes)}
+    hops = np.zeros((n, n))
+    for source, lengths in nx.all_pairs_shortest_path_length(graph):
+        for target, length in lengths.items():
+            hops[index[source], index[target]] = length
+    apart = hops.max() + 1
+    hops[(hops == 0) & ~np.eye(n, dtype=bool)] = apart
+    weights = np.zeros((n, n))
+    np.divide(1.0, hops * hops, out=weights, where=hops > 0)
+    # 12 decimals: libm's cos and sin may differ in the last bit between processors
+    x = np.array([round(math.cos(2 * math.pi * i / n), 12) for i in range(n)]) * apart / 2
+    y = np.array([round(math.sin(2 * math.pi * i / n), 12) for i in range(n)]) * apart / 2
+    for _ in range(sweeps):
+        moved = 0.0
+        for i in range(n):
+            dx, dy = x[i] - x, y[i] - y
+            length = np.sqrt(dx * dx + dy * dy)
+            scale = np.zeros(n)
+            np.divide(hops[i], length, out=scale, where=length > 0)
+            w = weights[i]
+            total = math.fsum(w)
+            new_x = math.fsum(w * (x + scale * dx)) / total
+            new_y = math.fsum(w * (y + scale * dy)) / total
+            moved = max(moved, abs(new_x - x[i]), abs(new_y - y[i]))
+            x[i], y[i] = new_x, new_y
+        if moved < tolerance * apart:
+            break
+    x -= math.fsum(x) / n
+    y -= math.fsum(y) / n
+    extent = max(float(np.abs(x).max()), float(np.abs(y).max())) or 1.0
+    return {node: np.array([x[i] / extent, y[i] / extent]) for i, node in enumerate(nodes)}
