@@ -1,20 +1,40 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
 #   make run    execute every notebook in place and export every figure (the main job)
 #   make test   unit tests plus nbval over every notebook
-# Both create the virtual environment (.venv) and install the project on first use.
+# Both create the virtual environment (.venv) on first use, with the exact versions of
+# requirements.lock (hash-checked), so every machine renders the same outputs.
+# make lock   refresh requirements.lock (newest versions pyproject.toml allows) and write
+#             environment.yml from it; then `make run`, look, and `make baselines`.
 
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lab export install clean browser bench bench-scale bench-bigfile bench-archive evaluate curve label baselines html
+.PHONY: run test lab export install lock clean browser bench bench-scale bench-bigfile bench-archive evaluate curve label baselines html
 
-$(STAMP): pyproject.toml
+LOCK   := requirements.lock
+# `make lock LOCK_FLAGS=` keeps the current pins and only adds what pyproject.toml newly needs
+LOCK_FLAGS ?= --upgrade
+
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK) 2>&1 | \
+	  { grep -v "^WARNING: Location .* is ignored" || true; }
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
+
+lock: $(STAMP)
+	cp $(LOCK) $(LOCK).new
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11.5 \
+	  --generate-hashes $(LOCK_FLAGS) --custom-compile-command "make lock" --quiet \
+	  -o $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	$(BIN)/python -m analysis environment
+	@echo "requirements.lock refreshed: run make install, make run, look at the charts, make baselines"
 
 install: $(STAMP)
 

@@ -75,6 +75,17 @@ def _slides(args: argparse.Namespace) -> int:
     return 0
 
 
+def _environment(args: argparse.Namespace) -> int:
+    from .project import workspace_root
+    from .versions import ENVIRONMENT, LOCK, environment_yml, read_lock
+
+    root = workspace_root()
+    pins = read_lock(root / LOCK)
+    atomic_write(root / ENVIRONMENT, environment_yml(pins))
+    print(f"wrote {ENVIRONMENT}: the {len(pins)} pins of {LOCK}")
+    return 0
+
+
 def _baselines(args: argparse.Namespace) -> int:
     from .figcheck import refresh_baselines
 
@@ -178,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     baselines = commands.add_parser("baselines", help="accept the current figures as the "
                                                      "chart regression baselines (on purpose)")
     baselines.set_defaults(run=_baselines)
+    environment = commands.add_parser("environment", help="write environment.yml (conda) "
+                                                         "from requirements.lock")
+    environment.set_defaults(run=_environment)
     evaluate = commands.add_parser("evaluate", help="topic and stance accuracy on units labelled "
                                                    "by readers (both halves, both corpora)")
     evaluate.add_argument("--fit", action="store_true",

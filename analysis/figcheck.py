@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from .export import figure_manifest
+from .versions import parse_versions_line, version_changes
 
 TOLERANCE = 2.0  # RMS over 0-255 pixel values; antialiasing noise stays far below this
 BASELINE_DIR = Path("tests") / "baseline"
@@ -35,10 +36,20 @@ def compare_figures(root: Path, *, tolerance: float = TOLERANCE) -> list[str]:
             continue
         result = compare_images(str(expected), str(actual), tol=tolerance, in_decorator=True)
         if result is not None:
+            moved = version_changes(_made_with(expected), parse_versions_line(entry["made_with"]))
             problems.append(f"{entry['name']} ({entry['notebook']}): chart changed, RMS "
                             f"{result['rms']:.2f} > {tolerance} (diff image: {result['diff']})"
-                            " -> check it; `make baselines` accepts it")
+                            + (f"; the baseline was {'; '.join(moved)}" if moved else "")
+                            + " -> check it; `make baselines` accepts it")
     return problems
+
+
+def _made_with(png: Path) -> dict[str, str]:
+    """The versions a PNG records (see `plots.save`); empty for one made before that."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        return parse_versions_line(getattr(image, "text", {}).get("Versions", ""))
 
 
 def refresh_baselines(root: Path) -> list[Path]:

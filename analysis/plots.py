@@ -316,7 +316,10 @@ def save(fig: Figure, name: str, *, caption: str | None = None, notes: str = "",
     also records ``TitleBand``, the share of its height above the plot that the titles
     take, so the deck can show the chart under its own slide title without repeating it.
 
-    The files are byte-stable: no timestamp or software version is embedded and
+    The PNG records the versions of the packages that shaped it (``Versions``, see
+    :mod:`analysis.versions`), so a failed comparison can say what moved.
+
+    The files are byte-stable: no timestamp or matplotlib version string is embedded and
     SVG ids come from a fixed salt, so re-running a notebook leaves unchanged
     charts unchanged in git. The saved area is the whole figure (constrained
     layout keeps labels inside it), never a "tight" box whose size varies.
@@ -341,6 +344,8 @@ def save(fig: Figure, name: str, *, caption: str | None = None, notes: str = "",
             "'_' and '-', starting with a letter or digit (regex ^[a-z0-9][a-z0-9_\\-]*$), "
             "e.g. 'turns_per_speaker'."
         )
+    from .versions import versions_line
+
     out = Path(folder) if folder is not None else _default_figures_dir()
     out.mkdir(parents=True, exist_ok=True)
     png, svg = out / f"{name}.png", out / f"{name}.svg"
@@ -353,7 +358,8 @@ def save(fig: Figure, name: str, *, caption: str | None = None, notes: str = "",
         fig.savefig(png_bytes, format="png", dpi=DPI, facecolor="white",
                     metadata={"Software": None, "Title": title, "Description": caption,
                               "TitleBand": band, "Comment": notes,
-                              "Finding": "1" if finding else "0"})
+                              "Finding": "1" if finding else "0",
+                              "Versions": versions_line()})
         fig.savefig(svg_bytes, format="svg", facecolor="white",
                     metadata={"Date": None, "Creator": None, "Title": title,
                               "Description": caption})
