@@ -27,7 +27,6 @@ import hashlib
 import logging
 import os
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path

@@ -3,7 +3,6 @@ computed as documented, the learned layer can be fitted and used."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -4,7 +4,6 @@ and add, hostile input, and property-based round trips that never lose a charact
 from __future__ import annotations
 
 import shutil
-import textwrap
 import time
 from pathlib import Path
 

@@ -10,7 +10,6 @@ Speaker labels resolve to the event's participants by name or alias (events.yaml
 from __future__ import annotations
 
 import re
-import statistics
 
 from ..errors import TranscriptError
 from ..metadata import EventMeta
