@@ -9,6 +9,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from PIL import Image
@@ -23,8 +24,22 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_environment_yml_is_the_lock():
     """environment.yml pins exactly the lock's versions, in the lock's order
-    (`python -m analysis environment` writes it; `make lock` calls that)."""
+    (`python -m analysis environment` writes it; `make lock` calls that), in the shape
+    `conda env create` reads: Python and pip from conda-forge, then pip requirements."""
     assert check_environment(ROOT) == []
+    spec = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    assert spec["channels"] == ["conda-forge"]
+    conda, pip = spec["dependencies"][:-1], spec["dependencies"][-1]["pip"]
+    assert conda == ["python=3.11", "pip"]
+    assert pip[-1] == "-e ."
+    locked = {(canonicalize_name(n), v) for n, v, _ in read_lock(ROOT / LOCK)}
+    found = set()
+    for line in pip[:-1]:
+        requirement = Requirement(line)
+        (pin,) = requirement.specifier
+        assert pin.operator == "==", line
+        found.add((canonicalize_name(requirement.name), pin.version))
+    assert found == locked
 
 
 def test_environment_check_names_a_drifted_pin(tmp_path):
