@@ -188,3 +188,30 @@ def test_network_layout_follows_graph_distance():
     far = math.dist(pos["n0"], pos["n4"])
     assert far > 3 * near
     assert plots.stress_layout(nx.Graph()) == {}
+
+
+def test_figure_check_says_which_versions_moved(tmp_path):
+    """A chart that differs from a baseline made with other versions names them."""
+    from PIL import PngImagePlugin
+
+    from analysis.figcheck import compare_figures
+
+    name = "03_topics_overall"
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "tests" / "baseline").mkdir(parents=True)
+    now = output_versions()
+
+    def png(path, colour, versions):
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Versions", versions_line(versions))
+        Image.new("RGB", (60, 40), colour).save(path, pnginfo=info)
+
+    png(tmp_path / "figures" / f"{name}.png", "white", now)
+    png(tmp_path / "tests" / "baseline" / f"{name}.png", "black",
+        {**now, "matplotlib": "3.8.0", "pandas": "2.2.0"})
+    (problem,) = compare_figures(tmp_path)
+    assert f"the baseline was made with matplotlib 3.8.0, now {now['matplotlib']}; " \
+           f"made with pandas 2.2.0, now {now['pandas']}" in problem
+    png(tmp_path / "tests" / "baseline" / f"{name}.png", "black", now)
+    (problem,) = compare_figures(tmp_path)
+    assert "made with" not in problem and "chart changed" in problem
