@@ -137,6 +137,14 @@ class Context:
         return row["name"] + ("（推断）" if row["inferred_share"] > 0.5 else "")
 
     @cached_property
+    def entity_graph(self):
+        """Entities mentioned 4 times or more, linked where 2 utterances or more name both
+        (at most the 60 most mentioned and the 120 heaviest links)."""
+        from .compare import entity_network
+
+        return entity_network(self.corpus, min_count=4, min_edge=2, top=60, max_edges=120)
+
+    @cached_property
     def roles(self):
         from .roles import roles
 
@@ -856,11 +864,12 @@ def topic_cooccurrence(ctx: Context) -> Chart:
                                 .itertuples()), finding=title != "话题共现")
 
 
-@figure("05_entity_network", "05_cross_event.ipynb", "跨场对比")
+@figure("05_entity_network", "05_cross_event.ipynb", "跨场对比",
+        available=lambda ctx: ctx.entity_graph.number_of_edges() > 0,
+        unavailable="no two entities mentioned 4 times or more are mentioned together in "
+                    "2 utterances or more")
 def entity_network(ctx: Context) -> Chart:
-    from .compare import entity_network as network
-
-    graph = network(ctx.corpus, min_count=4, min_edge=2, top=60, max_edges=120)
+    graph = ctx.entity_graph
     hub = max(graph.degree, key=lambda d: (d[1], d[0]))[0] if graph.number_of_nodes() else None
     title = f"实体共现网络：{hub} 连接最多" if hub else "实体共现网络"
     fig = plots.network(graph, type_names=describe.display_names("entity_types"), title=title,

@@ -251,3 +251,23 @@ def test_a_figure_the_corpus_cannot_support_is_withdrawn_not_left_stale(tmp_path
     assert not list(tmp_path.glob("01_questions_by_speaker.*"))
     assert show("01_who_follows_whom", example, folder=tmp_path) is not None
     assert (tmp_path / "01_who_follows_whom.png").is_file()
+
+
+def test_entity_network_is_withdrawn_where_no_entities_are_named_together(make_seeds, capsys,
+                                                                          tmp_path):
+    """A short episode on another subject names no pair of entities often enough: the
+    network is not drawn as an empty frame but withdrawn with its reason."""
+    from analysis import load_corpus
+    from analysis.figures import REGISTRY, Context, show
+
+    root = make_seeds("events:\n  - event_id: talk\n    title: t\n    date: 2024-01\n"
+                      "    organiser: o\n    format: f\n    file: talk.txt\n    parser: auto\n",
+                      {"talk.txt": "主持人：今天聊聊新能源车的下半场。\n嘉宾：价格战还会继续。\n"
+                                   "主持人：OpenAI 呢？\n嘉宾：那是另一个行业了。\n"})
+    ctx = Context(load_corpus(root))
+    assert ctx.entity_graph.number_of_edges() == 0
+    assert REGISTRY["05_entity_network"].conditional
+    assert show("05_entity_network", ctx, folder=tmp_path) is None
+    assert "mentioned together" in capsys.readouterr().out
+    example = Context(load_corpus(ROOT / "tests" / "fixtures" / "example"))
+    assert REGISTRY["05_entity_network"].available(example)
