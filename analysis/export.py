@@ -23,6 +23,12 @@ from .project import atomic_write
 FIXED_TIME = datetime(2023, 1, 1)
 
 
+def png_text(png: Path) -> dict[str, str]:
+    """The text chunks `plots.save` wrote into a PNG (title, caption, notes, versions)."""
+    with Image.open(png) as image:
+        return dict(getattr(image, "text", {}))
+
+
 def figure_manifest(root: Path) -> list[dict]:
     """One entry per drawn figure: order, name, notebook, section, title, caption, notes,
     png, svg."""
@@ -34,8 +40,7 @@ def figure_manifest(root: Path) -> list[dict]:
         png = figures / f"{name}.png"
         if not png.is_file():
             continue
-        with Image.open(png) as image:
-            info = image.text if hasattr(image, "text") else {}
+        info = png_text(png)
         entries.append({"order": len(entries) + 1, "name": name, "notebook": spec.notebook,
                         "section": spec.section, "title": info.get("Title", name),
                         "caption": info.get("Description", ""),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .export import figure_manifest
+from .export import figure_manifest, png_text
 from .versions import parse_versions_line, version_changes
 
 TOLERANCE = 2.0  # RMS over 0-255 pixel values; antialiasing noise stays far below this
@@ -36,20 +36,13 @@ def compare_figures(root: Path, *, tolerance: float = TOLERANCE) -> list[str]:
             continue
         result = compare_images(str(expected), str(actual), tol=tolerance, in_decorator=True)
         if result is not None:
-            moved = version_changes(_made_with(expected), parse_versions_line(entry["made_with"]))
+            moved = version_changes(parse_versions_line(png_text(expected).get("Versions", "")),
+                                    parse_versions_line(entry["made_with"]))
             problems.append(f"{entry['name']} ({entry['notebook']}): chart changed, RMS "
                             f"{result['rms']:.2f} > {tolerance} (diff image: {result['diff']})"
                             + (f"; the baseline was {'; '.join(moved)}" if moved else "")
                             + " -> check it; `make baselines` accepts it")
     return problems
-
-
-def _made_with(png: Path) -> dict[str, str]:
-    """The versions a PNG records (see `plots.save`); empty for one made before that."""
-    from PIL import Image
-
-    with Image.open(png) as image:
-        return parse_versions_line(getattr(image, "text", {}).get("Versions", ""))
 
 
 def refresh_baselines(root: Path) -> list[Path]:
