@@ -26,7 +26,7 @@ import pandas as pd
 
 from .coding import analysis_text, codebook, stance_cues, stance_table, topic_table, write_override
 from .corpus import Corpus, load_corpus
-from .normalise import TermMatcher, aliases, normalise
+from .normalise import aliases, normalise
 from .roles import roles
 
 PAGE = 20  # rows of search results and units per page
@@ -60,16 +60,25 @@ class Concordance:
             self.starts.append(position)
             position += len(text) + 1
         self.text = "\n".join(texts)
-        lowered = self.text.lower()
-        self.lowered = lowered if len(lowered) == len(self.text) else None
+        self._spans = None  # (alias table, entity -> spans); found again if aliases change
+        self._mentions(aliases())  # here, so that a search does not wait for it
+
+    def _mentions(self, table) -> dict[str, list[tuple[int, int]]]:
+        """Every entity's spans, found once with all spellings at once (longest match, as
+        `kwic` finds them: `GPT` is not found inside `GPT-4`)."""
+        if self._spans is None or self._spans[0] is not table:
+            spans: dict[str, list[tuple[int, int]]] = {}
+            for start, end, name in table.matcher.finditer(self.text):
+                spans.setdefault(name, []).append((start, end))
+            self._spans = (table, spans)
+        return self._spans[1]
 
     def find(self, query: str, window: int = 20) -> pd.DataFrame:
         """utterance_id, event_id, speaker_id, speaker, pre, keyword, post, entity."""
         table = aliases()
         entity = table.lookup(query) if query.strip() else None
-        if entity and self.lowered is not None:
-            matcher = TermMatcher({s: entity.name for s in table.spellings(entity.name)})
-            spans = [(a, b) for a, b, _ in matcher.finditer(self.text)]
+        if entity:
+            spans = self._mentions(table).get(entity.name, [])
         elif query.strip():
             pattern = re.compile(re.escape(normalise(query)), re.IGNORECASE)
             spans = [(m.start(), m.end()) for m in pattern.finditer(self.text) if m.end() > m.start()]

@@ -20,7 +20,7 @@ def explorer(corpus):
     return Explorer(corpus)
 
 
-@pytest.mark.parametrize("query", ["OpenAI", "算力", "GPT-4", "no such words"])
+@pytest.mark.parametrize("query", ["OpenAI", "算力", "GPT-4", "GPT", "no such words"])
 def test_search_finds_what_kwic_finds(explorer, corpus, query):
     found, counts = explorer.search(query)
     expected = kwic(corpus, query)
