@@ -126,12 +126,9 @@ class Explorer:
         units["role"] = units["speaker_id"].map(speakers["role"])
         units["date"] = units["event_id"].map(events["date"])
         self.units = units.set_index("unit_id", drop=False)
-        ids = units["unit_id"].tolist()
-        position = self._position = {u: i for i, u in enumerate(ids)}
-        self._index = pd.Index(ids)
+        self._index = self.units.index
         self.unit_of = {u: unit for unit, ids in zip(units["unit_id"], units["utterance_ids"])
                         for u in ids.split()}
-        self._pos_of_utterance = {u: position[unit] for u, unit in self.unit_of.items()}
         self._codes = {column: pd.factorize(units[column].astype(object).fillna(""))
                        for column in ("event_id", "speaker_id", "role")}
         self._dates = units["date"].to_numpy()
@@ -185,8 +182,7 @@ class Explorer:
         found = self.concordance.find(query)
         found["unit_id"] = found["utterance_id"].map(self.unit_of)
         mask = self._mask(filters)
-        positions = np.array([self._pos_of_utterance.get(u, -1) for u in found["utterance_id"]],
-                             dtype=np.int64)
+        positions = self._index.get_indexer(found["unit_id"]).astype(np.int64)
         inside = (positions >= 0) & mask[np.maximum(positions, 0)]
         if not (filters.topics or filters.targets or filters.speakers or filters.roles):
             # notes and meta belong to no unit: kept by event and date alone
@@ -245,12 +241,12 @@ class Explorer:
         """A unit's analysis text as HTML: matched topic words in <mark>, stance evidence in
         <u> (all topics when `topics` is None)."""
         text = analysis_text(self.units.at[unit_id, "text"])
-        rows = self.topics.iloc[self._topic_rows(self._position[unit_id])]
+        rows = self.topics.iloc[self._topic_rows(self._index.get_loc(unit_id))]
         if topics is not None:
             rows = rows[rows["topic"].isin(topics)]
         words = {w for matched in rows["matched"] for w in str(matched).split("、") if w
                  and not w.startswith("override:")}
-        evidence = [part for e in self.stances["evidence"].iloc[self._stance_rows(self._position[unit_id])]
+        evidence = [part for e in self.stances["evidence"].iloc[self._stance_rows(self._index.get_loc(unit_id))]
                     if isinstance(e, str) for part in e.split(" … ") if part and part in text]
         spans = [(m.start(), m.end(), "u") for e in evidence for m in re.finditer(re.escape(e), text)]
         if words:
@@ -270,10 +266,10 @@ class Explorer:
                                 "current": (near["unit_id"] == unit_id).to_numpy(),
                                 "html": [self.marked(u) if u == unit_id else html.escape(t)
                                          for u, t in zip(near["unit_id"], near["text"])]})
-        topics = self.topics.iloc[self._topic_rows(self._position[unit_id])][
+        topics = self.topics.iloc[self._topic_rows(self._index.get_loc(unit_id))][
             ["topic", "salience", "matched", "source"]].assign(
             name=lambda f: f["topic"].map(self.topic_names))
-        stances = self.stances.iloc[self._stance_rows(self._position[unit_id])][
+        stances = self.stances.iloc[self._stance_rows(self._index.get_loc(unit_id))][
             ["target", "stance", "cue", "evidence", "source"]].assign(
             name=lambda f: f["target"].map(self.target_names))
         return {"unit_id": unit_id, "event_id": event,

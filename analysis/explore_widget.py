@@ -91,7 +91,7 @@ class ExplorerWidget:
         self.by.observe(lambda _: self._matrix(), "value")
         self.row_labels = [w.HTML(html.escape(explorer.topic_names[t])) for t in explorer.book.ids]
         self.col_labels = [w.HTML() for _ in range(TOP)]
-        self.cells = [[self._cell_button(r, c) for c in range(TOP)]
+        self.cells = [[self._cell_button() for _ in range(TOP)]
                       for r in range(len(explorer.book.ids))]
         self.grid = w.GridBox(
             [w.HTML("")] + self.col_labels + [x for r, row in enumerate(self.cells)
@@ -196,7 +196,7 @@ class ExplorerWidget:
 
     # --- matrix, cell, unit ---------------------------------------------------------------
 
-    def _cell_button(self, row: int, column: int) -> w.Button:
+    def _cell_button(self) -> w.Button:
         button = w.Button(description="", layout=w.Layout(width="64px", height="28px"))
         button.add_class("explore-cell")
         button.on_click(lambda b: self._open_cell(b._key))
@@ -245,14 +245,14 @@ class ExplorerWidget:
                               tooltip=unit["unit_id"], layout=w.Layout(width="80px"))
             button.add_class("explore-unit")
             button.on_click(lambda _, u=unit["unit_id"]: self._open_unit(u))
-            text = w.HTML(self._quote(unit["unit_id"], unit["speaker"], unit["event_id"],
-                                      unit["html"]), layout=w.Layout(width="900px"))
+            text = w.HTML(self._quote(unit["speaker"], unit["event_id"], unit["html"]),
+                          layout=w.Layout(width="900px"))
             self.cell_quotes[unit["unit_id"]] = text
             rows.append(w.HBox([button, text]))
         self.cell_list.children = rows
         self._timed("cell", started, f"{total} units")
 
-    def _quote(self, unit_id: str, speaker: str, event: str, marked: str) -> str:
+    def _quote(self, speaker: str, event: str, marked: str) -> str:
         return (f"<div class='explore-quote'><small>{html.escape(speaker)} · "
                 f"{html.escape(self.ex.event_label[event])}</small><br>{marked}</div>")
 
@@ -283,7 +283,7 @@ class ExplorerWidget:
         elif self.unit_id in self.cell_quotes:  # only its marks change
             units = self.ex.units
             self.cell_quotes[self.unit_id].value = self._quote(
-                self.unit_id, units.at[self.unit_id, "speaker"],
+                units.at[self.unit_id, "speaker"],
                 units.at[self.unit_id, "event_id"],
                 self.ex.marked(self.unit_id, {self.cell_key[0]}))
         self._open_unit(self.unit_id)

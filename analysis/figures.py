@@ -137,6 +137,11 @@ class Context:
         return row["name"] + ("（推断）" if row["inferred_share"] > 0.5 else "")
 
     @cached_property
+    def asking_turns(self) -> pd.DataFrame:
+        """Turns of events whose transcripts show questions (`_asking_turns`)."""
+        return _asking_turns(self)
+
+    @cached_property
     def entity_graph(self):
         """Entities mentioned 4 times or more, linked where 2 utterances or more name both
         (at most the 60 most mentioned and the 120 heaviest links)."""
@@ -397,7 +402,7 @@ def _asking_turns(ctx: Context) -> pd.DataFrame:
 def _askers(ctx: Context) -> bool:
     """Questions vs statements need at least three people with three turns each, in events
     whose transcripts show questions."""
-    turns = _asking_turns(ctx)
+    turns = ctx.asking_turns
     return int((turns.groupby("speaker_id").size() >= MIN_UNITS).sum()) >= 3
 
 
@@ -441,7 +446,7 @@ def who_follows_whom(ctx: Context) -> Chart:
         unavailable="fewer than three people with three turns in transcripts that mark "
                     "questions (speech recognition without punctuation shows none)")
 def questions_by_speaker(ctx: Context) -> Chart:
-    turns = _asking_turns(ctx)
+    turns = ctx.asking_turns
     per = turns.groupby("speaker_id").agg(turns=("question", "size"),
                                           questions=("question", "sum"))
     per = per[per["turns"] >= MIN_UNITS].sort_values(["turns", "questions"], ascending=False).head(20)
