@@ -33,7 +33,7 @@ from .workers import batches as _batches, map_texts
 from .errors import TranscriptError
 from .lexicons import files_stamp, line_of, load_yaml, names_and_color
 from .normalise import ALIASES_FILE, aliases, normalise, one_match
-from .project import Project, default_codebook_dir
+from .project import Project, atomic_write, default_codebook_dir
 
 TOPICS_FILE = "topics.yaml"
 TOPIC_MODEL_FILE = "topic_model.yaml"
@@ -116,7 +116,7 @@ def _score_matches(strong: list, weak: list, exclude: list) -> tuple[list[str], 
     """`Topic.matches` from the (start, end, word) matches of its three word lists."""
     if not exclude and not weak:  # one list's matches never overlap one another
         words = [word for _, _, word in strong]
-        return words, 2 * (len({w.lower() for w in words}) if len(words) > 1 else len(words))
+        return words, 2 * len({w.lower() for w in words})
     taken = [(a, b) for a, b, _ in exclude]
     words, seen, score = [], set(), 0
     for found, points in ((strong, 2), (weak, 1)):
@@ -668,13 +668,10 @@ _TOPIC_SCHEMA = pa.schema([
     ("unit_id", pa.string()), ("event_id", pa.string()), ("speaker_id", pa.string()),
     ("topic", pa.string()), ("salience", pa.float64()), ("hits", pa.int64()),
     ("matched", pa.string()), ("source", pa.string()), ("discussed", pa.bool_())])
-MENTION_COLUMNS = _TOPIC_SCHEMA.names
-TOPIC_COLUMNS = MENTION_COLUMNS[:-1]
 _STANCE_SCHEMA = pa.schema([
     ("unit_id", pa.string()), ("event_id", pa.string()), ("speaker_id", pa.string()),
     ("target", pa.string()), ("stance", pa.int64()), ("score", pa.float64()),
     ("cue", pa.string()), ("evidence", pa.string()), ("source", pa.string())])
-STANCE_COLUMNS = _STANCE_SCHEMA.names
 
 
 def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
@@ -925,10 +922,7 @@ def write_override(corpus: Corpus, unit_id: str, *, topic: str | None = None,
         after = before.rstrip("\n") + "\n" + line + "\n"
         candidate = path.with_name(f".{path.name}.{os.getpid()}.candidate")
         try:
-            with open(candidate, "w", encoding="utf-8") as handle:
-                handle.write(after)
-                handle.flush()
-                os.fsync(handle.fileno())
+            atomic_write(candidate, after)
             checked = load_overrides(corpus, candidate)  # a bad entry changes nothing
             os.replace(candidate, path)
         finally:

@@ -25,7 +25,6 @@ utterances (utterance, in source order)
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -44,7 +43,7 @@ from .project import Project
 from .roles import Roles, roles
 from .sources import Source, read_source
 from .units import build_units, event_units, units_frame
-from .workers import forked_pool
+from .workers import forked_pool, resolve_jobs
 
 _WS = re.compile(r"\s+")
 
@@ -120,7 +119,7 @@ def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
     keys = [event_key(project, event, options, code) if store else "" for event in events]
     results = [store.get(key) if store else None for key in keys]
     cold = [i for i, r in enumerate(results) if r is None]
-    jobs = os.cpu_count() or 1 if jobs is None else max(1, jobs)
+    jobs = resolve_jobs(jobs)
 
     def finish(i: int, data: bytes) -> None:
         if store:

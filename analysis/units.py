@@ -31,6 +31,8 @@ import re
 import pandas as pd
 import pyarrow as pa
 
+from .parsers.base import SPOKEN
+
 MIN_CHARS = 120
 MAX_CHARS = 400
 _OPEN_END = re.compile(r"(?:[，、,：:（(“「]|——)\s*$")
@@ -43,10 +45,9 @@ UNIT_SCHEMA = pa.schema([
     ("line_end", pa.int64()), ("start_s", pa.float64()), ("end_s", pa.float64()),
     ("speaker_method", pa.string()), ("speaker_confidence", pa.float64()),
 ])
-UNIT_COLUMNS = UNIT_SCHEMA.names
 
 
-def build_units(utterances: pd.DataFrame, *, kinds=("speech", "question"),
+def build_units(utterances: pd.DataFrame, *, kinds=SPOKEN,
                 min_chars: int = MIN_CHARS, max_chars: int = MAX_CHARS) -> pd.DataFrame:
     """The units frame of a corpus's utterances of the given kinds (speech and questions by
     default; notes and meta, when asked for, form units of their own kind)."""

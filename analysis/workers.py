@@ -32,6 +32,11 @@ def forked_pool(jobs: int) -> Iterator[ProcessPoolExecutor]:
         gc.unfreeze()
 
 
+def resolve_jobs(jobs: int | None) -> int:
+    """Processes to use: every core by default, at least one."""
+    return (os.cpu_count() or 1) if jobs is None else max(1, jobs)
+
+
 POOL_MIN_UNITS = 20_000  # below this, one process is faster than starting a pool
 _SHARED: dict[str, tuple[Callable, list]] = {}
 
@@ -39,7 +44,7 @@ _SHARED: dict[str, tuple[Callable, list]] = {}
 def batches(items: list, jobs: int | None, size: int = 2000) -> list[list]:
     """Items in batches of `size`, smaller when several processes share them (so that the
     workers finish together)."""
-    jobs = (os.cpu_count() or 1) if jobs is None else max(1, jobs)
+    jobs = resolve_jobs(jobs)
     if jobs > 1:
         size = max(1, min(size, -(-len(items) // (16 * jobs))))
     return [items[i:i + size] for i in range(0, len(items), size)]
@@ -56,7 +61,7 @@ def map_texts(code: Callable[[object], object], items: list, jobs: int | None = 
     tokenise), on `jobs` forked processes when there are `units` (default: one per item)
     enough to pay for a pool: the workers share what the parent has loaded (codebook,
     cues, aliases, tokenizer, the items themselves), and the results come back in order."""
-    jobs = (os.cpu_count() or 1) if jobs is None else max(1, jobs)
+    jobs = resolve_jobs(jobs)
     units = len(items) if units is None else units
     if jobs == 1 or len(items) < 2 or units < POOL_MIN_UNITS or not can_fork():
         return [code(item) for item in items]

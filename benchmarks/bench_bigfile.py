@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_archive import peak_mb, srt_time  # noqa: E402
 EXAMPLE = ROOT / "tests" / "fixtures" / "example" / "transcripts"
 
 
@@ -41,9 +43,7 @@ def build(folder: Path, megabytes: float, kind: str) -> Path:
         if kind == "labelled":
             piece = f"{'主持人' if i % 2 == 0 else '嘉宾'}：{lines[i % len(lines)]}\n"
         else:
-            a = 2 * i
-            piece = (f"{i + 1}\n{a // 3600:02d}:{a // 60 % 60:02d}:{a % 60:02d},000 --> "
-                     f"{a // 3600:02d}:{a // 60 % 60:02d}:{a % 60:02d},900\n"
+            piece = (f"{i + 1}\n{srt_time(2000 * i)} --> {srt_time(2000 * i + 900)}\n"
                      f"{lines[i % len(lines)][:40]}\n\n")
         out.append(piece)
         size += len(piece.encode("utf-8"))
@@ -65,8 +65,7 @@ def child(folder: str) -> None:
     started = time.perf_counter()
     corpus = load_corpus(folder, cache=False, jobs=1)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak, "utterances": len(corpus.utterances)}))
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(), "utterances": len(corpus.utterances)}))
 
 
 def measure(folder: Path) -> dict:
