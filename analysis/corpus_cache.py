@@ -14,6 +14,7 @@ entry or a whole one, and two processes writing the same entry write the same by
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -23,7 +24,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from .metadata import EventMeta
-from .project import Project
+from .project import Project, atomic_write
 
 PACKAGE = Path(__file__).resolve().parent
 _SCHEMA = pa.schema([
@@ -76,10 +77,7 @@ class CorpusCache:
         removed)."""
         for path in sorted(self.folder.glob(f"{key}.*.arrow")):
             try:
-                data = path.read_bytes()
-                if hashlib.sha256(data).hexdigest()[:32] != path.stem.split(".")[1]:
-                    raise ValueError("checksum")
-                return decode(data)
+                return decode(read_entry(path))
             except Exception:  # anything wrong with an entry means: rebuild it
                 path.unlink(missing_ok=True)
         return None
@@ -87,19 +85,26 @@ class CorpusCache:
     def put(self, key: str, data: bytes) -> None:
         """Store an encoded event; a failure to write (full disk, read-only cache) only
         costs the next load its speed."""
-        path = self.folder / f"{key}.{hashlib.sha256(data).hexdigest()[:32]}.arrow"
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except OSError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            write_entry(self.folder, key, data)
+
+
+def write_entry(folder: Path, name: str, data: bytes) -> Path:
+    """Store `<folder>/<name>.<digest>.arrow` through a temporary file and a rename (the
+    corpus and token caches' entries). Raises OSError (a full disk, a read-only cache)."""
+    path = folder / f"{name}.{hashlib.sha256(data).hexdigest()[:32]}.arrow"
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, data)
+    return path
+
+
+def read_entry(path: Path) -> bytes:
+    """An entry's bytes; ValueError when they do not match the digest in its name."""
+    digest = path.name[:-len(".arrow")].rsplit(".", 1)[-1]
+    data = path.read_bytes()
+    if len(digest) != 32 or hashlib.sha256(data).hexdigest()[:32] != digest:
+        raise ValueError("checksum does not match")
+    return data
 
 
 _MAGIC = b"EVT2"  # an entry: magic, the utterances file's length, the utterances, the units

@@ -36,6 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .corpus_cache import read_entry, write_entry
 from .errors import TranscriptError
 from .lexicons import FRESHNESS_S, data_path, files_stamp
 from .normalise import ALIASES_FILE, Aliases, TermMatcher, aliases, normalise
@@ -280,10 +281,9 @@ class TokenCache:
             digest.update(text.encode("utf-8"))
             digest.update(b"\x1f")
         name = f"frame-{digest.hexdigest()[:20]}"
-        found = [t for p in sorted(self.folder(tokenizer).glob(f"{name}.*.arrow"))
-                 if (t := _read_entry(p)) is not None]
-        if found:
-            table = found[0]
+        table = next((t for p in sorted(self.folder(tokenizer).glob(f"{name}.*.arrow"))
+                      if (t := _read_entry(p)) is not None), None)
+        if table is not None:
             token = table["token"].chunk(0) if table.num_rows else None
             return _frame_from_codes(
                 table["row"].to_numpy(), table["position"].to_numpy(),
@@ -317,21 +317,10 @@ class TokenCache:
         sink = pa.BufferOutputStream()
         with pa.ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
-        data = sink.getvalue()
-        path = folder / f"{name}.{hashlib.sha256(data).hexdigest()[:32]}.arrow"
-        tmp = folder / f".tmp-{path.name}-{os.getpid()}"
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
+            write_entry(folder, name, sink.getvalue().to_pybytes())
         except OSError as err:
-            _LOG.warning("token cache not written (%s): %s", path, err)
-        finally:
-            with contextlib.suppress(OSError):  # EROFS even when there is no file
-                tmp.unlink(missing_ok=True)
+            _LOG.warning("token cache entry %s not written: %s", folder / name, err)
 
     def _store(self, tokenizer: Tokenizer, name: str, texts: pa.Array,
                tokens: pa.ListArray) -> None:
@@ -343,14 +332,10 @@ def _read_entry(path: Path) -> pa.Table | None:
     """A cache entry whose bytes match the checksum in its name, else None: a damaged (or
     older, unchecked) entry is reported once, deleted and rebuilt, never read by Arrow."""
     try:
-        digest = path.name[:-len(".arrow")].rsplit(".", 1)[1]
-        data = path.read_bytes()
-        if len(digest) != 32 or hashlib.sha256(data).hexdigest()[:32] != digest:
-            raise ValueError("checksum does not match")
-        return pa.ipc.open_file(pa.BufferReader(data)).read_all()
+        return pa.ipc.open_file(pa.BufferReader(read_entry(path))).read_all()
     except FileNotFoundError:  # pruned or replaced by another process meanwhile
         return None
-    except (OSError, ValueError, IndexError, pa.ArrowException) as err:
+    except (OSError, ValueError, pa.ArrowException) as err:
         _LOG.warning("token cache entry %s is damaged (%s): removed, it will be rebuilt",
                      path.name, err)
         with contextlib.suppress(OSError):  # a read-only cache: rebuilt in memory only

@@ -120,7 +120,7 @@ def test_a_damaged_entry_in_a_read_only_cache_still_returns_tokens(tmp_path, tok
         raise OSError(errno.EROFS, "Read-only file system")
 
     monkeypatch.setattr(Path, "unlink", refused)
-    monkeypatch.setattr("analysis.tokenise.open", refused, raising=False)
+    monkeypatch.setattr("analysis.project.open", refused, raising=False)
     assert _fresh(tmp_path, tokenizer) == expected
 
 
