@@ -599,12 +599,11 @@ def _prepared(corpus: Corpus, include_notes: bool, kinds, jobs: int | None = Non
               ) -> list[tuple[str, str, str, str]]:
     """(unit_id, event_id, speaker_id, analysis text) of the units coded, prepared once per
     corpus for both the topic and the stance table."""
-    key = _prepared_key(include_notes, kinds)
-    if key not in corpus.memo:
+    def build() -> list[tuple[str, str, str, str]]:
         items = _unit_items(corpus, include_notes, kinds)
         texts = map_texts(analysis_text, [text for *_, text in items], jobs)
-        corpus.memo[key] = [(*item[:3], text) for item, text in zip(items, texts)]
-    return corpus.memo[key]
+        return [(*item[:3], text) for item, text in zip(items, texts)]
+    return _cached(corpus, _prepared_key(include_notes, kinds), build)
 
 
 def _unit_items(corpus: Corpus, include_notes: bool, kinds) -> list[tuple[str, str, str, str]]:
@@ -689,15 +688,14 @@ def topic_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
         book = codebook(corpus.root)
         stamp = files_stamp(book.path, book.path.with_name(TOPIC_MODEL_FILE), ALIASES_FILE)
         key = ("topic_lexicon", include_notes, mentions, str(book.path), stamp)
-        if key not in corpus.memo:
-            corpus.memo[key] = _topic_lexicon(corpus, include_notes, None, book, jobs, mentions)
+        lexicon = _cached(corpus, key, lambda: _topic_lexicon(corpus, include_notes, None, book,
+                                                              jobs, mentions))
         if overrides is True:  # and the table with the project's overrides, until they change
             final = ("topic_table", include_notes, mentions, key,
                      _topic_fixes(_overrides(corpus, True)))
             return _memo(corpus, final, lambda: topic_table(
                 corpus, include_notes=include_notes, mentions=mentions, jobs=jobs,
                 overrides=corpus.project.overrides_file))
-        lexicon = corpus.memo[key]
     else:
         book = book or codebook(corpus.root)
         lexicon = _topic_lexicon(corpus, include_notes, kinds, book, jobs, mentions)
@@ -810,15 +808,13 @@ def stance_table(corpus: Corpus, *, include_notes: bool = False, kinds=None,
         return _memo(corpus, final, lambda: stance_table(
             corpus, include_notes=include_notes, include_low_fit=include_low_fit, jobs=jobs,
             overrides=corpus.project.overrides_file))
-    if not shared or key not in corpus.memo:
+    def build() -> pd.DataFrame:
         coded = map_texts(_stance_coder(cues, low), _batches(prepared, jobs), jobs,
                           units=len(prepared))
-        lexicon = pa.Table.from_batches(coded, _STANCE_SCHEMA).to_pandas().sort_values(
+        return pa.Table.from_batches(coded, _STANCE_SCHEMA).to_pandas().sort_values(
             ["unit_id", "target"]).reset_index(drop=True)
-        if not shared:
-            return _with_stance_overrides(lexicon, _overrides(corpus, overrides), prepared)
-        corpus.memo[key] = lexicon
-    return _with_stance_overrides(corpus.memo[key], _overrides(corpus, overrides), prepared)
+    lexicon = _cached(corpus, key, build) if shared else build()
+    return _with_stance_overrides(lexicon, _overrides(corpus, overrides), prepared)
 
 
 def _with_stance_overrides(frame: pd.DataFrame, fixes: Overrides,
@@ -847,12 +843,17 @@ def _with_stance_overrides(frame: pd.DataFrame, fixes: Overrides,
     return frame.iloc[order].reset_index(drop=True)
 
 
-def _memo(corpus: Corpus, key: tuple, build) -> pd.DataFrame:
-    """A table built once per corpus and key (the key holds the data files' stamps, so an
-    edited codebook is coded afresh); callers get their own copy."""
+def _cached(corpus: Corpus, key: tuple, build):
+    """What `build()` gives, built once per corpus and key (the keys hold the data files'
+    stamps, so an edited codebook is coded afresh)."""
     if key not in corpus.memo:
         corpus.memo[key] = build()
-    return corpus.memo[key].copy()
+    return corpus.memo[key]
+
+
+def _memo(corpus: Corpus, key: tuple, build) -> pd.DataFrame:
+    """A table built once per corpus and key (`_cached`); callers get their own copy."""
+    return _cached(corpus, key, build).copy()
 
 
 def _overrides(corpus: Corpus, overrides) -> Overrides:
@@ -860,10 +861,7 @@ def _overrides(corpus: Corpus, overrides) -> Overrides:
     if overrides is False:
         return Overrides()
     path = corpus.project.overrides_file if overrides is True else Path(overrides)
-    key = _overrides_key(corpus, path)
-    if key not in corpus.memo:
-        corpus.memo[key] = load_overrides(corpus, path)
-    return corpus.memo[key]
+    return _cached(corpus, _overrides_key(corpus, path), lambda: load_overrides(corpus, path))
 
 
 def _topic_fixes(fixes: Overrides) -> tuple:
