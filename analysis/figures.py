@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -172,9 +171,8 @@ def show(name: str, ctx: Context, *, folder=None) -> Figure | None:
     spec = REGISTRY[name]
     if spec.available(ctx):
         return draw(name, ctx, folder=folder)
-    out = Path(folder) if folder is not None else plots._default_figures_dir()
-    for suffix in (".png", ".svg"):
-        (out / f"{name}{suffix}").unlink(missing_ok=True)
+    for path in plots.figure_paths(name, folder):
+        path.unlink(missing_ok=True)
     print(f"{name}: {spec.unavailable or 'not drawn for this corpus'}")
     return None
 

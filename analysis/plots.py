@@ -346,9 +346,8 @@ def save(fig: Figure, name: str, *, caption: str | None = None, notes: str = "",
         )
     from .versions import versions_line
 
-    out = Path(folder) if folder is not None else _default_figures_dir()
-    out.mkdir(parents=True, exist_ok=True)
-    png, svg = out / f"{name}.png", out / f"{name}.svg"
+    png, svg = figure_paths(name, folder)
+    png.parent.mkdir(parents=True, exist_ok=True)
     stable = {"savefig.bbox": "standard", "svg.hashsalt": _SVG_HASHSALT, "svg.fonttype": "path"}
     title = fig._suptitle.get_text() if fig._suptitle is not None else name
     caption = caption or getattr(fig, "subtitle", None) or ""
@@ -366,6 +365,12 @@ def save(fig: Figure, name: str, *, caption: str | None = None, notes: str = "",
     atomic_write(png, png_bytes.getvalue())  # a killed run leaves the old chart, never half
     atomic_write(svg, svg_bytes.getvalue())
     return [png, svg]
+
+
+def figure_paths(name: str, folder: str | os.PathLike | None = None) -> tuple[Path, Path]:
+    """Where :func:`save` writes a figure's PNG and SVG."""
+    out = Path(folder) if folder is not None else _default_figures_dir()
+    return out / f"{name}.png", out / f"{name}.svg"
 
 
 def _default_figures_dir() -> Path:
