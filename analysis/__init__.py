@@ -5,14 +5,14 @@
     >>> corpus.utterances.head()
 """
 
-from .coding import code_text, stance_summary, stance_table, topic_frequencies, topic_quotes, topic_table
-from .corpus import Corpus, load_corpus
-from .errors import MetadataError, TranscriptError
-from .explore import Explorer, explore
-from .lexicons import reload
-from .normalise import normalise
-from .terms import entity_counts, entity_mentions, keywords, kwic, term_frequencies
-from .tokenise import tokenize, tokens_table
+from analysis.coding import code_text, stance_summary, stance_table, topic_frequencies, topic_quotes, topic_table
+from analysis.corpus import Corpus, load_corpus
+from analysis.errors import MetadataError, TranscriptError
+from analysis.explore import Explorer, explore
+from analysis.text.lexicons import reload
+from analysis.text.normalise import normalise
+from analysis.measures.terms import entity_counts, entity_mentions, keywords, kwic, term_frequencies
+from analysis.text.tokenise import tokenize, tokens_table
 
 __all__ = ["Corpus", "Explorer", "MetadataError", "TranscriptError", "code_text", "entity_counts",
            "entity_mentions", "explore",

@@ -7,9 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-from .corpus import load_corpus
-from .errors import TranscriptError
-from .project import atomic_write
+from analysis.corpus import load_corpus
+from analysis.errors import TranscriptError
+from analysis.project.folder import atomic_write
 
 FRAMES = ("events", "speakers", "utterances", "units")
 
@@ -42,14 +42,14 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .report import run
+    from analysis.publish.report import run
 
     return run(_project_root(args), jobs=args.jobs, html=args.html, only=args.only)
 
 
 def _project_root(args: argparse.Namespace) -> Path:
     """The notebook collection's folder; a `--project` given is what its notebooks chart."""
-    from .project import workspace_root
+    from analysis.project.folder import workspace_root
 
     chosen = args.project or os.environ.get("ANALYSIS_PROJECT")
     if chosen:  # absolute: the notebooks run in notebooks/, not here
@@ -58,7 +58,7 @@ def _project_root(args: argparse.Namespace) -> Path:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from .project import init_project
+    from analysis.project.folder import init_project
 
     project = init_project(Path(args.folder), empty=args.empty)
     print(f"created project {project.root}: events.yaml, transcripts/, codebook/ "
@@ -68,7 +68,7 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _slides(args: argparse.Namespace) -> int:
-    from .export import export_all
+    from analysis.publish.export import export_all
 
     result = export_all(_project_root(args))
     print(f"{result['figures']} figures: " + ", ".join(str(p) for p in result["written"]))
@@ -76,8 +76,8 @@ def _slides(args: argparse.Namespace) -> int:
 
 
 def _environment(args: argparse.Namespace) -> int:
-    from .project import workspace_root
-    from .versions import ENVIRONMENT, LOCK, environment_yml, read_lock
+    from analysis.project.folder import workspace_root
+    from analysis.project.versions import ENVIRONMENT, LOCK, environment_yml, read_lock
 
     root = workspace_root()
     pins = read_lock(root / LOCK)
@@ -87,7 +87,7 @@ def _environment(args: argparse.Namespace) -> int:
 
 
 def _baselines(args: argparse.Namespace) -> int:
-    from .figcheck import refresh_baselines
+    from analysis.publish.figcheck import refresh_baselines
 
     written = refresh_baselines(_project_root(args))
     print(f"{len(written)} baseline images refreshed under tests/baseline/")
@@ -95,16 +95,16 @@ def _baselines(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from .corpus import load_corpus
-    from .evaluate import fit, report
-    from .project import Project
+    from analysis.corpus import load_corpus
+    from analysis.validation.coding import fit, report
+    from analysis.project.folder import Project
 
     if args.fit:
         print(f"wrote {fit(Project.of(args.project).root)}")
     corpus = load_corpus(args.project)
     if args.curve:
-        from .attribution import curves
-        from .evaluate import dev_dir
+        from analysis.validation.speakers import curves
+        from analysis.validation.coding import dev_dir
 
         spec = dev_dir(corpus) / "attribution_curves.yaml"
         if not spec.is_file():
@@ -121,14 +121,14 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _label(args: argparse.Namespace) -> int:
-    from .label import run
+    from analysis.explore.label import run
 
     run(args.project, args.event)
     return 0
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from .inspect import inspect_file
+    from analysis.ingest.inspect import inspect_file
 
     print(inspect_file(Path(args.file), encoding=args.encoding, parser=args.parser,
                        show=args.show))
@@ -136,7 +136,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from .inspect import add_transcripts, expand_files
+    from analysis.ingest.inspect import add_transcripts, expand_files
 
     files = expand_files(args.files)
     for line in add_transcripts(files, title=args.title, date=args.date, label=args.label,

@@ -31,7 +31,7 @@ import re
 import pandas as pd
 import pyarrow as pa
 
-from .parsers.base import SPOKEN
+from analysis.kinds import SPOKEN
 
 MIN_CHARS = 120
 MAX_CHARS = 400

@@ -105,10 +105,10 @@ def source_pools() -> dict[str, list[list[str]]]:
     import pandas as pd
 
     from analysis import load_corpus
-    from analysis.metadata import EventMeta
-    from analysis.parsers import PARSERS
-    from analysis.parsers.detect import detect
-    from analysis.sources import read_source
+    from analysis.project.metadata import EventMeta
+    from analysis.ingest.parsers import PARSERS
+    from analysis.ingest.parsers.detect import detect
+    from analysis.ingest.sources import read_source
 
     corpus = load_corpus(ROOT / "seeds")
     pools: dict[str, list[list[str]]] = {}
@@ -273,7 +273,7 @@ def write_paragraphs(rng, pool, title: str, budget: int) -> str:
 
 
 def slug(name: str, taken: set[str]) -> str:
-    from analysis.metadata import name_slug
+    from analysis.project.metadata import name_slug
 
     pid = name_slug(name)
     while pid in taken:
@@ -396,8 +396,8 @@ def steps():
     """(name, function of the corpus) in the order they run; the two tokens_table steps
     must stay first: the first fills the project's empty cache, the second reads it."""
     import analysis
-    from analysis import compare, describe
-    from analysis.coding import codebook_fit
+    from analysis.measures import compare, describe
+    from analysis.coding.topics import codebook_fit
 
     return [
         ("tokens_table (cold cache)", analysis.tokens_table),
@@ -561,7 +561,7 @@ def run_report(workspace: Path, project: Path, cache: Path, label: str,
                keep: Path | None, heartbeat: float = 120.0) -> dict:
     """Run the main job on `project` until every notebook has run (a failure stops the
     report at the failed notebook's line; those it did not report run again with --only)."""
-    from analysis.report import notebooks
+    from analysis.publish.report import notebooks
 
     shutil.rmtree(workspace / "figures", ignore_errors=True)
     (workspace / "figures").mkdir()
@@ -673,7 +673,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="bench_archive_"))
     try:
         os.environ["ANALYSIS_CACHE"] = str(scratch / "cache-warmup")
-        from analysis.tokenise import default_engine
+        from analysis.text.tokenise import default_engine
 
         pools = source_pools()
         print(f"code: {code_version()}")

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def timed_report() -> float:
-    from analysis.report import run
+    from analysis.publish.report import run
 
     started = time.perf_counter()
     with redirect_stdout(StringIO()):
@@ -36,7 +36,7 @@ def empty_floor(count: int) -> float:
     """The same parallel execution of `count` notebooks that only print a number."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from analysis.report import execute
+    from analysis.publish.report import execute
 
     with tempfile.TemporaryDirectory() as folder:
         paths = []
@@ -54,7 +54,7 @@ def empty_floor(count: int) -> float:
 
 
 def main() -> None:
-    from analysis.report import notebooks
+    from analysis.publish.report import notebooks
 
     count = len(notebooks(ROOT / "notebooks"))
     first = timed_report()

@@ -2,7 +2,7 @@
 baselines run in the same process.
 
 1. Per call, over the seeds' unique utterance lines (best of 3 passes each):
-   `analysis.tokenize` and `analysis.normalise` against plain `jieba.lcut` on the same
+   `analysis.tokenize` and `analysis.text.normalise` against plain `jieba.lcut` on the same
    lines (target: tokenize >= 5x), and `analysis.code_text` (one text's topics and stances
    with evidence) as a multiple of `jieba.lcut`'s time.
 2. Loading a synthetic archive (benchmarks/bench_archive.py, default 200 events):
@@ -56,7 +56,7 @@ def per_call() -> None:
     analysis.code_text(lines[0])
     base = best_of(jieba.lcut, lines)
     tokenize = best_of(analysis.tokenize, lines)
-    normalise = best_of(analysis.normalise, lines)
+    normalise = best_of(analysis.text.normalise, lines)
     coded = best_of(analysis.code_text, lines, passes=1)
     print(f"per call over {len(lines):,} unique seed lines (jieba.lcut: "
           f"{base / len(lines) * 1e6:.0f} µs per line)")
@@ -136,7 +136,7 @@ def end_to_end(project: Path, cores: int) -> None:
 
 def coding(corpus) -> None:
     from analysis import stance_table, topic_table
-    from analysis.tokenise import Tokenizer
+    from analysis.text.tokenise import Tokenizer
 
     texts = corpus.units["text"].tolist()
     started = time.perf_counter()
@@ -156,8 +156,9 @@ def coding(corpus) -> None:
 
 
 def labelling() -> None:
-    from analysis.attribution import _forward_backward, event_model
-    from analysis.label import step_times
+    from analysis.speakers.attribution import _forward_backward
+    from analysis.validation.speakers import event_model
+    from analysis.explore.label import step_times
 
     em = event_model(ROOT / "seeds", "indigo_talk")
     model = em.model

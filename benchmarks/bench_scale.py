@@ -37,7 +37,7 @@ def _run(project: str, cache: str, queue) -> None:
 
     os.environ["ANALYSIS_CACHE"] = cache
     import analysis
-    from analysis import compare
+    from analysis.measures import compare
 
     times = {}
     started = time.perf_counter()

@@ -66,7 +66,7 @@ def _baseline(megabytes, engine, cache, queue):
 
 
 def _pipeline(megabytes, engine, cache, queue):
-    from analysis.tokenise import TokenCache, Tokenizer
+    from analysis.text.tokenise import TokenCache, Tokenizer
 
     tokenizer = Tokenizer(engine)
     texts = synthetic_texts(megabytes)
@@ -89,7 +89,7 @@ def run(target, megabytes, engine, cache):
 def term_recall(engine: str) -> tuple[int, int]:
     import yaml
 
-    from analysis.tokenise import Tokenizer
+    from analysis.text.tokenise import Tokenizer
 
     tokenizer = Tokenizer(engine)
     doc = yaml.safe_load((ROOT / "tests" / "data" / "segmentation_sentences.yaml")
@@ -108,7 +108,7 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=20.0, help="synthetic corpus size (MB)")
     parser.add_argument("--engine", default=None, help="rjieba (default) or jieba")
     args = parser.parse_args()
-    from analysis.tokenise import default_engine
+    from analysis.text.tokenise import default_engine
 
     engine = args.engine or default_engine()
     size = sum(len(t.encode("utf-8")) for t in synthetic_texts(args.mb)) / 1e6

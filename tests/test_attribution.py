@@ -11,10 +11,10 @@ import pytest
 import numpy as np
 
 from analysis import load_corpus
-from analysis.attribution import infer, is_backchannel, is_question, load_cues
+from analysis.speakers.attribution import infer, is_backchannel, is_question, load_cues
 from analysis.errors import TranscriptError
-from analysis.evaluate import evaluate_attribution
-from analysis.metadata import Participant
+from analysis.validation.coding import evaluate_attribution
+from analysis.project.metadata import Participant
 
 HOST = Participant(id="host", name="王明", aliases=("明哥",), role="host",
                    self_refs=("我的节目",))
@@ -163,7 +163,7 @@ def _alternating(n: int = 5) -> tuple[list[str], list[int]]:
 
 
 def test_wording_is_learnt_from_the_analysts_labels():
-    from analysis.attribution import Attributor
+    from analysis.speakers.attribution import Attributor
 
     speakers = [Participant(id="a", name="甲"), Participant(id="b", name="乙")]
     texts, truth = _alternating()
@@ -182,7 +182,7 @@ def test_wording_is_learnt_from_the_analysts_labels():
 def test_wording_needs_labels_from_more_than_one_passage():
     """Labels of one stretch of consecutive lines cannot show that a speaker's wording
     carries over to other turns: the wording then counts for nothing."""
-    from analysis.attribution import Attributor
+    from analysis.speakers.attribution import Attributor
 
     speakers = [Participant(id="a", name="甲"), Participant(id="b", name="乙")]
     texts, truth = _alternating()
@@ -192,7 +192,7 @@ def test_wording_needs_labels_from_more_than_one_passage():
 
 
 def test_suggestions_skip_labelled_and_skipped_lines():
-    from analysis.attribution import Attributor
+    from analysis.speakers.attribution import Attributor
 
     speakers = [Participant(id="a", name="甲"), Participant(id="b", name="乙")]
     texts, _ = _alternating(3)
@@ -210,7 +210,7 @@ def _answers(*given: str):
 
 
 def test_label_loop_saves_each_answer_and_refits(make_seeds):
-    from analysis.label import run
+    from analysis.explore.label import run
 
     root = _seeds_with(make_seeds)
     prompts: list[str] = []
@@ -233,7 +233,7 @@ def test_label_loop_saves_each_answer_and_refits(make_seeds):
 
 
 def test_label_loop_keeps_comments_and_refuses_a_file_it_cannot_append_to(make_seeds):
-    from analysis.label import run
+    from analysis.explore.label import run
 
     root = _seeds_with(make_seeds, """\
         # my notes
@@ -253,7 +253,7 @@ def test_label_loop_keeps_comments_and_refuses_a_file_it_cannot_append_to(make_s
 def test_learning_curves_of_an_unlabelled_and_a_stripped_transcript(tmp_path):
     """The curve command's table: the example's podcast against lines labelled by reading,
     and a labelled transcript of the new-transcripts project with its labels stripped."""
-    from analysis.attribution import curves, stripped
+    from analysis.validation.speakers import curves, stripped
     from conftest import SEEDS
 
     model, truth = stripped(FIXTURE, "auto_driving_podcast", asks="主持人")

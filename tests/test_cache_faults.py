@@ -19,8 +19,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis import plots  # noqa: E402
-from analysis.tokenise import TokenCache, Tokenizer  # noqa: E402
+from analysis.charts import style as plots  # noqa: E402
+from analysis.text.tokenise import TokenCache, Tokenizer  # noqa: E402
 
 TEXTS = ["我们今天讨论大模型的算力问题", "开源模型会追上 GPT-4 吗", "模型训练需要很多数据"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +63,7 @@ def test_a_damaged_part_is_removed_and_rebuilt(tmp_path, tokenizer, damage, capl
 
 @pytest.mark.parametrize("damage", ["tail", "random"])
 def test_a_damaged_frame_is_rebuilt(corpus, tmp_path, damage):
-    from analysis.tokenise import tokens_table
+    from analysis.text.tokenise import tokens_table
 
     cold = tokens_table(corpus, cache=tmp_path)
     frame = next(tmp_path.rglob("frame-*.arrow"))
@@ -90,7 +90,7 @@ def test_a_corrupted_entry_never_crashes_the_interpreter(tmp_path, tokenizer, da
         at = bytes(data).index(offsets)
         data[at + 4:at + 8] = struct.pack("<i", 1 << 30)
     part.write_bytes(bytes(data))
-    script = ("from analysis.tokenise import TokenCache, Tokenizer\n"
+    script = ("from analysis.text.tokenise import TokenCache, Tokenizer\n"
               f"print(TokenCache({str(tmp_path)!r}).lookup({TEXTS!r}, Tokenizer()).to_pylist())")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
@@ -104,7 +104,7 @@ def test_a_failed_write_leaves_nothing_and_still_returns_tokens(tmp_path, tokeni
     def full(*args):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(f"analysis.tokenise.os.{step}", full)
+    monkeypatch.setattr(f"analysis.text.tokenise.os.{step}", full)
     got = TokenCache(tmp_path).lookup(TEXTS, tokenizer).to_pylist()
     assert got == [tokenizer.tokenize(t) for t in TEXTS]
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
@@ -120,7 +120,7 @@ def test_a_damaged_entry_in_a_read_only_cache_still_returns_tokens(tmp_path, tok
         raise OSError(errno.EROFS, "Read-only file system")
 
     monkeypatch.setattr(Path, "unlink", refused)
-    monkeypatch.setattr("analysis.project.open", refused, raising=False)
+    monkeypatch.setattr("analysis.project.folder.open", refused, raising=False)
     assert _fresh(tmp_path, tokenizer) == expected
 
 
@@ -133,7 +133,7 @@ def test_a_figure_that_fails_to_save_leaves_the_previous_file(tmp_path, monkeypa
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("analysis.project.os.fsync", full)
+    monkeypatch.setattr("analysis.project.folder.os.fsync", full)
     ax.plot([3, 2, 1])
     with pytest.raises(OSError):
         plots.save(fig, "demo", folder=tmp_path)

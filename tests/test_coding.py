@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import analysis
-from analysis.coding import (analysis_text, codebook, load_codebook, load_overrides,
+from analysis.coding.topics import (analysis_text, codebook, load_codebook, load_overrides,
                              load_stance_cues, split_clauses, stance_cues, stance_table,
                              topic_table)
 from analysis.errors import TranscriptError
@@ -246,8 +246,8 @@ def test_one_pass_matching_finds_what_the_regexes_find():
     """The Aho-Corasick scanner must return exactly the matches of each word list's regex
     (leftmost-first, longest word first, Latin words whole, case ignored), on every unit of
     the example and the new-transcripts projects and on made-up texts with edge cases."""
-    from analysis.coding import analysis_text, codebook
-    from analysis.matching import Scanner
+    from analysis.coding.topics import analysis_text, codebook
+    from analysis.text.matching import Scanner
     from analysis import load_corpus
     from conftest import ROOT, SEEDS
 
@@ -262,7 +262,7 @@ def test_one_pass_matching_finds_what_the_regexes_find():
                 if score >= 1:
                     reference[topic.id] = (words, score)
             assert book.mentions(prepared) == reference, text[:60]
-    from analysis.coding import _word_pattern
+    from analysis.coding.topics import _word_pattern
 
     words = ["GPT", "GPT-4", "gpt-4o", "AI", "大模型", "模型", "开源模型", "A100", "算力"]
     scanner = Scanner([words], [_word_pattern(words, Path("x"), "x")])
@@ -279,10 +279,10 @@ def test_coding_on_two_processes_gives_the_same_tables(monkeypatch):
     import pandas as pd
 
     from analysis import load_corpus
-    from analysis.coding import stance_table, topic_table
+    from analysis.coding.topics import stance_table, topic_table
     from conftest import SEEDS
 
-    workers = importlib.import_module("analysis.workers")
+    workers = importlib.import_module("analysis.scale.pool")
     monkeypatch.setattr(workers, "POOL_MIN_UNITS", 10)  # the example is small: pool anyway
     one = load_corpus(SEEDS)
     two = load_corpus(SEEDS)

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.compare import (chi2_sf_1df, entity_network, event_timeline, keyness, keyness_by,
+from analysis.measures.compare import (chi2_sf_1df, entity_network, event_timeline, keyness, keyness_by,
                               log_likelihood, log_odds_dirichlet, log_ratio, term_trajectory,
                               topic_cooccurrence, topic_trajectory)
-from analysis.coding import codebook
+from analysis.coding.topics import codebook
 
 
 def test_g2_matches_hand_computation_not_pearson_or_yates():

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis import load_corpus
-from analysis.roles import roles
+from analysis.speakers.roles import roles
 
 from conftest import SEEDS
 
@@ -154,7 +154,7 @@ def test_takeaways_one_per_item_with_speakers(corpus):
 
 
 def test_event_colours_follow_metadata_order_not_display_order(corpus):
-    from analysis import plots
+    from analysis.charts import style as plots
 
     colours = plots.event_colors(corpus.events)
     by_metadata = corpus.events.sort_values("metadata_order")["event_id"]

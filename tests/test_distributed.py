@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis import load_corpus
-from analysis.compare import keyness_by
+from analysis.measures.compare import keyness_by
 
 distributed = pytest.importorskip("distributed")
 FIXTURE = Path(__file__).parent / "fixtures" / "new_transcripts"
@@ -25,7 +25,7 @@ def client():
 
 
 def test_a_cluster_gives_the_local_tables_row_for_row(client, tmp_path):
-    from analysis.distributed import load_corpus_distributed
+    from analysis.scale.cluster import load_corpus_distributed
 
     local = load_corpus(FIXTURE, cache=False)
     archive = load_corpus_distributed(FIXTURE, client=client)
@@ -41,7 +41,7 @@ def test_a_cluster_gives_the_local_tables_row_for_row(client, tmp_path):
 
 
 def test_keyness_is_a_reduction_with_the_local_figures(client):
-    from analysis.distributed import load_corpus_distributed
+    from analysis.scale.cluster import load_corpus_distributed
 
     local = keyness_by(load_corpus(FIXTURE, cache=False), "event_id", top=8)
     archive = load_corpus_distributed(FIXTURE, client=client)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.errors import TranscriptError
-from analysis.sources import decode, read_source
+from analysis.ingest.sources import decode, read_source
 
 ROOT = Path(__file__).resolve().parents[1]
 PATH = Path("demo.txt")

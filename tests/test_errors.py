@@ -197,7 +197,7 @@ def test_cli_exports_tables(make_seeds, tmp_path):
 
 
 def test_display_names_file_is_checked(tmp_path):
-    from analysis.describe import display_names
+    from analysis.measures.describe import display_names
 
     good = display_names("entity_types")
     assert good["company"] == "公司" and list(good) == ["company", "model", "product", "person", "concept"]

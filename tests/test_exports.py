@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.corpus import check_units
-from analysis.metadata import EventMeta
-from analysis.parsers import PARSERS
-from analysis.parsers.detect import detect
-from analysis.parsers.labels import find_label
-from analysis.sources import Source
+from analysis.ingest.pipeline import check_units
+from analysis.project.metadata import EventMeta
+from analysis.ingest.parsers import PARSERS
+from analysis.ingest.parsers.detect import detect
+from analysis.ingest.parsers.labels import find_label
+from analysis.ingest.sources import Source
 
 
 def event(parser="auto"):
@@ -156,7 +156,7 @@ EXPECTED = _expected()
 
 
 def _read(name: str):
-    from analysis.inspect import _probe
+    from analysis.ingest.inspect import _probe
 
     source, detection, chosen, result = _probe(EXPORTS / name, None, "auto")
     check_units(source, result)  # every character of the file in exactly one utterance
@@ -164,7 +164,7 @@ def _read(name: str):
 
 
 def _people(result) -> list[tuple[str, int, int]]:
-    from analysis.inspect import speaker_counts
+    from analysis.ingest.inspect import speaker_counts
 
     return [row for row in speaker_counts(result) if row[0] not in ("editor", "audience")]
 
@@ -187,7 +187,7 @@ def test_each_export_is_detected_and_read_with_its_speakers_and_turns(name):
 
 @pytest.mark.parametrize("name", sorted(n for n in EXPECTED if EXPECTED[n].get("title")))
 def test_export_headers_give_title_and_date(name):
-    from analysis.naming import event_facts
+    from analysis.project.naming import event_facts
 
     facts = EXPECTED[name]
     source, _, _ = _read(name)
@@ -232,7 +232,7 @@ def test_word_export_is_its_paragraph_text_losslessly():
 
 def test_a_broken_word_file_is_refused_with_the_fix(tmp_path):
     from analysis.errors import TranscriptError
-    from analysis.sources import read_source
+    from analysis.ingest.sources import read_source
 
     path = tmp_path / "meeting.docx"
     path.write_bytes(b"PK\x03\x04 not really a zip")
@@ -310,7 +310,7 @@ TITLE_BLOCK = "\n".join(["某某播客 第 42 期", "嘉宾：某某", "主持�
 @pytest.mark.parametrize("name", sorted(n for n in EXPECTED if n.endswith((".txt", ".srt"))
                                         and EXPECTED[n]["parser"] != "roundtable_notes"))
 def test_a_twenty_line_title_block_does_not_decide_the_format(name):
-    from analysis.sources import read_source
+    from analysis.ingest.sources import read_source
 
     text = TITLE_BLOCK + read_source(EXPORTS / name).text
     assert len(TITLE_BLOCK.splitlines()) >= 20

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from analysis import load_corpus
 from analysis.cli import main
-from analysis.coding import codebook
+from analysis.coding.topics import codebook
 from analysis.errors import MetadataError, TranscriptError
-from analysis.metadata import load_metadata
-from analysis.project import Project, init_project
-from analysis.yamlfile import MAX_NODES, parse
+from analysis.project.metadata import load_metadata
+from analysis.project.folder import Project, init_project
+from analysis.project.yamlfile import MAX_NODES, parse
 
 LINES = "主持人：今天我们聊聊大模型。\n嘉宾：好的，先说算力。\n主持人：算力贵不贵？\n嘉宾：很贵。\n"
 
@@ -85,7 +85,7 @@ def test_a_full_disk_during_add_changes_nothing(tmp_path, monkeypatch, capsys):
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("analysis.project.os.fsync", full)
+    monkeypatch.setattr("analysis.project.folder.os.fsync", full)
     assert _add_one(str(project.root), str(_episode(tmp_path / "in", 1))) == 2
     err = capsys.readouterr().err
     assert "No space left on device" in err and "Traceback" not in err
@@ -252,8 +252,8 @@ def test_invisible_characters_do_not_split_a_speaker(tmp_path):
 
 
 def test_inspect_checks_that_nothing_is_lost(tmp_path, monkeypatch, capsys):
-    from analysis import parsers
-    from analysis.parsers.base import ParseResult
+    from analysis.ingest import parsers
+    from analysis.ingest.parsers.base import ParseResult
 
     path = _episode(tmp_path / "in", 0)
     original = parsers.PARSERS["labelled_lines"]

@@ -13,8 +13,8 @@ import pytest
 
 from PIL import Image
 
-from analysis.export import build_deck, figure_manifest
-from analysis.figcheck import compare_figures
+from analysis.publish.export import build_deck, figure_manifest
+from analysis.publish.figcheck import compare_figures
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,7 +27,7 @@ def test_every_figure_matches_its_baseline():
 
 
 def test_manifest_lists_every_registered_figure_in_registry_order():
-    from analysis.figures import REGISTRY
+    from analysis.charts.registry import REGISTRY
 
     entries = figure_manifest(ROOT)
     assert len(entries) >= 15
@@ -44,7 +44,7 @@ def test_notebooks_draw_only_registered_figures_and_save_nothing_themselves():
     import json
     import re
 
-    from analysis.figures import REGISTRY
+    from analysis.charts.registry import REGISTRY
 
     drawn = []
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
@@ -64,7 +64,7 @@ def _slides(deck_path):
 
 
 def test_deck_is_byte_stable_with_cover_takeaways_sections_and_a_slide_per_figure(tmp_path):
-    from analysis.export import TAKEAWAYS, corpus_facts
+    from analysis.publish.export import TAKEAWAYS, corpus_facts
 
     entries = figure_manifest(ROOT)
     facts = corpus_facts(ROOT)
@@ -83,7 +83,7 @@ def test_deck_is_byte_stable_with_cover_takeaways_sections_and_a_slide_per_figur
 def test_deck_text_stays_inside_the_slide_in_an_east_asian_sans_font(tmp_path):
     from pptx.oxml.ns import qn
 
-    from analysis.export import EA_FONT, corpus_facts
+    from analysis.publish.export import EA_FONT, corpus_facts
 
     deck = _slides(build_deck(ROOT, figure_manifest(ROOT), tmp_path / "deck.pptx",
                               facts=corpus_facts(ROOT)))
@@ -129,7 +129,7 @@ def test_figures_render_byte_identically_in_two_processes(tmp_path):
     in two fresh processes at once, one with one BLAS/OpenMP thread and numpy's AVX-512
     loops switched off, one with two threads, and both equal to the committed files (fixed
     seeds and iteration counts, a layout without BLAS, no timestamps)."""
-    script = ("import sys; from analysis import figures, load_corpus, plots; "
+    script = ("import sys; from analysis import load_corpus; from analysis.charts import registry as figures, style as plots; "
               "plots.use_house_style(); ctx = figures.Context(load_corpus('seeds')); "
               "[figures.draw(n, ctx, folder=sys.argv[1]) for n, spec in "
               "figures.REGISTRY.items() if spec.available(ctx)]")
@@ -181,7 +181,7 @@ def test_a_lexicon_change_is_caught_by_nbval_and_by_the_figure_check(tmp_path):
     assert nbval.returncode != 0, nbval.stdout[-2000:]
     assert "03_topics.ipynb" in nbval.stdout and "mismatch" in nbval.stdout.lower()
     figures = subprocess.run(
-        [sys.executable, "-c", "from pathlib import Path; from analysis.figcheck import "
+        [sys.executable, "-c", "from pathlib import Path; from analysis.publish.figcheck import "
          "compare_figures; print('\\n'.join(compare_figures(Path('.'))))"],
         cwd=copy, env=env, capture_output=True, text=True, timeout=600)
     assert figures.returncode == 0, figures.stderr[-2000:]
@@ -207,7 +207,7 @@ def test_every_notebook_runs_on_another_domains_project(tmp_path):
     assert "还会降息吗" in notebooks["04_stances.ipynb"]
     for name in ("01_corpus_overview.ipynb", "04_stances.ipynb"):
         assert "李娜" in notebooks[name], name
-    from analysis.figures import REGISTRY
+    from analysis.charts.registry import REGISTRY
 
     drawn = {e["name"] for e in figure_manifest(copy)}
     assert {n for n, spec in REGISTRY.items() if not spec.conditional} <= drawn
@@ -218,7 +218,7 @@ def test_turn_taking_charts_are_drawn_only_where_turns_repeat():
     forth: the finance dialogues have them; the example's roundtable and takeaways do not,
     and its podcast has them only through inferred speakers, which the chart marks."""
     from analysis import load_corpus
-    from analysis.figures import REGISTRY, Context, render
+    from analysis.charts.registry import REGISTRY, Context, render
 
     example = ROOT / "tests" / "fixtures" / "example"
     named_only = Context(load_corpus(example, attribution=False))
@@ -241,7 +241,7 @@ def test_a_figure_the_corpus_cannot_support_is_withdrawn_not_left_stale(tmp_path
     """`figures.show` draws where the corpus has what it needs; elsewhere it says why and
     removes the files an earlier run wrote, so the manifest and deck never show them."""
     from analysis import load_corpus
-    from analysis.figures import Context, show
+    from analysis.charts.registry import Context, show
 
     example = Context(load_corpus(ROOT / "tests" / "fixtures" / "example"))
     (tmp_path / "01_questions_by_speaker.png").write_bytes(b"stale")
@@ -258,7 +258,7 @@ def test_entity_network_is_withdrawn_where_no_entities_are_named_together(make_s
     """A short episode on another subject names no pair of entities often enough: the
     network is not drawn as an empty frame but withdrawn with its reason."""
     from analysis import load_corpus
-    from analysis.figures import REGISTRY, Context, show
+    from analysis.charts.registry import REGISTRY, Context, show
 
     root = make_seeds("events:\n  - event_id: talk\n    title: t\n    date: 2024-01\n"
                       "    organiser: o\n    format: f\n    file: talk.txt\n    parser: auto\n",

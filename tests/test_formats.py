@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 
 from analysis import load_corpus
 from analysis.cli import main
-from analysis.corpus import check_units
+from analysis.ingest.pipeline import check_units
 from analysis.errors import TranscriptError
-from analysis.metadata import EventMeta, Participant
-from analysis.parsers import PARSERS
-from analysis.parsers.detect import detect
-from analysis.sources import Source, read_source
+from analysis.project.metadata import EventMeta, Participant
+from analysis.ingest.parsers import PARSERS
+from analysis.ingest.parsers.detect import detect
+from analysis.ingest.sources import Source, read_source
 
 SAMPLES = Path(__file__).parent / "samples"
 SEEDS = Path(__file__).parent / "fixtures" / "example" / "transcripts"

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import naming
-from analysis.naming import event_facts, event_id, facts_from_name, facts_from_text, short_label
+from analysis.project import naming
+from analysis.project.naming import event_facts, event_id, facts_from_name, facts_from_text, short_label
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 

@@ -1,4 +1,4 @@
-"""Tests for the slide house style in analysis.plots."""
+"""Tests for the slide house style in analysis.charts.style."""
 
 import matplotlib
 
@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from analysis import plots
+from analysis.charts import style as plots
 
 CJK_WORDS = [
     "算力与芯片",
@@ -378,7 +378,7 @@ def test_heatmap_faded_rows_hatch_every_filled_cell_of_the_row(font_path):
 def test_line_chart_with_dates_spaces_points_by_real_dates():
     import matplotlib.dates as mdates
 
-    from analysis import plots
+    from analysis.charts import style as plots
 
     dates = pd.to_datetime(["2022-01-01", "2022-02-01", "2024-01-01"])
     frame = pd.DataFrame({"when": list(dates) * 2, "term": ["a"] * 3 + ["b"] * 3,

@@ -11,14 +11,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import describe, load_corpus, plots, stance_summary, stance_table, topic_table
+from analysis import load_corpus, stance_summary, stance_table, topic_table
+from analysis.charts import style as plots
+from analysis.measures import describe
 from analysis.cli import main
-from analysis.coding import codebook, codebook_fit, stance_cues, topic_frequencies
+from analysis.coding.topics import codebook, codebook_fit, stance_cues, topic_frequencies
 from analysis.errors import MetadataError, TranscriptError
-from analysis.evaluate import load_gold, predict, score_topics
-from analysis.palette import derived_color
-from analysis.project import Project, default_codebook_dir, init_project
-from analysis.roles import roles
+from analysis.validation.coding import load_gold, predict, score_topics
+from analysis.project.palette import derived_color
+from analysis.project.folder import Project, default_codebook_dir, init_project
+from analysis.speakers.roles import roles
 from conftest import FINANCE, ROOT, SEEDS
 
 _WS = re.compile(r"\s+")
@@ -415,7 +417,7 @@ def test_tables_are_coded_once_per_corpus_and_afresh_after_an_edit(tmp_path):
 
 def test_review_fixes_pooled_people_latin_ids_reserved_ids_and_names_with_brackets(
         archive, make_seeds, tmp_path, capsys):
-    from analysis.metadata import name_slug
+    from analysis.project.metadata import name_slug
 
     groups = describe.event_groups(archive, 3, prefer="series")
     pool = describe.pooled_corpus(archive, groups)

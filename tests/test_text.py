@@ -13,8 +13,8 @@ import yaml
 
 import analysis
 from analysis.errors import TranscriptError
-from analysis.normalise import Aliases, aliases, normalise
-from analysis.tokenise import TokenCache, Tokenizer, read_userdict, tokens_table
+from analysis.text.normalise import Aliases, aliases, normalise
+from analysis.text.tokenise import TokenCache, Tokenizer, read_userdict, tokens_table
 
 DATA = Path(__file__).parent / "data"
 PACKAGE_DATA = Path(analysis.__file__).parent / "data"
@@ -177,7 +177,7 @@ def test_tokens_table_columns_and_cache_round_trip(corpus, tmp_path):
 
 
 def test_tokens_on_several_processes_are_the_same(corpus, tmp_path, monkeypatch):
-    from analysis import workers
+    from analysis.scale import pool as workers
 
     one = tokens_table(corpus, cache=False, jobs=1)
     monkeypatch.setattr(workers, "POOL_MIN_UNITS", 10)  # the example is small: pool anyway
@@ -252,11 +252,11 @@ def test_merge_words_count_as_their_entity_in_terms_only(tmp_path):
     keeps its words, and a merge word cannot also be another entity's spelling."""
     import analysis
     from analysis.errors import TranscriptError
-    from analysis.normalise import Aliases
+    from analysis.text.normalise import Aliases
     from conftest import SEEDS
 
     corpus = analysis.load_corpus(SEEDS)
-    from analysis.terms import content_tokens
+    from analysis.measures.terms import content_tokens
 
     tokens = content_tokens(corpus)
     assert "模型" not in set(tokens["token"]) and "大模型" in set(tokens["token"])

@@ -14,8 +14,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from PIL import Image
 
-from analysis import plots
-from analysis.versions import (LOCK, check_environment, environment_yml, installed_against_lock,
+from analysis.charts import style as plots
+from analysis.project.versions import (LOCK, check_environment, environment_yml, installed_against_lock,
                                output_versions, parse_versions_line, read_lock, version_changes,
                                versions_line)
 
@@ -194,7 +194,7 @@ def test_figure_check_says_which_versions_moved(tmp_path):
     """A chart that differs from a baseline made with other versions names them."""
     from PIL import PngImagePlugin
 
-    from analysis.figcheck import compare_figures
+    from analysis.publish.figcheck import compare_figures
 
     name = "03_topics_overall"
     (tmp_path / "figures").mkdir()

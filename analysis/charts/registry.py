@@ -21,10 +21,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import describe, plots
-from .coding import (MIN_UNITS, codebook, stance_cues, stance_summary, stance_table,
+from analysis.measures import describe
+from analysis.charts import style as plots
+from analysis.coding.topics import (MIN_UNITS, codebook, stance_cues, stance_summary, stance_table,
                      topic_frequencies, topic_table)
-from .corpus import Corpus
+from analysis.corpus import Corpus
 
 
 @dataclass
@@ -88,7 +89,7 @@ class Context:
 
     @cached_property
     def tokens(self) -> pd.DataFrame:
-        from .tokenise import tokens_table
+        from analysis.text.tokenise import tokens_table
 
         return tokens_table(self.corpus)
 
@@ -144,13 +145,13 @@ class Context:
     def entity_graph(self):
         """Entities mentioned 4 times or more, linked where 2 utterances or more name both
         (at most the 60 most mentioned and the 120 heaviest links)."""
-        from .compare import entity_network
+        from analysis.measures.compare import entity_network
 
         return entity_network(self.corpus, min_count=4, min_edge=2, top=60, max_edges=120)
 
     @cached_property
     def roles(self):
-        from .roles import roles
+        from analysis.speakers.roles import roles
 
         return roles(self.corpus.root)
 
@@ -473,7 +474,7 @@ def questions_by_speaker(ctx: Context) -> Chart:
 
 @figure("02_top_terms_per_event", "02_terms_and_entities.ipynb", "词语与实体")
 def top_terms_per_event(ctx: Context) -> Chart:
-    from .terms import term_frequencies
+    from analysis.measures.terms import term_frequencies
 
     panels = ctx.pooled_few
     top = term_frequencies(panels, "event_id", tokens=ctx.tokens, top=12)
@@ -495,7 +496,7 @@ def top_terms_per_event(ctx: Context) -> Chart:
 
 @figure("02_entity_heatmap", "02_terms_and_entities.ipynb", "词语与实体")
 def entity_heatmap(ctx: Context) -> Chart:
-    from .terms import entity_counts, entity_mentions
+    from analysis.measures.terms import entity_counts, entity_mentions
 
     columns = ctx.pooled_many
     mentions = entity_mentions(columns)
@@ -518,7 +519,7 @@ def entity_heatmap(ctx: Context) -> Chart:
 
 @figure("02_word_clouds", "02_terms_and_entities.ipynb", "词语与实体")
 def word_clouds(ctx: Context) -> Chart:
-    from .compare import keyness_by
+    from analysis.measures.compare import keyness_by
 
     panels, few = ctx.pooled_few, ctx.few
     key = keyness_by(panels, "event_id", groups=few.order, top=40, min_count=3,
@@ -789,7 +790,7 @@ def stances_by_event(ctx: Context) -> Chart:
 
 @figure("05_fightin_words_by_event", "05_cross_event.ipynb", "跨场对比")
 def fightin_words(ctx: Context) -> Chart:
-    from .compare import keyness_by
+    from analysis.measures.compare import keyness_by
 
     few, panels = ctx.few, ctx.pooled_few
     key = keyness_by(panels, "event_id", groups=few.order, top=10, min_count=5,
@@ -821,7 +822,7 @@ def _dated_enough(ctx: Context) -> bool:
 @figure("05_term_trajectories", "05_cross_event.ipynb", "跨场对比", available=_dated_enough,
         unavailable="the events have fewer than six dates spanning a year")
 def term_trajectories(ctx: Context) -> Chart:
-    from .compare import event_timeline, moving_terms, term_trajectory
+    from analysis.measures.compare import event_timeline, moving_terms, term_trajectory
 
     over_time = ctx.pooled_many
     timeline = event_timeline(over_time)
@@ -839,7 +840,7 @@ def term_trajectories(ctx: Context) -> Chart:
 
 @figure("05_topic_cooccurrence", "05_cross_event.ipynb", "跨场对比")
 def topic_cooccurrence(ctx: Context) -> Chart:
-    from .compare import topic_association
+    from analysis.measures.compare import topic_association
 
     names = ctx.topic_names
     lift, pairs = topic_association(ctx.corpus, topics=ctx.topics)

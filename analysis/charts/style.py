@@ -40,8 +40,9 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .palette import PALETTE as _PALETTE
-from .project import atomic_write
+from analysis.project.palette import CJK_FONT_FAMILY
+from analysis.project.palette import PALETTE as _PALETTE
+from analysis.project.folder import atomic_write
 
 __all__ = [
     "CJK_FONT_FAMILY",
@@ -65,8 +66,6 @@ __all__ = [
     "word_clouds",
 ]
 
-CJK_FONT_FAMILY = "Noto Sans CJK SC"
-"""Family name matplotlib reports for the registered font."""
 
 _CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 
@@ -234,7 +233,7 @@ def event_colors(events: pd.DataFrame, *, key: str = "event_id") -> dict[str, st
 def topic_colors(project=None) -> dict[str, str]:
     """One colour per topic id of a project's codebook (its `color:`, else one derived from
     the id), the same in every chart whatever topics are added."""
-    from .coding import codebook
+    from analysis.coding.topics import codebook
 
     return codebook(project).colors()
 
@@ -317,7 +316,7 @@ def save(fig: Figure, name: str, *, caption: str | None = None, notes: str = "",
     take, so the deck can show the chart under its own slide title without repeating it.
 
     The PNG records the versions of the packages that shaped it (``Versions``, see
-    :mod:`analysis.versions`), so a failed comparison can say what moved.
+    :mod:`analysis.project.versions`), so a failed comparison can say what moved.
 
     The files are byte-stable: no timestamp or matplotlib version string is embedded and
     SVG ids come from a fixed salt, so re-running a notebook leaves unchanged
@@ -344,7 +343,7 @@ def save(fig: Figure, name: str, *, caption: str | None = None, notes: str = "",
             "'_' and '-', starting with a letter or digit (regex ^[a-z0-9][a-z0-9_\\-]*$), "
             "e.g. 'turns_per_speaker'."
         )
-    from .versions import versions_line
+    from analysis.project.versions import versions_line
 
     png, svg = figure_paths(name, folder)
     png.parent.mkdir(parents=True, exist_ok=True)
@@ -375,7 +374,7 @@ def figure_paths(name: str, folder: str | os.PathLike | None = None) -> tuple[Pa
 
 def _default_figures_dir() -> Path:
     """Return ``<workspace>/figures`` (see :func:`save`)."""
-    from .project import workspace_root
+    from analysis.project.folder import workspace_root
 
     return workspace_root() / "figures"
 

@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import TranscriptError
-from .lexicons import load_yaml
+from analysis.errors import TranscriptError
+from analysis.text.lexicons import load_yaml
 
 FEATURES = ("specific", "weak", "log_hits", "density", "spread", "log_sentences_hit",
             "log_chars", "score_share", "is_top", "question")
@@ -33,7 +33,7 @@ def mention_features(text: str, found: dict[str, tuple[list[str], int]],
                      specific: dict[str, set[str]]) -> dict[str, list[float]]:
     """The feature vector (FEATURES order) of each mentioned topic; `specific` holds each
     topic's matched words that are specific keywords (the rest are broad)."""
-    from .coding import split_clauses
+    from analysis.coding.topics import split_clauses
 
     sentences = split_clauses(text) or [text]
     chars = max(len(re.sub(r"\s+", "", text)), 1)
@@ -88,7 +88,7 @@ def training_pairs(book, items) -> tuple[list[list[float]], list[int]]:
     """Feature vectors and 0/1 labels of every (unit, topic) mention among labelled units
     (`items`: (text, set of topics the readers gave)); a topic the readers gave without a
     mention cannot be learned from here (the lexicon misses it) and is left out."""
-    from .coding import analysis_text
+    from analysis.coding.topics import analysis_text
 
     X, y = [], []
     for text, topics in items:

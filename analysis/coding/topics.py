@@ -27,13 +27,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .corpus import SPOKEN, Corpus
-from .units import build_units
-from .workers import batches as _batches, map_texts
-from .errors import TranscriptError
-from .lexicons import files_stamp, line_of, load_yaml, names_and_color
-from .normalise import ALIASES_FILE, aliases, normalise, one_match
-from .project import Project, atomic_write, default_codebook_dir
+from analysis.corpus import Corpus
+from analysis.kinds import SPOKEN
+from analysis.units import build_units
+from analysis.scale.pool import batches as _batches, map_texts
+from analysis.errors import TranscriptError
+from analysis.text.lexicons import files_stamp, line_of, load_yaml, names_and_color
+from analysis.text.normalise import ALIASES_FILE, aliases, normalise, one_match
+from analysis.project.folder import Project, atomic_write, default_codebook_dir
 
 TOPICS_FILE = "topics.yaml"
 TOPIC_MODEL_FILE = "topic_model.yaml"
@@ -163,7 +164,7 @@ class Codebook:
     @cached_property
     def scanner(self):
         """One pass over every topic's keyword, broad-word and exclusion lists."""
-        from .matching import Scanner
+        from analysis.text.matching import Scanner
 
         lists, patterns = [], []
         for topic in self.topics:
@@ -178,7 +179,7 @@ class Codebook:
         keyword score, and a topic is discussed at its `min_score`."""
         found = self.mentions(text)
         if self.model is not None and found:
-            from .learned import mention_features
+            from analysis.coding.learned import mention_features
 
             features = mention_features(text, found, self.specific_words(found))
             probs = {t: self.model.probability(features[t]) for t in found}
@@ -239,7 +240,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
                             _word_pattern(weak, path, f"{topic_id}.weak"),
                             _word_pattern(exclude, path, f"{topic_id}.exclude"), min_score,
                             tuple(weak), tuple(exclude)))
-    from .learned import load_topic_model
+    from analysis.coding.learned import load_topic_model
 
     return Codebook(tuple(topics), path, load_topic_model(path.with_name(TOPIC_MODEL_FILE),
                                                           [t.id for t in topics]))
@@ -284,7 +285,7 @@ class StanceCues:
     @cached_property
     def scanner(self):
         """One pass over every target's relevance and subject words."""
-        from .matching import Scanner
+        from analysis.text.matching import Scanner
 
         lists, patterns = [], []
         for target in self.targets:
@@ -295,7 +296,7 @@ class StanceCues:
     @cached_property
     def cue_scanner(self):
         """One pass over every target's cue words."""
-        from .matching import Scanner
+        from analysis.text.matching import Scanner
 
         return Scanner([list(t.polarity) for t in self.targets], [t.cues for t in self.targets])
 

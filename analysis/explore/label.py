@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .attribution import event_model
-from .errors import TranscriptError
-from .project import Project, atomic_write
-from .yamlfile import parse as parse_yaml
+from analysis.validation.speakers import event_model
+from analysis.errors import TranscriptError
+from analysis.project.folder import Project, atomic_write
+from analysis.project.yamlfile import parse as parse_yaml
 
 HEADER = """\
 # Analyst speaker assignments for {event_id} ({file}).

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .coding import analysis_text, codebook, stance_cues, stance_table, topic_table, write_override
-from .corpus import Corpus, load_corpus
-from .normalise import aliases, normalise
-from .roles import roles
+from analysis.coding.topics import analysis_text, codebook, stance_cues, stance_table, topic_table, write_override
+from analysis.corpus import Corpus, load_corpus
+from analysis.text.normalise import aliases, normalise
+from analysis.speakers.roles import roles
 
 PAGE = 20  # rows of search results and units per page
 TOP = 12  # matrix columns: the speakers (or events) with most units under the filters
@@ -283,18 +283,6 @@ class Explorer:
         self.refresh()
         return entry
 
-    def widget(self):
-        """The explorer as one ipywidgets box (see analysis/explore_widget.py)."""
-        from .explore_widget import ExplorerWidget
-
-        return ExplorerWidget(self)
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget().box._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data["text/plain"] = repr(self)
-        return bundle
-
     def __repr__(self) -> str:
         return (f"Explorer({len(self.corpus.events)} events, {len(self.units)} units, "
                 f"{len(self.topics)} coded topics, {len(self.stances)} stances)")
@@ -324,9 +312,3 @@ def _tagged(text: str, spans: list[tuple[int, int, str]]) -> str:
         out.append(f"<u>{chunk}</u>" if flags[i] & 1 else chunk)
         i = j
     return "".join(out)
-
-
-def explore(corpus: Corpus | None = None) -> Explorer:
-    """The explorer of a corpus (default: the current project's), shown when it is the last
-    value of a notebook cell."""
-    return Explorer(corpus)

@@ -17,16 +17,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
 
-from .metadata import EventMeta
-from .project import Project, atomic_write
+from analysis.project.metadata import EventMeta
+from analysis.project.folder import PACKAGE_DIR, Project
+from analysis.project.store import cache_root, read_entry, write_entry
 
-PACKAGE = Path(__file__).resolve().parent
 _SCHEMA = pa.schema([
     ("utterance_id", pa.string()), ("event_id", pa.string()), ("seq", pa.int64()),
     ("speaker_id", pa.string()), ("speaker", pa.string()), ("section", pa.string()),
@@ -37,20 +36,13 @@ _SCHEMA = pa.schema([
 ])
 
 
-def cache_root() -> Path:
-    """$ANALYSIS_CACHE, else `.cache/` next to the package (shared with the token cache)."""
-    if env := os.environ.get("ANALYSIS_CACHE"):
-        return Path(env)
-    return PACKAGE.parent / ".cache"
-
-
 def code_version() -> str:
     """A hash of the package's code and data files: any change to a parser, the loader or a
     word list starts new entries."""
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*")):
+    for path in sorted(PACKAGE_DIR.rglob("*")):
         if path.suffix in (".py", ".yaml", ".txt") and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(PACKAGE).as_posix().encode())
+            digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -87,24 +79,6 @@ class CorpusCache:
         costs the next load its speed."""
         with contextlib.suppress(OSError):
             write_entry(self.folder, key, data)
-
-
-def write_entry(folder: Path, name: str, data: bytes) -> Path:
-    """Store `<folder>/<name>.<digest>.arrow` through a temporary file and a rename (the
-    corpus and token caches' entries). Raises OSError (a full disk, a read-only cache)."""
-    path = folder / f"{name}.{hashlib.sha256(data).hexdigest()[:32]}.arrow"
-    folder.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, data)
-    return path
-
-
-def read_entry(path: Path) -> bytes:
-    """An entry's bytes; ValueError when they do not match the digest in its name."""
-    digest = path.name[:-len(".arrow")].rsplit(".", 1)[-1]
-    data = path.read_bytes()
-    if len(digest) != 32 or hashlib.sha256(data).hexdigest()[:32] != digest:
-        raise ValueError("checksum does not match")
-    return data
 
 
 _MAGIC = b"EVT2"  # an entry: magic, the utterances file's length, the utterances, the units

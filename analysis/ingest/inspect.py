@@ -11,15 +11,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from .corpus import check_units, load_corpus
-from .errors import TranscriptError
-from .metadata import SLUG, EventMeta, parse_date
-from .naming import event_facts, short_label
-from .naming import event_id as make_event_id
-from .project import Project, atomic_write
-from .parsers import PARSERS, REGISTRY
-from .parsers.detect import detect
-from .sources import read_source
+from analysis.ingest.cache import decode
+from analysis.ingest.pipeline import check_units, load_event, project_events
+from analysis.errors import TranscriptError
+from analysis.project.metadata import SLUG, EventMeta, parse_date
+from analysis.project.naming import event_facts, short_label
+from analysis.project.naming import event_id as make_event_id
+from analysis.project.folder import Project, atomic_write
+from analysis.ingest.parsers import PARSERS, REGISTRY
+from analysis.ingest.parsers.detect import detect
+from analysis.ingest.sources import read_source
 
 
 def _probe(path: Path, encoding: str | None, parser: str):
@@ -203,7 +204,10 @@ def add_transcripts(files: list[Path], *, title: str | None = None, date: str | 
             text = (body.replace("\r\n", "\n") + "\n\n" + entries + "\n").replace("\n", newline)
             bom = b"\xef\xbb\xbf" if metadata_bytes.startswith(b"\xef\xbb\xbf") else b""
             project.save_events(bom + text.encode("utf-8"))
-            corpus = load_corpus(project.root)
+            # the whole events.yaml must still validate, and every new event load
+            events = {event.event_id: event for event in project_events(project)}
+            counts = {eid: decode(load_event(project.root, events[eid]))["utterances"].num_rows
+                      for _, _, eid, _, _ in planned}
         except BaseException as err:
             for target in copied:
                 target.unlink(missing_ok=True)
@@ -215,7 +219,6 @@ def add_transcripts(files: list[Path], *, title: str | None = None, date: str | 
                                       fix="free disk space or fix the folder's permissions; nothing "
                                           "was added") from None
             raise
-        counts = corpus.utterances.groupby("event_id").size()
         lines = [f"added {eid}: {target.name} ({how}), {counts.get(eid, 0)} utterances"
                  for _, target, eid, _, how in planned]
         lines.append(f"{len(planned)} transcript(s) added to {project.root}; edit "

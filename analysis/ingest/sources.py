@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import TranscriptError
+from analysis.errors import TranscriptError
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -26,7 +26,7 @@ _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 _GB_CODE = re.compile(rb"[\x81-\xfe][\x30-\x39][\x81-\xfe][\x30-\x39]|[\x81-\xfe][\x40-\xfe]")
 _ESCAPED = re.compile(r"[\udc80-\udcff]")  # bytes that "surrogateescape" could not decode
 _WIDE = re.compile(r"[\u0800-\ud7ff\ue000-\U0010ffff]")  # 3- and 4-byte UTF-8 sequences
-ERRORS = ("strict", "replace")
+from analysis.project.metadata import ERRORS  # noqa: E402
 _ENCODING_FIX = "use an encoding such as utf-8, gb18030, utf-16 or big5"
 _STRAY_FIX = ("re-save the file as UTF-8, or set `encoding: utf-8` with `errors: replace` for this "
               "event in the project's events.yaml to replace the bad bytes (if the file is in "

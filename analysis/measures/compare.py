@@ -35,9 +35,10 @@ import numpy as np
 from scipy import sparse
 import pandas as pd
 
-from .coding import codebook, topic_frequencies, topic_table
-from .corpus import SPOKEN, Corpus
-from .terms import content_codes, content_tokens, entity_mentions
+from analysis.coding.topics import codebook, topic_frequencies, topic_table
+from analysis.corpus import Corpus
+from analysis.kinds import SPOKEN
+from analysis.measures.terms import content_codes, content_tokens, entity_mentions
 
 PRIOR_STRENGTH = 1000.0
 
@@ -207,7 +208,7 @@ def keyness_from_counts(counts: pd.DataFrame, groups: list, column: str, *, top:
                         members: pd.Series | None = None) -> pd.DataFrame:
     """`keyness_by` from a table of counts (terms x groups): each group against the sum of
     the others. `members` (utterances per group) switches to utterance counts. The
-    distributed reduction (`analysis.distributed`) ends here."""
+    distributed reduction (`analysis.scale.cluster`) ends here."""
     counts = counts.reindex(columns=groups, fill_value=0)
     matrix = sparse.csc_matrix(counts.to_numpy(dtype=np.int64))
     return _keyness_groups(matrix, np.asarray(counts.index.astype(str), dtype=object), groups,
@@ -306,7 +307,7 @@ def term_trajectory(corpus: Corpus, terms: list[str], *,
     """Occurrences of chosen terms per event per 10,000 characters, events in date order.
     A term is counted as a token (canonical entities included: `Llama 2` counts for
     LLaMA, `Agent` for AI Agent). (For pools of events, pass describe.pooled_corpus(...).)"""
-    from .normalise import aliases
+    from analysis.text.normalise import aliases
 
     table = aliases()
     wanted = {}
@@ -348,7 +349,7 @@ def moving_terms(corpus: Corpus, n: int = 6, *, min_count: int = 20,
 def main_roles(corpus: Corpus, n: int = 3, *, min_utterances: int = 10) -> list[str]:
     """The `n` roles of people (not pools, not `unknown`) with the most utterances, at least
     `min_utterances` each: the groups a role comparison can rest on."""
-    from .roles import UNKNOWN, roles
+    from analysis.speakers.roles import UNKNOWN, roles
 
     book = roles(corpus.root)
     spoken = corpus.spoken().merge(corpus.speakers[["speaker_id", "role"]], on="speaker_id")

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .corpus import SPOKEN, Corpus
-from .errors import TranscriptError
-from .lexicons import data_path, load_yaml
-from .parsers import KINDS
-from .roles import roles
+from analysis.corpus import Corpus
+from analysis.kinds import SPOKEN
+from analysis.errors import TranscriptError
+from analysis.text.lexicons import data_path, load_yaml
+from analysis.kinds import KINDS
+from analysis.speakers.roles import roles
 
 DISPLAY_NAMES_FILE = "display_names.yaml"
 
@@ -38,7 +39,7 @@ def display_names(section: str, path: str | Path | None = None) -> dict[str, str
 
 
 def _display_ids() -> dict[str, tuple[str, ...]]:
-    from .normalise import ENTITY_TYPES
+    from analysis.text.normalise import ENTITY_TYPES
 
     return {"kinds": KINDS, "entity_types": ENTITY_TYPES}
 
@@ -55,7 +56,7 @@ def event_table(corpus: Corpus, *, topics: pd.DataFrame | None = None) -> pd.Dat
     """One row per event with its date, format, size and how well the codebook fits it
     (`hits_per_10k`, `topic_share`, `fit_ratio`, `low_fit`: see coding.codebook_fit), in
     date order."""
-    from .coding import codebook_fit
+    from analysis.coding.topics import codebook_fit
 
     columns = ["event_id", "label", "series", "date", "date_precision", "format",
                "n_utterances", "n_chars", "n_speakers"]
@@ -67,7 +68,7 @@ def event_labels(corpus: Corpus, *, topics: pd.DataFrame | None = None,
                  mark: str = "（低契合）") -> dict[str, str]:
     """Event id -> chart label; events the codebook does not fit carry `mark`, so every
     cross-event chart shows which columns rest on a codebook written for something else."""
-    from .coding import codebook_fit
+    from analysis.coding.topics import codebook_fit
 
     fit = codebook_fit(corpus, topics=topics).set_index("event_id")["low_fit"]
     return {e: label + (mark if fit.get(e, False) else "")

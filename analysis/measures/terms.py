@@ -21,9 +21,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from .corpus import SPOKEN, Corpus
-from .normalise import aliases, normalise
-from .tokenise import tokens_table
+from analysis.corpus import Corpus
+from analysis.kinds import SPOKEN
+from analysis.text.normalise import aliases, normalise
+from analysis.text.tokenise import tokens_table
 
 GROUPINGS = ("event_id", "speaker_id", "role")
 

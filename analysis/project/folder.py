@@ -25,8 +25,10 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .errors import TranscriptError
+from analysis.errors import TranscriptError
 
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # analysis/
+REPOSITORY = PACKAGE_DIR.parent  # the notebook collection next to the package
 METADATA_FILE = "events.yaml"
 LOCK_FILE = ".project.lock"  # held by commands that change the project (`add`)
 TRANSCRIPTS_DIR = "transcripts"
@@ -109,7 +111,7 @@ class Project:
                 return cls(folder)
             if (folder / "seeds" / METADATA_FILE).is_file():
                 return cls(folder / "seeds")
-        return cls(Path(__file__).resolve().parents[1] / "seeds")
+        return cls(REPOSITORY / "seeds")
 
     @classmethod
     def of(cls, where: Project | str | Path | None) -> Project:
@@ -182,4 +184,4 @@ def workspace_root(start: str | Path | None = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / "pyproject.toml").is_file() and (folder / "notebooks").is_dir():
             return folder
-    return Path(__file__).resolve().parents[1]
+    return REPOSITORY

@@ -14,9 +14,8 @@ import pandas as pd
 import yaml
 from pypinyin import lazy_pinyin
 
-from .errors import MetadataError, TranscriptError
-from .sources import ERRORS
-from .yamlfile import LineDict, parse as parse_yaml
+from analysis.errors import MetadataError, TranscriptError
+from analysis.project.yamlfile import LineDict, parse as parse_yaml
 
 PRECISIONS = ("day", "month", "quarter", "year")
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -26,6 +25,8 @@ _OPTIONAL = ("label", "series", "date_precision", "original_file", "encoding", "
              "participants", "speakers", "notes", "parser_options", "attribution")
 _PARTICIPANT_KEYS = ("id", "name", "aliases", "affiliation", "title", "role", "self_refs")
 _ATTRIBUTION_KEYS = ("asks", "answers", "speakers", "enabled")
+
+ERRORS = ("strict", "replace")  # how undecodable bytes are met (`errors:`)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Colours of ids: the house palette, and a colour derived from an id where the data gives none."""
+"""The house look that outputs record: the palette, a colour derived from an id where the data
+gives none, and the CJK font family every chart is set in."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ PALETTE: list[str] = [
     "#882255", "#AA4499", "#6699CC", "#997700", "#555555", "#222222",
 ]
 """Twenty distinct colours."""
+
+CJK_FONT_FAMILY = "Noto Sans CJK SC"  # installed by mplfonts (analysis.charts.style)
 
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 

@@ -16,6 +16,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from analysis.project.palette import CJK_FONT_FAMILY
+
 SHAPING = ("matplotlib", "numpy", "pandas", "pillow", "jieba", "rjieba", "wordcloud",
            "networkx", "adjustText", "mplfonts")
 """Distributions whose version changes what a chart or a table looks like (the font comes
@@ -30,8 +32,6 @@ def output_versions() -> dict[str, str]:
     """{"python": "3.11", "matplotlib": "3.11.2", ..., "font": "Noto Sans CJK SC"}: the
     Python minor version (patch releases do not change outputs, so they do not change the
     files either) and each shaping distribution's installed version."""
-    from .plots import CJK_FONT_FAMILY
-
     found = {"python": f"{sys.version_info.major}.{sys.version_info.minor}"}
     for name in SHAPING:
         try:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 from PIL import Image
 
-from .project import atomic_write
+from analysis.project.folder import atomic_write
 
 FIXED_TIME = datetime(2023, 1, 1)
 
@@ -32,7 +32,7 @@ def png_text(png: Path) -> dict[str, str]:
 def figure_manifest(root: Path) -> list[dict]:
     """One entry per drawn figure: order, name, notebook, section, title, caption, notes,
     png, svg."""
-    from .figures import REGISTRY
+    from analysis.charts.registry import REGISTRY
 
     entries = []
     figures = root / "figures"
@@ -219,9 +219,9 @@ def _east_asian(run) -> None:
 
 def corpus_facts(root: Path) -> dict:
     """The cover's facts: the corpus's title (its series, when one), date range and counts."""
-    from .compare import event_timeline
-    from .corpus import load_corpus
-    from .project import Project
+    from analysis.measures.compare import event_timeline
+    from analysis.corpus import load_corpus
+    from analysis.project.folder import Project
 
     corpus = load_corpus(Project.find().root)
     timeline = event_timeline(corpus)

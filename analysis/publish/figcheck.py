@@ -12,8 +12,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .export import figure_manifest, png_text
-from .versions import parse_versions_line, version_changes
+from analysis.publish.export import figure_manifest, png_text
+from analysis.project.versions import parse_versions_line, version_changes
 
 TOLERANCE = 2.0  # RMS over 0-255 pixel values; antialiasing noise stays far below this
 BASELINE_DIR = Path("tests") / "baseline"

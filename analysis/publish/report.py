@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from .project import atomic_write
+from analysis.project.folder import atomic_write
 
 
 def notebooks(folder: Path) -> list[Path]:
@@ -79,7 +79,7 @@ def run(root: Path, *, jobs: int | None = None, html: bool = False,
         only: list[str] | None = None) -> int:
     """Execute the notebooks under `root/notebooks` (all, or those whose names contain one
     of `only`), print one progress line each, then write the figure manifest and deck."""
-    from .export import export_all
+    from analysis.publish.export import export_all
 
     paths = notebooks(root / "notebooks")
     if only:

@@ -9,7 +9,7 @@ only the summed table comes back to compute the log-odds (`compare.keyness_from_
 the same code `keyness_by` ends in).
 
     from dask.distributed import Client
-    from analysis.distributed import load_corpus_distributed
+    from analysis.scale.cluster import load_corpus_distributed
 
     client = Client("tcp://scheduler:8786")      # or Client() for a local cluster
     archive = load_corpus_distributed("path/to/project", client=client)
@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .compare import PRIOR_STRENGTH, keyness_from_counts
-from .corpus import Corpus, _event_frame, _speaker_frame, load_event, project_events
-from .corpus_cache import _SCHEMA, decode, utterance_frame
-from .project import Project
+from analysis.measures.compare import PRIOR_STRENGTH, keyness_from_counts
+from analysis.corpus import Corpus, _event_frame, _speaker_frame, load_event, project_events
+from analysis.ingest.cache import _SCHEMA, decode, utterance_frame
+from analysis.project.folder import Project
 
 _SMALL = ["utterance_id", "event_id", "speaker_id", "kind", "n_chars"]
 
@@ -46,8 +46,8 @@ def _summary(data: bytes) -> tuple[dict, list[dict], pd.DataFrame]:
 
 def _term_counts(data: bytes, root: str) -> pd.DataFrame:
     """(event_id, token, count) of one event's content tokens."""
-    from .terms import content_tokens
-    from .tokenise import tokens_table
+    from analysis.measures.terms import content_tokens
+    from analysis.text.tokenise import tokens_table
 
     result = decode(data)
     utterances = utterance_frame([result["utterances"]])

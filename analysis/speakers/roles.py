@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import TranscriptError
-from .lexicons import files_stamp, line_of, load_yaml, names_and_color
-from .parsers import UNNAMED
-from .project import Project
+from analysis.errors import TranscriptError
+from analysis.text.lexicons import files_stamp, line_of, load_yaml, names_and_color
+from analysis.kinds import UNNAMED
+from analysis.project.folder import Project
 
 ROLES_FILE = "roles.yaml"
 UNKNOWN = "unknown"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from .errors import TranscriptError
-from .palette import HEX_COLOR, derived_color
-from .yamlfile import parse as parse_yaml
+from analysis.errors import TranscriptError
+from analysis.project.palette import HEX_COLOR, derived_color
+from analysis.project.yamlfile import parse as parse_yaml
 
 
 @lru_cache(maxsize=256)

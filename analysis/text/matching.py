@@ -18,7 +18,7 @@ from collections import defaultdict
 
 import ahocorasick
 
-from .normalise import normalise
+from analysis.text.normalise import normalise
 
 _LATIN = re.compile(r"[A-Za-z0-9]")
 

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from itertools import product
 from pathlib import Path
 
-from .errors import TranscriptError
-from .lexicons import FRESHNESS_S, data_path, files_stamp, line_of, load_yaml
+from analysis.errors import TranscriptError
+from analysis.text.lexicons import FRESHNESS_S, data_path, files_stamp, line_of, load_yaml
 
 ENTITY_TYPES = ("company", "model", "product", "person", "concept")
 ALIASES_FILE = "aliases.yaml"

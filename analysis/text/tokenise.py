@@ -36,11 +36,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .corpus_cache import read_entry, write_entry
-from .errors import TranscriptError
-from .lexicons import FRESHNESS_S, data_path, files_stamp
-from .normalise import ALIASES_FILE, Aliases, TermMatcher, aliases, normalise
-from .workers import batches as _batches, map_texts
+from analysis.project.store import cache_root, read_entry, write_entry
+from analysis.errors import TranscriptError
+from analysis.text.lexicons import FRESHNESS_S, data_path, files_stamp
+from analysis.text.normalise import ALIASES_FILE, Aliases, TermMatcher, aliases, normalise
+from analysis.scale.pool import batches as _batches, map_texts
 
 USERDICT_FILE = "userdict.txt"
 STOPWORDS_FILE = "stopwords.txt"
@@ -134,7 +134,7 @@ class Tokenizer:
 
         jieba.setLogLevel(logging.WARNING)
         engine = jieba.Tokenizer()
-        engine.tmp_dir = str(_cache_root() / "jieba")
+        engine.tmp_dir = str(cache_root() / "jieba")
         os.makedirs(engine.tmp_dir, exist_ok=True)
         engine.initialize()
         for term, freq, tag in words:
@@ -216,12 +216,6 @@ def default_engine() -> str:
     return "rjieba"
 
 
-def _cache_root() -> Path:
-    if env := os.environ.get("ANALYSIS_CACHE"):
-        return Path(env)
-    return Path(__file__).resolve().parents[1] / ".cache"
-
-
 class TokenCache:
     """Segmentations on disk: `<root>/tokens/<fingerprint>/part-*.<checksum>.arrow`, one row
     per distinct text (the text itself is the key, its token list the value), and whole
@@ -230,7 +224,7 @@ class TokenCache:
     changed) starts an empty folder, so stale entries are never read."""
 
     def __init__(self, root: str | Path | None = None) -> None:
-        self.root = Path(root) if root else _cache_root()
+        self.root = Path(root) if root else cache_root()
         self._loaded: dict[str, tuple[pa.Array, pa.ListArray]] = {}
 
     def folder(self, tokenizer: Tokenizer) -> Path:

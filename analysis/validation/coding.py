@@ -18,13 +18,14 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .coding import Codebook, StanceCues, analysis_text, codebook, stance_cues
-from .corpus import Corpus
-from .errors import TranscriptError
-from .yamlfile import parse as parse_yaml
+from analysis.coding.topics import Codebook, StanceCues, analysis_text, codebook, stance_cues
+from analysis.corpus import Corpus
+from analysis.errors import TranscriptError
+from analysis.project.folder import REPOSITORY
+from analysis.project.yamlfile import parse as parse_yaml
 
 EVALUATION_DIR = "evaluation"
-DEV_DIR = Path(__file__).resolve().parents[1] / "tests" / "data"
+DEV_DIR = REPOSITORY / "tests" / "data"
 
 
 def dev_dir(corpus: Corpus) -> Path:
@@ -36,8 +37,9 @@ def dev_dir(corpus: Corpus) -> Path:
 def evaluate_attribution(corpus: Corpus, labels: Path) -> dict:
     """Accuracy and coverage of inferred speakers against lines labelled by reading; the
     corpus is re-read without analyst assignments so they cannot flatter the figures."""
-    from .attribution import evaluate, load_cues
-    from .corpus import load_corpus
+    from analysis.speakers.attribution import load_cues
+    from analysis.validation.speakers import evaluate
+    from analysis.corpus import load_corpus
 
     plain = load_corpus(corpus.root, assignments=False)
     result = evaluate(plain, labels)
@@ -109,7 +111,7 @@ def draw_sample(units: pd.DataFrame, n: int, *, seed: int, floor: int = 10) -> p
 
 # --- scoring units against a labelled set -------------------------------------------------
 
-UNITS_EVAL = Path(__file__).resolve().parents[1] / "tests" / "data" / "units_eval"
+UNITS_EVAL = REPOSITORY / "tests" / "data" / "units_eval"
 """The example's unit evaluation set: sample.yaml (the drawn units, their corpus and split),
 labels_<reader><batch>.yaml (two independent readers), adjudicated.yaml (decisions where
 they disagreed) and gold.yaml (the final labels)."""
@@ -267,10 +269,10 @@ def unit_report(folder: Path = UNITS_EVAL, corpora: dict | None = None) -> str:
     """The unit evaluation as text: reader agreement, then for each corpus and half the
     topic scores (discussed and mere mentions), per-topic precision and recall, and the
     stance scores with their confusion table, beside the targets."""
-    from .coding import codebook_fit
-    from .corpus import load_corpus
+    from analysis.coding.topics import codebook_fit
+    from analysis.corpus import load_corpus
 
-    root = Path(__file__).resolve().parents[1]
+    root = REPOSITORY
     if corpora is None:
         corpora = {"example": load_corpus(root / "seeds"),
                    "new": load_corpus(root / "tests" / "fixtures" / "new_transcripts")}
@@ -334,9 +336,9 @@ def tuning_items(folder: Path = UNITS_EVAL, corpus: str = "example") -> list[tup
 def fit(project_root: Path, folder: Path = UNITS_EVAL) -> Path:
     """Fit the learned salience layer on the tuning data and write it beside the project's
     codebook (`codebook/topic_model.yaml`); remove that file to go back to the keyword rule."""
-    from .coding import TOPIC_MODEL_FILE
-    from .learned import fit_topic_model
-    from .project import Project, atomic_write
+    from analysis.coding.topics import TOPIC_MODEL_FILE
+    from analysis.coding.learned import fit_topic_model
+    from analysis.project.folder import Project, atomic_write
 
     project = Project.of(project_root)
     own = project.root / EVALUATION_DIR

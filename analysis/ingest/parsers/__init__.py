@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..metadata import EventMeta
-from ..sources import Source
-from . import fragments, generic, minutes, roundtable, subtitles, takeaways, whisper
-from .base import KINDS, UNNAMED, ParseResult, RosterEntry, Sample, Unit
+from analysis.project.metadata import EventMeta
+from analysis.ingest.sources import Source
+from analysis.ingest.parsers import fragments, generic, minutes, roundtable, subtitles, takeaways, whisper
+from analysis.ingest.parsers.base import KINDS, UNNAMED, ParseResult, RosterEntry, Sample, Unit
 
 Parser = Callable[[Source, EventMeta], ParseResult]
 Sniffer = Callable[[Sample], "tuple[float, str] | None"]

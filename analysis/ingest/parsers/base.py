@@ -5,10 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-KINDS = ("speech", "question", "note", "meta")
-SPOKEN = ("speech", "question")  # what the discussion said (not notes or meta)
-#: Speaker keys a parser may use besides the participants' ids.
-UNNAMED = ("editor", "audience", "anonymous", "unattributed")
+from analysis.kinds import KINDS, SPOKEN, UNNAMED  # noqa: F401  (what parsers may produce)
 
 _CJK_CHAR = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 _CJK_EDGE = re.compile(rf"[{_CJK_CHAR}]")

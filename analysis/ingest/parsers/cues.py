@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .base import Unit, join_broken
-from .labels import Label, LabelVote, Speakers, find_label
+from analysis.ingest.parsers.base import Unit, join_broken
+from analysis.ingest.parsers.labels import Label, LabelVote, Speakers, find_label
 
 MERGE_GAP_S = 2.0
 SEGMENT_MIN_CHARS = 80

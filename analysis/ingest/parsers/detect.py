@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .base import sample_of
+from analysis.ingest.parsers.base import sample_of
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Detection:
 
 def detect(text: str) -> Detection:
     """The most likely parser for a decoded transcript."""
-    from . import REGISTRY  # the registry imports the parsers, which import this package
+    from analysis.ingest.parsers import REGISTRY  # the registry imports the parsers, which import this package
 
     sample = sample_of(text)
     if not sample.filled:

@@ -9,11 +9,11 @@ import re
 
 import statistics
 
-from ..errors import TranscriptError
-from ..lexicons import string_list
-from ..metadata import EventMeta
-from ..sources import Source
-from .base import ParseResult, Sample, Unit, clean, line_span, split_lines
+from analysis.errors import TranscriptError
+from analysis.text.lexicons import string_list
+from analysis.project.metadata import EventMeta
+from analysis.ingest.sources import Source
+from analysis.ingest.parsers.base import ParseResult, Sample, Unit, clean, line_span, split_lines
 
 _PHRASE = re.compile(r"\S+")
 _PUNCT = re.compile(r"[，。！？；,.!?;]")

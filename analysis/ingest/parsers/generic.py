@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 
-from ..errors import TranscriptError
-from ..metadata import EventMeta
-from ..sources import Source
-from .base import Line, ParseResult, Sample, Unit, clean, line_span, split_lines
-from .labels import Label, LabelVote, Speakers, find_label, label_key, plausible_name
-from .subtitles import seconds
+from analysis.errors import TranscriptError
+from analysis.project.metadata import EventMeta
+from analysis.ingest.sources import Source
+from analysis.ingest.parsers.base import Line, ParseResult, Sample, Unit, clean, line_span, split_lines
+from analysis.ingest.parsers.labels import Label, LabelVote, Speakers, find_label, label_key, plausible_name
+from analysis.ingest.parsers.subtitles import seconds
 
 # --- speaker-labelled lines --------------------------------------------------------------
 

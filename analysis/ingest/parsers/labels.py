@@ -15,9 +15,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..lexicons import string_list
-from ..metadata import EventMeta
-from .base import RosterEntry, clean
+from analysis.text.lexicons import string_list
+from analysis.project.metadata import EventMeta
+from analysis.ingest.parsers.base import RosterEntry, clean
 
 _DATA = "speaker_labels.yaml"
 OPEN_QUOTES = "“「『‘\"《"

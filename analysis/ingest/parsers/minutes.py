@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 
-from ..errors import TranscriptError
-from ..metadata import EventMeta
-from ..sources import Source
-from .base import (Line, ParseResult, Sample, Unit, clean, join_broken, line_span,
+from analysis.errors import TranscriptError
+from analysis.project.metadata import EventMeta
+from analysis.ingest.sources import Source
+from analysis.ingest.parsers.base import (Line, ParseResult, Sample, Unit, clean, join_broken, line_span,
                    preface_units, split_lines, strip_markdown)
 
 _SECTION = re.compile(r"^\s*Q(\d{1,2})\s*[:：]")

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 
-from ..errors import TranscriptError
-from ..metadata import EventMeta
-from ..sources import Source
-from .base import (Line, ParseResult, RosterEntry, Sample, Unit, clean, line_span,
+from analysis.errors import TranscriptError
+from analysis.project.metadata import EventMeta
+from analysis.ingest.sources import Source
+from analysis.ingest.parsers.base import (Line, ParseResult, RosterEntry, Sample, Unit, clean, line_span,
                    preface_units, split_lines)
 
 _ROSTER_LINE = re.compile(

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 
-from ..errors import TranscriptError
-from ..metadata import EventMeta
-from ..sources import Source
-from .base import Line, ParseResult, Sample, Unit, clean, line_span, split_lines
-from .cues import Cue, cue_units
-from .labels import Speakers
+from analysis.errors import TranscriptError
+from analysis.project.metadata import EventMeta
+from analysis.ingest.sources import Source
+from analysis.ingest.parsers.base import Line, ParseResult, Sample, Unit, clean, line_span, split_lines
+from analysis.ingest.parsers.cues import Cue, cue_units
+from analysis.ingest.parsers.labels import Speakers
 
 _CUE_TIME = re.compile(
     r"^\s*(?P<a>(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from ..metadata import EventMeta
-from ..sources import Source
-from .base import Line, ParseResult, Sample, Unit, clean, line_span, split_lines
+from analysis.project.metadata import EventMeta
+from analysis.ingest.sources import Source
+from analysis.ingest.parsers.base import Line, ParseResult, Sample, Unit, clean, line_span, split_lines
 
 _ITEM = re.compile(r"^\s*(\d{1,3})\s*[、.．)）]\s*")
 _SOURCE_LINE = re.compile(r"^\s*(from|来源|出处|source)\s*[:：]", re.I)

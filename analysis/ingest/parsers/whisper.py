@@ -14,12 +14,12 @@ import json
 import re
 from collections import Counter
 
-from ..errors import TranscriptError
-from ..metadata import EventMeta
-from ..sources import Source
-from .base import ParseResult, Sample, Unit, clean
-from .cues import Cue, cue_units
-from .labels import Speakers
+from analysis.errors import TranscriptError
+from analysis.project.metadata import EventMeta
+from analysis.ingest.sources import Source
+from analysis.ingest.parsers.base import ParseResult, Sample, Unit, clean
+from analysis.ingest.parsers.cues import Cue, cue_units
+from analysis.ingest.parsers.labels import Speakers
 
 _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[\s,]*")

@@ -1,0 +1,41 @@
+"""Stage 7, explore: the corpus in JupyterLab, and labelling with the model's help.
+
+The views (`views`: filters, search, the topic matrix, a unit with its evidence, overrides)
+are plain functions returning frames and HTML, tested without a browser; the widgets
+(`widget`) only call them. `label` is the terminal loop that labels an unlabelled event's
+speakers.
+
+May import: `analysis.validation`, `analysis.measures`, `analysis.coding`, `analysis.corpus`
+and below.
+"""
+
+from __future__ import annotations
+
+from analysis.corpus import Corpus
+from analysis.explore import views
+
+
+class Explorer(views.Explorer):
+    """The explorer's views, shown as one ipywidgets box when it is the last value of a
+    notebook cell."""
+
+    def widget(self):
+        """The explorer as one ipywidgets box (analysis/explore/widget.py)."""
+        from analysis.explore.widget import ExplorerWidget
+
+        return ExplorerWidget(self)
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget().box._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["text/plain"] = repr(self)
+        return bundle
+
+
+def explore(corpus: Corpus | None = None) -> Explorer:
+    """The explorer of a corpus (default: the current project's), shown when it is the last
+    value of a notebook cell."""
+    return Explorer(corpus)
+
+
+__all__ = ["Explorer", "explore"]
