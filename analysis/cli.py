@@ -9,7 +9,7 @@ from pathlib import Path
 
 from analysis.corpus import load_corpus
 from analysis.errors import TranscriptError
-from analysis.project.folder import atomic_write
+from analysis.project.folder import Project, atomic_write
 
 FRAMES = ("events", "speakers", "utterances", "units")
 
@@ -44,17 +44,16 @@ def _summary(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from analysis.publish.report import run
 
-    return run(_project_root(args), jobs=args.jobs, html=args.html, only=args.only)
+    return run(_project(args), jobs=args.jobs, html=args.html, only=args.only)
 
 
-def _project_root(args: argparse.Namespace) -> Path:
-    """The notebook collection's folder; a `--project` given is what its notebooks chart."""
-    from analysis.project.folder import workspace_root
-
+def _project(args: argparse.Namespace) -> Project:
+    """The project the notebooks chart (`--project`, else $ANALYSIS_PROJECT, else the
+    example); made absolute and exported, since the notebooks run in another folder."""
     chosen = args.project or os.environ.get("ANALYSIS_PROJECT")
-    if chosen:  # absolute: the notebooks run in notebooks/, not here
+    if chosen:
         os.environ["ANALYSIS_PROJECT"] = str(Path(chosen).resolve())
-    return workspace_root()
+    return Project.find()
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -70,7 +69,7 @@ def _init(args: argparse.Namespace) -> int:
 def _slides(args: argparse.Namespace) -> int:
     from analysis.publish.export import export_all
 
-    result = export_all(_project_root(args))
+    result = export_all(_project(args).output)
     print(f"{result['figures']} figures: " + ", ".join(str(p) for p in result["written"]))
     return 0
 
@@ -89,7 +88,11 @@ def _environment(args: argparse.Namespace) -> int:
 def _baselines(args: argparse.Namespace) -> int:
     from analysis.publish.figcheck import refresh_baselines
 
-    written = refresh_baselines(_project_root(args))
+    project = _project(args)
+    if not project.is_example:
+        raise TranscriptError(project.root, "baselines are the example project's charts",
+                              fix="run `make baselines` without ANALYSIS_PROJECT or --project")
+    written = refresh_baselines(project.output)
     print(f"{len(written)} baseline images refreshed under tests/baseline/")
     return 0
 

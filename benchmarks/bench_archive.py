@@ -397,7 +397,7 @@ def steps():
     must stay first: the first fills the project's empty cache, the second reads it."""
     import analysis
     from analysis.measures import compare, describe
-    from analysis.coding.topics import codebook_fit
+    from analysis.coding import codebook_fit
 
     return [
         ("tokens_table (cold cache)", analysis.tokens_table),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import analysis
-from analysis.coding.topics import (analysis_text, codebook, load_codebook, load_overrides,
+from analysis.coding import (analysis_text, codebook, load_codebook, load_overrides,
                              load_stance_cues, split_clauses, stance_cues, stance_table,
                              topic_table)
 from analysis.errors import TranscriptError
@@ -246,7 +246,7 @@ def test_one_pass_matching_finds_what_the_regexes_find():
     """The Aho-Corasick scanner must return exactly the matches of each word list's regex
     (leftmost-first, longest word first, Latin words whole, case ignored), on every unit of
     the example and the new-transcripts projects and on made-up texts with edge cases."""
-    from analysis.coding.topics import analysis_text, codebook
+    from analysis.coding import analysis_text, codebook
     from analysis.text.matching import Scanner
     from analysis import load_corpus
     from conftest import ROOT, SEEDS
@@ -279,7 +279,7 @@ def test_coding_on_two_processes_gives_the_same_tables(monkeypatch):
     import pandas as pd
 
     from analysis import load_corpus
-    from analysis.coding.topics import stance_table, topic_table
+    from analysis.coding import stance_table, topic_table
     from conftest import SEEDS
 
     workers = importlib.import_module("analysis.scale.pool")

@@ -11,7 +11,7 @@ import pytest
 from analysis.measures.compare import (chi2_sf_1df, entity_network, event_timeline, keyness, keyness_by,
                               log_likelihood, log_odds_dirichlet, log_ratio, term_trajectory,
                               topic_cooccurrence, topic_trajectory)
-from analysis.coding.topics import codebook
+from analysis.coding import codebook
 
 
 def test_g2_matches_hand_computation_not_pearson_or_yates():

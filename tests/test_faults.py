@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from analysis import load_corpus
 from analysis.cli import main
-from analysis.coding.topics import codebook
+from analysis.coding import codebook
 from analysis.errors import MetadataError, TranscriptError
 from analysis.project.metadata import load_metadata
 from analysis.project.folder import Project, init_project

@@ -50,8 +50,8 @@ def test_notebooks_draw_only_registered_figures_and_save_nothing_themselves():
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         source = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
                            if c["cell_type"] == "code")
-        assert "plots.save(" not in source and "plots.heatmap(" not in source, path.name
-        for name in re.findall(r'figures\.(?:draw|show|REGISTRY)\[?\(?"([a-z0-9_]+)"', source):
+        assert "charts.save(" not in source and "charts.heatmap(" not in source, path.name
+        for name in re.findall(r'charts\.(?:draw|show|REGISTRY)\[?\(?"([a-z0-9_]+)"', source):
             assert REGISTRY[name].notebook == path.name, name
             drawn.append(name)
     assert set(drawn) == set(REGISTRY)  # every registered figure has its notebook cell
@@ -191,17 +191,36 @@ def test_a_lexicon_change_is_caught_by_nbval_and_by_the_figure_check(tmp_path):
 
 
 @pytest.mark.slow
+def _git(folder: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                          cwd=folder, check=True, capture_output=True, text=True).stdout
+
+
 def test_every_notebook_runs_on_another_domains_project(tmp_path):
     """The finance fixture (its own codebook: 5 topics, 2 stance targets, its own roles)
     through every notebook: no Python edit, finance names in the tables, the speaker without
-    metadata in the speaker and stance tables, a chart for every figure."""
+    metadata in the speaker and stance tables, a chart for every figure. Its notebooks,
+    figures, manifest and deck go to its own output folder: the repository's notebooks and
+    figures (the example's baselines) stay as they were, and `git status` stays clean."""
     copy = _project_copy(tmp_path)
+    _git(copy, "init", "-q")
+    _git(copy, "add", "-A")
+    _git(copy, "commit", "-q", "-m", "as cloned")
+    project = tmp_path / "finance"  # the user's archive, outside the repository
+    shutil.copytree(ROOT / "tests" / "fixtures" / "finance", project)
     env = dict(os.environ, PYTHONPATH=str(copy), ANALYSIS_CACHE=str(tmp_path / "cache"),
-               ANALYSIS_PROJECT=str(copy / "tests" / "fixtures" / "finance"))
+               ANALYSIS_PROJECT=str(project))
     run = subprocess.run([sys.executable, "-m", "analysis", "report"], cwd=copy, env=env,
                          capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
-    notebooks = {p.name: p.read_text(encoding="utf-8") for p in (copy / "notebooks").glob("*.ipynb")}
+    assert _git(copy, "status", "--porcelain", "--untracked-files=all") == ""
+    assert "output/figures/" in run.stdout
+    output = project / "output"
+    assert (output / "figures" / "deck.pptx").is_file()
+    assert (output / "figures" / "index.md").is_file()
+    notebooks = {p.name: p.read_text(encoding="utf-8")
+                 for p in (output / "notebooks").glob("*.ipynb")}
+    assert sorted(notebooks) == sorted(p.name for p in (copy / "notebooks").glob("[0-9]*.ipynb"))
     assert "利率与货币政策" in notebooks["03_topics.ipynb"]
     assert "算力与芯片" not in notebooks["03_topics.ipynb"]
     assert "还会降息吗" in notebooks["04_stances.ipynb"]
@@ -209,8 +228,25 @@ def test_every_notebook_runs_on_another_domains_project(tmp_path):
         assert "李娜" in notebooks[name], name
     from analysis.charts.registry import REGISTRY
 
-    drawn = {e["name"] for e in figure_manifest(copy)}
+    drawn = {e["name"] for e in figure_manifest(output)}
     assert {n for n, spec in REGISTRY.items() if not spec.conditional} <= drawn
+
+
+def test_a_bad_project_stops_the_main_job_with_one_line_before_any_notebook(tmp_path, capsys,
+                                                                           monkeypatch):
+    """A wrong ANALYSIS_PROJECT (here: events.yaml names a transcript that is not there)
+    gives the loader's one-line error, and no notebook is started or written."""
+    from analysis.cli import main
+
+    project = tmp_path / "broken"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "finance", project)
+    (project / "events.yaml").write_text((project / "events.yaml").read_text(encoding="utf-8")
+                                         .replace(".txt", ".missing.txt", 1), encoding="utf-8")
+    monkeypatch.setenv("ANALYSIS_PROJECT", str(project))  # restored after the test
+    assert main(["report"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "events.yaml" in err and len(err.splitlines()) == 1
+    assert not (project / "output").exists()
 
 
 def test_turn_taking_charts_are_drawn_only_where_turns_repeat():

@@ -15,7 +15,7 @@ from analysis import load_corpus, stance_summary, stance_table, topic_table
 from analysis.charts import style as plots
 from analysis.measures import describe
 from analysis.cli import main
-from analysis.coding.topics import codebook, codebook_fit, stance_cues, topic_frequencies
+from analysis.coding import codebook, codebook_fit, stance_cues, topic_frequencies
 from analysis.errors import MetadataError, TranscriptError
 from analysis.validation.coding import load_gold, predict, score_topics
 from analysis.project.palette import derived_color

@@ -277,10 +277,12 @@ def test_an_edited_lexicon_is_read_again_after_reload(tmp_path, monkeypatch):
 
     import analysis
 
-    modules = [importlib.import_module(f"analysis.{m}") for m in ("lexicons", "normalise",
-                                                                   "tokenise")]
+    from analysis.project import PACKAGE_DIR
+
+    modules = [importlib.import_module(f"analysis.text.{m}") for m in ("lexicons", "normalise",
+                                                                        "tokenise")]
     data = tmp_path / "data"
-    shutil.copytree(Path(modules[0].__file__).parent / "data", data)
+    shutil.copytree(PACKAGE_DIR / "data", data)
     for module in modules:
         monkeypatch.setattr(module, "data_path", lambda name: data / name)
     analysis.reload()

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis import load_corpus, stance_table, topic_table
-from analysis.coding.topics import analysis_text, codebook, load_stance_cues
+from analysis.coding import analysis_text, codebook, load_stance_cues
 from analysis.units import MAX_CHARS, MIN_CHARS, build_units
 from conftest import FINANCE, SEEDS
 
@@ -108,7 +108,7 @@ def test_low_fit_events_get_no_stances(tmp_path):
     """A finance episode added to the AI project is low-fit: no AI stances are read in it."""
     import shutil
 
-    from analysis.coding.topics import codebook_fit
+    from analysis.coding import codebook_fit
 
     project = tmp_path / "mixed"
     shutil.copytree(SEEDS, project)

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from analysis.measures import describe
 from analysis.charts import style as plots
-from analysis.coding.topics import (MIN_UNITS, codebook, stance_cues, stance_summary, stance_table,
+from analysis.coding import (MIN_UNITS, codebook, stance_cues, stance_summary, stance_table,
                      topic_frequencies, topic_table)
 from analysis.corpus import Corpus
 

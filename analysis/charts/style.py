@@ -233,7 +233,7 @@ def event_colors(events: pd.DataFrame, *, key: str = "event_id") -> dict[str, st
 def topic_colors(project=None) -> dict[str, str]:
     """One colour per topic id of a project's codebook (its `color:`, else one derived from
     the id), the same in every chart whatever topics are added."""
-    from analysis.coding.topics import codebook
+    from analysis.coding import codebook
 
     return codebook(project).colors()
 
@@ -326,10 +326,9 @@ def save(fig: Figure, name: str, *, caption: str | None = None, notes: str = "",
     Args:
         fig: Figure to save.
         name: File stem, a stable snake_case slug such as ``"turns_per_speaker"``.
-        folder: Output folder. Defaults to ``figures/`` at the project root: the
-            nearest parent of the working directory holding ``pyproject.toml``
-            and a ``figures`` or ``seeds`` folder, else the folder above the
-            ``analysis`` package. Created if missing.
+        folder: Output folder. Defaults to the current project's figures folder
+            (``Project.figures_dir``: ``figures/`` for the example project,
+            ``<project>/output/figures/`` for any other). Created if missing.
 
     Returns:
         Paths of the PNG and SVG files.
@@ -373,10 +372,11 @@ def figure_paths(name: str, folder: str | os.PathLike | None = None) -> tuple[Pa
 
 
 def _default_figures_dir() -> Path:
-    """Return ``<workspace>/figures`` (see :func:`save`)."""
-    from analysis.project.folder import workspace_root
+    """The current project's figures folder (`Project.figures_dir`): `figures/` of the
+    notebook collection for the example project, `<project>/output/figures/` for others."""
+    from analysis.project.folder import Project
 
-    return workspace_root() / "figures"
+    return Project.find().figures_dir
 
 
 def bar_chart(

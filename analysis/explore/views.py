@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.coding.topics import analysis_text, codebook, stance_cues, stance_table, topic_table, write_override
+from analysis.coding import analysis_text, codebook, stance_cues, stance_table, topic_table, write_override
 from analysis.corpus import Corpus, load_corpus
 from analysis.text.normalise import aliases, normalise
 from analysis.speakers.roles import roles

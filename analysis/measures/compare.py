@@ -35,7 +35,7 @@ import numpy as np
 from scipy import sparse
 import pandas as pd
 
-from analysis.coding.topics import codebook, topic_frequencies, topic_table
+from analysis.coding import codebook, topic_frequencies, topic_table
 from analysis.corpus import Corpus
 from analysis.kinds import SPOKEN
 from analysis.measures.terms import content_codes, content_tokens, entity_mentions

@@ -56,7 +56,7 @@ def event_table(corpus: Corpus, *, topics: pd.DataFrame | None = None) -> pd.Dat
     """One row per event with its date, format, size and how well the codebook fits it
     (`hits_per_10k`, `topic_share`, `fit_ratio`, `low_fit`: see coding.codebook_fit), in
     date order."""
-    from analysis.coding.topics import codebook_fit
+    from analysis.coding import codebook_fit
 
     columns = ["event_id", "label", "series", "date", "date_precision", "format",
                "n_utterances", "n_chars", "n_speakers"]
@@ -68,7 +68,7 @@ def event_labels(corpus: Corpus, *, topics: pd.DataFrame | None = None,
                  mark: str = "（低契合）") -> dict[str, str]:
     """Event id -> chart label; events the codebook does not fit carry `mark`, so every
     cross-event chart shows which columns rest on a codebook written for something else."""
-    from analysis.coding.topics import codebook_fit
+    from analysis.coding import codebook_fit
 
     fit = codebook_fit(corpus, topics=topics).set_index("event_id")["low_fit"]
     return {e: label + (mark if fit.get(e, False) else "")

@@ -35,6 +35,7 @@ TRANSCRIPTS_DIR = "transcripts"
 CODEBOOK_DIR = "codebook"
 OVERRIDES_FILE = "overrides.yaml"
 ATTRIBUTION_DIR = "attribution"
+OUTPUT_DIR = "output"  # a project's executed notebooks, figures, manifest and deck
 CODEBOOK_FILES = ("topics.yaml", "stances.yaml", "roles.yaml", "sentiment.yaml")
 
 
@@ -68,6 +69,27 @@ class Project:
     @property
     def attribution_dir(self) -> Path:
         return self.root / ATTRIBUTION_DIR
+
+    @property
+    def is_example(self) -> bool:
+        """The example project: `seeds/` of the notebook collection."""
+        return self.root.resolve() == (workspace_root() / "seeds").resolve()
+
+    @property
+    def output(self) -> Path:
+        """Where this project's outputs go: `notebooks/` (executed), `figures/` (PNG, SVG,
+        manifest, deck). For the example project that is the notebook collection itself (its
+        outputs are the committed regression baselines); for every other project it is
+        `<project>/output/`, so charting your own archive never touches the repository."""
+        return workspace_root() if self.is_example else self.root / OUTPUT_DIR
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.output / "figures"
+
+    @property
+    def notebooks_dir(self) -> Path:
+        return self.output / "notebooks"
 
     @contextmanager
     def editing(self, timeout: float = 120.0) -> Iterator[None]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from analysis.coding.topics import Codebook, StanceCues, analysis_text, codebook, stance_cues
+from analysis.coding import Codebook, StanceCues, analysis_text, codebook, stance_cues
 from analysis.corpus import Corpus
 from analysis.errors import TranscriptError
 from analysis.project.folder import REPOSITORY
@@ -269,7 +269,7 @@ def unit_report(folder: Path = UNITS_EVAL, corpora: dict | None = None) -> str:
     """The unit evaluation as text: reader agreement, then for each corpus and half the
     topic scores (discussed and mere mentions), per-topic precision and recall, and the
     stance scores with their confusion table, beside the targets."""
-    from analysis.coding.topics import codebook_fit
+    from analysis.coding import codebook_fit
     from analysis.corpus import load_corpus
 
     root = REPOSITORY
@@ -336,7 +336,7 @@ def tuning_items(folder: Path = UNITS_EVAL, corpus: str = "example") -> list[tup
 def fit(project_root: Path, folder: Path = UNITS_EVAL) -> Path:
     """Fit the learned salience layer on the tuning data and write it beside the project's
     codebook (`codebook/topic_model.yaml`); remove that file to go back to the keyword rule."""
-    from analysis.coding.topics import TOPIC_MODEL_FILE
+    from analysis.coding import TOPIC_MODEL_FILE
     from analysis.coding.learned import fit_topic_model
     from analysis.project.folder import Project, atomic_write
 
