@@ -8,7 +8,7 @@
 from analysis.coding import code_text, stance_summary, stance_table, topic_frequencies, topic_quotes, topic_table
 from analysis.corpus import Corpus, load_corpus
 from analysis.errors import MetadataError, TranscriptError
-from analysis.explore import Explorer, explore
+from analysis.explorer import Explorer, explore
 from analysis.text.lexicons import reload
 from analysis.text.normalise import normalise
 from analysis.measures.terms import entity_counts, entity_mentions, keywords, kwic, term_frequencies

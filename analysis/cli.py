@@ -124,7 +124,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _label(args: argparse.Namespace) -> int:
-    from analysis.explore.label import run
+    from analysis.explorer.label import run
 
     run(args.project, args.event)
     return 0

@@ -158,7 +158,7 @@ def coding(corpus) -> None:
 def labelling() -> None:
     from analysis.speakers.attribution import _forward_backward
     from analysis.validation.speakers import event_model
-    from analysis.explore.label import step_times
+    from analysis.explorer.label import step_times
 
     em = event_model(ROOT / "seeds", "indigo_talk")
     model = em.model

@@ -210,7 +210,7 @@ def _answers(*given: str):
 
 
 def test_label_loop_saves_each_answer_and_refits(make_seeds):
-    from analysis.explore.label import run
+    from analysis.explorer.label import run
 
     root = _seeds_with(make_seeds)
     prompts: list[str] = []
@@ -233,7 +233,7 @@ def test_label_loop_saves_each_answer_and_refits(make_seeds):
 
 
 def test_label_loop_keeps_comments_and_refuses_a_file_it_cannot_append_to(make_seeds):
-    from analysis.explore.label import run
+    from analysis.explorer.label import run
 
     root = _seeds_with(make_seeds, """\
         # my notes

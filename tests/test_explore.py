@@ -1,4 +1,4 @@
-"""The explorer's views (analysis.explore.views), without a browser: they must agree with the
+"""The explorer's views (analysis.explorer.views), without a browser: they must agree with the
 tables they show, and an override must go through the same checks as a hand edit."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 
 from analysis import load_corpus, topic_table
 from analysis.errors import TranscriptError
-from analysis.explore import Explorer
-from analysis.explore.views import Filters
+from analysis.explorer import Explorer
+from analysis.explorer.views import Filters
 from analysis.measures.terms import kwic
 from conftest import SEEDS
 

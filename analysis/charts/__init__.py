@@ -11,7 +11,7 @@ call the same functions:
 
 May import: `analysis.validation`, `analysis.measures`, `analysis.coding`, `analysis.corpus`
 and below; never `analysis.ingest` (charts draw frames, they do not read files) nor
-`analysis.explore`.
+`analysis.explorer`.
 """
 
 from analysis.charts.registry import (Chart, Context, FigureSpec, REGISTRY, draw, figure, render,

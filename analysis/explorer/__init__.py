@@ -12,7 +12,7 @@ and below.
 from __future__ import annotations
 
 from analysis.corpus import Corpus
-from analysis.explore import views
+from analysis.explorer import views
 
 
 class Explorer(views.Explorer):
@@ -20,8 +20,8 @@ class Explorer(views.Explorer):
     notebook cell."""
 
     def widget(self):
-        """The explorer as one ipywidgets box (analysis/explore/widget.py)."""
-        from analysis.explore.widget import ExplorerWidget
+        """The explorer as one ipywidgets box (analysis/explorer/widget.py)."""
+        from analysis.explorer.widget import ExplorerWidget
 
         return ExplorerWidget(self)
 

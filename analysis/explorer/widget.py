@@ -13,7 +13,7 @@ import time
 import ipywidgets as w
 import pandas as pd
 
-from analysis.explore.views import PAGE, TOP, Explorer, Filters
+from analysis.explorer.views import PAGE, TOP, Explorer, Filters
 
 _STANCES = [("+1 支持", 1), ("0 中立", 0), ("-1 反对", -1), ("删除该行", None)]
 
