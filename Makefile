@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
 #   make run    execute every notebook in place and export every figure (the main job)
-#   make test   unit tests plus nbval over every notebook
+#   make test   the import layers (lint-imports), unit tests, nbval over every notebook
 # Both create the virtual environment (.venv) on first use, with the exact versions of
 # requirements.lock (hash-checked), so every machine renders the same outputs.
 # make lock   refresh requirements.lock (newest versions pyproject.toml allows) and write
@@ -49,6 +49,7 @@ browser:
 	    apt-get install -y -qq chromium >/dev/null; }
 
 test: $(STAMP) browser
+	$(BIN)/lint-imports --no-cache
 	BROWSER_TESTS=required $(BIN)/python -m pytest
 
 lab: $(STAMP)

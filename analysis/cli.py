@@ -177,8 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--jobs", type=int, default=None,
                              help="processes parsing the transcripts not in the cache "
                                   "(default: every core; 1: one process)")
-    report = commands.add_parser("report", help="execute every notebook in order (in place); "
-                                               "the notebooks export their figures to figures/")
+    report = commands.add_parser("report", help="check the project, then execute every notebook "
+                                               "into its output folder (the example: notebooks/ and "
+                                               "figures/ in place; any other: <project>/output/)")
     report.add_argument("--jobs", type=int, default=None,
                         help="notebooks run at once (default: 2, or 1 on a single core)")
     report.add_argument("--html", action="store_true",

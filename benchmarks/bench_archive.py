@@ -590,11 +590,13 @@ def run_report(workspace: Path, project: Path, cache: Path, label: str,
             print(f"  {label}: report failed outside the notebooks{where} (exit {code})",
                   flush=True)
             break
+    # the example's figures are the workspace's own; any other project's go to its output/
+    drawn = workspace / "figures" if project == workspace / "seeds" else project / "output" / "figures"
     if keep is not None:
         target = keep / label.split()[-1]
         shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(workspace / "figures", target)
-    figures = sorted(p.name for p in (workspace / "figures").glob("*.png"))
+        shutil.copytree(drawn, target)
+    figures = sorted(p.name for p in drawn.glob("*.png"))
     return {"label": label, "wall": sum(walls), "passes": len(walls), "times": times,
             "failures": failures, "other": other, "figures": len(figures), "names": names,
             "kept": (keep / label.split()[-1]) if keep else None}

@@ -19,7 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis.charts import style as plots  # noqa: E402
+from analysis import charts as plots  # noqa: E402
 from analysis.text.tokenise import TokenCache, Tokenizer  # noqa: E402
 
 TEXTS = ["我们今天讨论大模型的算力问题", "开源模型会追上 GPT-4 吗", "模型训练需要很多数据"]

@@ -262,7 +262,7 @@ def test_one_pass_matching_finds_what_the_regexes_find():
                 if score >= 1:
                     reference[topic.id] = (words, score)
             assert book.mentions(prepared) == reference, text[:60]
-    from analysis.coding.topics import _word_pattern
+    from analysis.coding.words import _word_pattern
 
     words = ["GPT", "GPT-4", "gpt-4o", "AI", "大模型", "模型", "开源模型", "A100", "算力"]
     scanner = Scanner([words], [_word_pattern(words, Path("x"), "x")])

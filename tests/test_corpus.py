@@ -154,7 +154,7 @@ def test_takeaways_one_per_item_with_speakers(corpus):
 
 
 def test_event_colours_follow_metadata_order_not_display_order(corpus):
-    from analysis.charts import style as plots
+    from analysis import charts as plots
 
     colours = plots.event_colors(corpus.events)
     by_metadata = corpus.events.sort_values("metadata_order")["event_id"]

@@ -187,7 +187,7 @@ def test_each_export_is_detected_and_read_with_its_speakers_and_turns(name):
 
 @pytest.mark.parametrize("name", sorted(n for n in EXPECTED if EXPECTED[n].get("title")))
 def test_export_headers_give_title_and_date(name):
-    from analysis.project.naming import event_facts
+    from analysis.project.facts import event_facts
 
     facts = EXPECTED[name]
     source, _, _ = _read(name)

@@ -1,5 +1,5 @@
 """Event ids, chart labels, and titles and dates read from file names and transcript headers
-(analysis/naming.py)."""
+(analysis/project/naming.py)."""
 
 import re
 
@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.project import naming
-from analysis.project.naming import event_facts, event_id, facts_from_name, facts_from_text, short_label
+from analysis.project.facts import event_facts, facts_from_name, facts_from_text
+from analysis.project.naming import event_id, short_label
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 

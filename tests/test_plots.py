@@ -16,7 +16,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from analysis.charts import style as plots
+from analysis import charts as plots
+from analysis.charts import style
 
 CJK_WORDS = [
     "算力与芯片",
@@ -181,14 +182,23 @@ def test_save_is_byte_identical_across_runs(font_path, tmp_path):
 
 
 def test_save_defaults_to_project_figures_folder(font_path, tmp_path, monkeypatch):
+    """The example project's charts go to the notebook collection's figures/ (its committed
+    baselines); any other project's to its own output/figures/."""
+    monkeypatch.delenv("ANALYSIS_PROJECT", raising=False)
+    monkeypatch.delenv("ANALYSIS_SEEDS", raising=False)
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    (tmp_path / "seeds").mkdir()
+    for project in (tmp_path / "seeds", tmp_path / "archive"):
+        (project / "transcripts").mkdir(parents=True)
+        (project / "events.yaml").write_text("events: []\n")
     (tmp_path / "notebooks").mkdir()
     monkeypatch.chdir(tmp_path / "notebooks")
     fig, ax = plots.new_figure("默认目录")
     written = plots.save(fig, "default_folder")
     assert [p.parent for p in written] == [tmp_path / "figures"] * 2
     assert all(p.is_file() for p in written)
+    monkeypatch.setenv("ANALYSIS_PROJECT", str(tmp_path / "archive"))
+    written = plots.save(fig, "default_folder")
+    assert [p.parent for p in written] == [tmp_path / "archive" / "output" / "figures"] * 2
 
 
 @pytest.mark.parametrize("name", ["Bad Name", "图表", "", "_lead", "chart.png", "../up", "Upper", "x\n", "a/b"])
@@ -358,7 +368,7 @@ def test_heatmap_mutes_cells_under_the_minimum_and_marks_missing_ones(font_path)
     ax = fig.axes[0]
     grey = [p for p in ax.patches if p.get_fill()]
     assert len(grey) == 2 and all(matplotlib.colors.to_hex(p.get_facecolor())
-                                  == plots.MUTED_CELL.lower() for p in grey)
+                                  == style.MUTED_CELL.lower() for p in grey)
     assert not [p for p in ax.patches if p.get_hatch()]  # stripes are for inferred speakers
     assert [t.get_text() for t in ax.texts] == ["1", "-1", "0", "—"]  # default fmt; a dash for no data
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
@@ -378,7 +388,7 @@ def test_heatmap_faded_rows_hatch_every_filled_cell_of_the_row(font_path):
 def test_line_chart_with_dates_spaces_points_by_real_dates():
     import matplotlib.dates as mdates
 
-    from analysis.charts import style as plots
+    from analysis import charts as plots
 
     dates = pd.to_datetime(["2022-01-01", "2022-02-01", "2024-01-01"])
     frame = pd.DataFrame({"when": list(dates) * 2, "term": ["a"] * 3 + ["b"] * 3,

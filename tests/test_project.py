@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from analysis import load_corpus, stance_summary, stance_table, topic_table
-from analysis.charts import style as plots
+from analysis import charts as plots
 from analysis.measures import describe
 from analysis.cli import main
 from analysis.coding import codebook, codebook_fit, stance_cues, topic_frequencies

@@ -14,7 +14,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from PIL import Image
 
-from analysis.charts import style as plots
+from analysis.charts import networks
 from analysis.project.versions import (LOCK, check_environment, environment_yml, installed_against_lock,
                                output_versions, parse_versions_line, read_lock, version_changes,
                                versions_line)
@@ -171,7 +171,7 @@ def test_network_layout_is_plain_ieee_arithmetic():
     graph = nx.les_miserables_graph()  # 77 nodes: more than the chart ever shows
     graph.add_edge("lonely", "pair")  # a second component
     graph = graph.subgraph(sorted(graph.nodes)[:40] + ["lonely", "pair"]).copy()
-    found = plots.stress_layout(graph)
+    found = networks.stress_layout(graph)
     expected = _reference_layout(graph)
     assert sorted(found) == sorted(expected)
     for node, (x, y) in expected.items():
@@ -183,11 +183,11 @@ def test_network_layout_is_plain_ieee_arithmetic():
 def test_network_layout_follows_graph_distance():
     """Neighbours sit closer than nodes four hops apart."""
     graph = nx.path_graph([f"n{i}" for i in range(6)])
-    pos = plots.stress_layout(graph)
+    pos = networks.stress_layout(graph)
     near = math.dist(pos["n0"], pos["n1"])
     far = math.dist(pos["n0"], pos["n4"])
     assert far > 3 * near
-    assert plots.stress_layout(nx.Graph()) == {}
+    assert networks.stress_layout(nx.Graph()) == {}
 
 
 def test_figure_check_says_which_versions_moved(tmp_path):

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.coding.words import analysis_text, split_clauses
 from analysis.errors import TranscriptError
 from analysis.text.lexicons import load_yaml
 
@@ -33,8 +34,6 @@ def mention_features(text: str, found: dict[str, tuple[list[str], int]],
                      specific: dict[str, set[str]]) -> dict[str, list[float]]:
     """The feature vector (FEATURES order) of each mentioned topic; `specific` holds each
     topic's matched words that are specific keywords (the rest are broad)."""
-    from analysis.coding.topics import split_clauses
-
     sentences = split_clauses(text) or [text]
     chars = max(len(re.sub(r"\s+", "", text)), 1)
     total = sum(score for _, score in found.values()) or 1
@@ -88,8 +87,6 @@ def training_pairs(book, items) -> tuple[list[list[float]], list[int]]:
     """Feature vectors and 0/1 labels of every (unit, topic) mention among labelled units
     (`items`: (text, set of topics the readers gave)); a topic the readers gave without a
     mention cannot be learned from here (the lexicon misses it) and is left out."""
-    from analysis.coding.topics import analysis_text
-
     X, y = [], []
     for text, topics in items:
         text = analysis_text(text)

@@ -15,7 +15,8 @@ from analysis.ingest.cache import decode
 from analysis.ingest.pipeline import check_units, load_event, project_events
 from analysis.errors import TranscriptError
 from analysis.project.metadata import SLUG, EventMeta, parse_date
-from analysis.project.naming import event_facts, short_label
+from analysis.project.facts import event_facts
+from analysis.project.naming import short_label
 from analysis.project.naming import event_id as make_event_id
 from analysis.project.folder import Project, atomic_write
 from analysis.ingest.parsers import PARSERS, REGISTRY

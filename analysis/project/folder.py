@@ -2,7 +2,7 @@
 
 A project is a folder an analyst owns (the repository's `seeds/` is the example project):
 
-    events.yaml        one entry per transcript (analysis/metadata.py validates it)
+    events.yaml        one entry per transcript (analysis/project/metadata.py validates it)
     transcripts/       the source files, byte-identical to where they came from
     codebook/          topics.yaml, stances.yaml, roles.yaml (ids, display names, colours and
                        the words behind them); sentiment.yaml optionally
@@ -144,16 +144,16 @@ class Project:
 
 
 _EVENTS_TEMPLATE = """\
-# Event metadata: one entry per transcript under `events:` (the keys are listed in the
-# README, "Adding a transcript"). `python -m analysis add FILES...` appends entries.
+# Event metadata: one entry per transcript under `events:` (the keys are listed in
+# docs/formats.md, "Adding a transcript"). `python -m analysis add FILES...` appends entries.
 events: []
 """
 
 _EMPTY_CODEBOOK = {
-    "topics.yaml": "# Topic codebook: one entry per topic id (see the README, \"Your own "
-                   "codebook\").\n# Example:\n#   rates:\n#     zh: 利率\n#     en: Interest "
+    "topics.yaml": "# Topic codebook: one entry per topic id (see docs/codebook.md, \"Your "
+                   "own codebook\").\n# Example:\n#   rates:\n#     zh: 利率\n#     en: Interest "
                    "rates\n#     keywords: [降息, 加息, 利率]\ntopics: {}\n",
-    "stances.yaml": "# Stance targets and their cues (see the README, \"Your own codebook\").\n"
+    "stances.yaml": "# Stance targets and their cues (see docs/codebook.md, \"Your own codebook\").\n"
                     "negators: [不, 没有, 没, 并不, 不会, 不是]\nhedges: [可能, 也许, 或许]\n"
                     "contrast: [但是, 但, 不过]\nconditional: [如果, 假如, 一旦]\n"
                     "asking: [有没有, 是不是, 会不会]\ntargets: {}\n",

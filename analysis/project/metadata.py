@@ -143,7 +143,7 @@ def load_metadata(path: str | Path, *, transcripts_dir: str | Path | None = None
     if not path.is_file():
         raise MetadataError([TranscriptError(path, "metadata file not found",
                                              fix="create a project with `python -m analysis "
-                                                 "init DIR` (see README, 'Your own archive')")])
+                                                 "init DIR` (see docs/projects.md)")])
     raw = path.read_bytes()
     try:
         doc = parse_yaml(raw.decode("utf-8-sig"))

@@ -1,6 +1,6 @@
 """Beyond one machine: the per-event pipeline on a Dask cluster (`pip install .[dask]`).
 
-Events are partitions. Each worker runs `corpus.load_event` (the very function a local
+Events are partitions. Each worker runs `analysis.ingest.pipeline.load_event` (the very function a local
 `load_corpus` runs, in one process or a pool) and, for keyness, counts the event's content
 tokens (`terms.content_tokens` on that event alone). What scales is that per-event work.
 What does not is anything corpus-wide: keyness compares each event with all the others, so

@@ -2,7 +2,7 @@
 
 The steps, per utterance:
 
-1. `normalise` the text (analysis/normalise.py).
+1. `normalise` the text (analysis/text/normalise.py).
 2. **Protect**: one longest-match pass finds every entity spelling of `data/aliases.yaml`
    and every user-dictionary term that holds Latin letters, spaces or symbols
    (`AI native`, `Claude+`); each becomes one token, in its canonical spelling.

@@ -346,7 +346,7 @@ def fit(project_root: Path, folder: Path = UNITS_EVAL) -> Path:
     items = tuning_items(source, "project" if source == own else "example")
     doc = fit_topic_model(codebook(project.root), items)
     target = project.codebook_dir / TOPIC_MODEL_FILE
-    header = ("# Learned salience layer (analysis/learned.py), fitted by `python -m analysis "
+    header = ("# Learned salience layer (analysis/coding/learned.py), fitted by `python -m analysis "
               f"evaluate --fit` on {len(items)} labelled tuning units.\n")
     atomic_write(target, (header + yaml.safe_dump(doc, sort_keys=False)).encode("utf-8"))
     return target

@@ -1,0 +1,384 @@
+"""Bar charts: plain bars, stacked bars, small multiples of bars (one panel per facet),
+diverging stance splits (against / mixed / for) and 100 % share bars.
+
+Categories keep the order of the rows (or of a categorical column); long labels are wrapped
+so they neither overlap nor get clipped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager, ticker
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from analysis.charts.style import (_GRID_COLOR, MUTED, PALETTE, STANCE_COLORS, _ordered_unique,
+                                   _panels, _wrap, color_map, new_figure)
+
+__all__ = ["bar_chart", "diverging_bars", "facet_bars", "share_bars", "stacked_bar_chart"]
+
+
+def bar_chart(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    title: str,
+    subtitle: str | None = None,
+    color: str | None = None,
+    colors: Mapping[str, str] | Sequence[str] | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    horizontal: bool = False,
+    annotate: bool = True,
+    fmt: str = "{:,.0f}",
+) -> Figure:
+    """Draw one bar per row of ``df``, categories in row order.
+
+    Long category labels are wrapped onto several lines so they neither
+    overlap nor get clipped; for many long labels prefer ``horizontal=True``.
+
+    Args:
+        df: One row per bar.
+        x: Column with the category labels.
+        y: Column with the bar values.
+        title: Chinese title.
+        subtitle: Optional English subtitle.
+        color: Colour of every bar (default: the first palette colour).
+        colors: Per-bar colours: a dict from category to colour (e.g. from
+            :func:`color_map`; missing categories fall back to ``color``) or a
+            list in row order.
+        xlabel: Label of the horizontal axis.
+        ylabel: Label of the vertical axis.
+        horizontal: Draw horizontal bars, first row at the top.
+        annotate: Write each value at the end of its bar.
+        fmt: :meth:`str.format` pattern for the annotations.
+
+    Returns:
+        The figure.
+    """
+    categories = [str(c) for c in df[x]]
+    values = pd.to_numeric(df[y]).to_numpy(dtype=float)
+    default = color or PALETTE[0]
+    if colors is None:
+        bar_colors = [default] * len(categories)
+    elif isinstance(colors, Mapping):
+        bar_colors = [colors.get(raw, colors.get(cat, default)) for raw, cat in zip(df[x], categories)]
+    else:
+        bar_colors = list(colors)
+
+    fig, ax = new_figure(title, subtitle)
+    positions = np.arange(len(categories))
+    if horizontal:
+        bars = ax.barh(positions, values, color=bar_colors)
+    else:
+        bars = ax.bar(positions, values, color=bar_colors)
+    _style_category_axis(fig, ax, positions, categories, horizontal)
+    _style_value_axis(ax, values, horizontal)
+    if annotate:
+        labels = ["" if math.isnan(v) else fmt.format(v) for v in values]
+        ax.bar_label(bars, labels=labels, padding=4, fontsize=mpl.rcParams["xtick.labelsize"])
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    return fig
+
+
+def stacked_bar_chart(
+    df: pd.DataFrame,
+    *,
+    index: str,
+    columns: str,
+    values: str,
+    title: str,
+    subtitle: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    horizontal: bool = True,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+) -> Figure:
+    """Draw stacked bars from a tidy (long) frame.
+
+    ``df`` is pivoted to ``index`` x ``columns`` (values summed, missing cells
+    0). Bars and segments follow the order of first appearance in ``df`` (or the
+    category order of a categorical column). The legend sits outside the plot,
+    to the right, so it never covers bars.
+
+    Args:
+        df: Long frame with one row per (bar, segment).
+        index: Column naming the bars.
+        columns: Column naming the stacked segments.
+        values: Column with the segment sizes.
+        title: Chinese title.
+        subtitle: Optional English subtitle.
+        colors: Dict from segment name to colour; default :func:`color_map`
+            over the segment order.
+        horizontal: Horizontal bars (default), first bar at the top.
+        xlabel: Label of the horizontal axis.
+        ylabel: Label of the vertical axis.
+
+    Returns:
+        The figure.
+    """
+    bar_keys = _ordered_unique(df[index])
+    segment_keys = _ordered_unique(df[columns])
+    table = (
+        df.pivot_table(index=index, columns=columns, values=values, aggfunc="sum", observed=True)
+        .reindex(index=bar_keys, columns=segment_keys)
+        .fillna(0)
+    )
+    palette = color_map([str(k) for k in segment_keys])
+    if colors is not None:
+        palette = {str(k): colors.get(k, colors.get(str(k), palette[str(k)])) for k in segment_keys}
+
+    fig, ax = new_figure(title, subtitle)
+    positions = np.arange(len(bar_keys))
+    base = np.zeros(len(bar_keys))
+    for key in segment_keys:
+        part = table[key].to_numpy(dtype=float)
+        if horizontal:
+            ax.barh(positions, part, left=base, color=palette[str(key)], label=str(key))
+        else:
+            ax.bar(positions, part, bottom=base, color=palette[str(key)], label=str(key))
+        base = base + part
+    _style_category_axis(fig, ax, positions, [str(k) for k in bar_keys], horizontal)
+    _style_value_axis(ax, base, horizontal)
+
+    if horizontal and len(segment_keys) <= 4:
+        # direct labels inside segments wide enough to hold them; a legend only when some
+        # category could not be labelled anywhere
+        total = float(base.max()) or 1.0
+        left = np.zeros(len(bar_keys))
+        labelled = set()
+        for key in segment_keys:
+            part = table[key].to_numpy(dtype=float)
+            dark = sum(int(palette[str(key)][k:k + 2], 16) for k in (1, 3, 5)) < 380
+            for i, width in enumerate(part):
+                if width / total >= 0.12:
+                    ax.text(left[i] + width / 2, positions[i], str(key), ha="center",
+                            va="center", fontsize=10, color="white" if dark else "#222222")
+                    labelled.add(key)
+            left += part
+        if labelled == set(segment_keys):
+            if xlabel:
+                ax.set_xlabel(xlabel)
+            if ylabel:
+                ax.set_ylabel(ylabel)
+            return fig
+
+    handles, labels = ax.get_legend_handles_labels()
+    if not horizontal:
+        # Bottom segment last, so the legend reads in the same order as the stack.
+        handles, labels = handles[::-1], labels[::-1]
+    ax.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0,
+        ncols=1 if len(labels) <= 14 else 2,
+    )
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    return fig
+
+
+def _style_category_axis(
+    fig: Figure, ax: Axes, positions: np.ndarray, labels: list[str], horizontal: bool
+) -> None:
+    """Put wrapped category labels on the category axis, without tick marks."""
+    fontsize = font_manager.FontProperties(size=mpl.rcParams["xtick.labelsize"]).get_size_in_points()
+    char_in = fontsize / 72  # a CJK character is about one em wide
+    count = max(len(labels), 1)
+    if horizontal:
+        # Wrap only when each bar has room for two lines of text.
+        room_lines = 0.8 * fig.get_figheight() / count / (1.3 * char_in)
+        width = 18 if room_lines >= 2 else 10_000
+        wrapped = [_wrap(label, width) for label in labels]
+        ax.set_yticks(positions, wrapped)
+        ax.invert_yaxis()
+        ax.tick_params(axis="y", length=0)
+    else:
+        slot_in = 0.85 * fig.get_figwidth() / count
+        width = max(1, int(0.9 * slot_in / char_in))
+        ax.set_xticks(positions, [_wrap(label, width) for label in labels])
+        ax.tick_params(axis="x", length=0)
+
+
+def _style_value_axis(ax: Axes, values: np.ndarray, horizontal: bool) -> None:
+    """Grid and head-room on the value axis; integer ticks for counts."""
+    value_axis = "x" if horizontal else "y"
+    ax.grid(False)
+    ax.grid(True, axis=value_axis, color=_GRID_COLOR)
+    ax.set_axisbelow(True)
+    ax.margins(**{value_axis: 0.12})
+    axis = ax.xaxis if horizontal else ax.yaxis
+    finite = values[np.isfinite(values)]
+    if finite.size and finite.min() >= 0 and finite.max() > 0:
+        # set by hand: zero-width stacked segments pin the autoscale to the longest bar
+        (ax.set_xlim if horizontal else ax.set_ylim)(0, finite.max() * 1.12)
+    if finite.size and np.all(finite == np.round(finite)):
+        axis.set_major_locator(ticker.MaxNLocator(integer=True))
+        axis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
+
+
+def _facets(df: pd.DataFrame, facet: str, order: Sequence[str] | None) -> list:
+    """The facet values present in `df`, in `order` when given, else in row order."""
+    present = _ordered_unique(df[facet])
+    return [f for f in order if f in set(present)] if order is not None else present
+
+
+def facet_bars(
+    df: pd.DataFrame,
+    *,
+    facet: str,
+    label: str,
+    value: str,
+    title: str,
+    subtitle: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    facet_titles: Mapping[str, str] | None = None,
+    ncols: int = 5,
+    xlabel: str | None = None,
+    order: Sequence[str] | None = None,
+    annotate: str | None = None,
+    reference: tuple[float, str] | None = None,
+) -> Figure:
+    """Small multiples: one horizontal bar panel per `facet` value (in `order`, default row
+    order), bars in row order within a panel, each panel in its facet's colour. All panels
+    share one value scale, so equal bars mean equal values across panels. `annotate` names a
+    column written at each bar's end (e.g. counts); `reference` = (value, label) draws a
+    dashed line (e.g. z = 1.96, p < 0.05) in every panel."""
+    facets = _facets(df, facet, order)
+    fig, axes = _panels(title, subtitle, len(facets), ncols, sharex=True)
+    for ax, key in zip(axes.flat, facets):
+        part = df[df[facet] == key]
+        positions = np.arange(len(part))
+        bars = ax.barh(positions, part[value].to_numpy(float),
+                       color=(colors or {}).get(key, PALETTE[0]))
+        if annotate:
+            ax.bar_label(bars, labels=[str(v) for v in part[annotate]], padding=2, fontsize=9,
+                         color="#444444")
+        if reference:
+            ax.axvline(reference[0], color="#444444", linestyle="--", linewidth=0.9)
+        ax.set_yticks(positions, [str(v) for v in part[label]])
+        ax.invert_yaxis()
+        ax.tick_params(axis="y", length=0, labelsize=12)
+        ax.tick_params(axis="x", labelsize=11)
+        ax.grid(False)
+        ax.grid(True, axis="x", color=_GRID_COLOR)
+        ax.set_title(_wrap(str((facet_titles or {}).get(key, key)), 14), fontsize=15)
+        if xlabel:
+            ax.set_xlabel(xlabel, fontsize=12)
+    if reference:
+        fig.legend(handles=[mpl.lines.Line2D([], [], color="#444444", linestyle="--",
+                                             label=reference[1])],
+                   loc="outside lower center", frameon=False, fontsize=11)
+    return fig
+
+
+def diverging_bars(
+    df: pd.DataFrame,
+    *,
+    facet: str,
+    label: str,
+    title: str,
+    subtitle: str | None = None,
+    facet_titles: Mapping[str, str] | None = None,
+    quotes: Mapping[str, str] | None = None,
+    order: Sequence[str] | None = None,
+    min_n: int = 3,
+    ncols: int = 3,
+) -> Figure:
+    """Stances as splits: per panel (a target), one row per group with its units against
+    (left), mixed (grey, straddling 0) and for (right), the counts written on the bars and n
+    at the row label. Rows resting on fewer than `min_n` units are drawn in muted grey and
+    say so. `quotes` puts the strongest evidence under each panel's title.
+
+    `df` columns: facet, label, n_con, n_neutral, n_pro."""
+    facets = _facets(df, facet, order)
+    fig, axes = _panels(title, subtitle, len(facets), ncols, sharex=True)
+    limit = float((df["n_con"] + df["n_neutral"] / 2).max()
+                  if len(df) else 1) or 1.0
+    limit = max(limit, float((df["n_pro"] + df["n_neutral"] / 2).max() if len(df) else 1))
+    for ax, key in zip(axes.flat, facets):
+        part = df[df[facet] == key].reset_index(drop=True)
+        y = np.arange(len(part))
+        n = (part["n_con"] + part["n_neutral"] + part["n_pro"]).to_numpy(int)
+        few = n < min_n
+        half = part["n_neutral"].to_numpy(float) / 2
+        con, pro = part["n_con"].to_numpy(float), part["n_pro"].to_numpy(float)
+        for start, width, color in ((-half - con, con, STANCE_COLORS["con"]),
+                                    (-half, 2 * half, STANCE_COLORS["mixed"]),
+                                    (half, pro, STANCE_COLORS["pro"])):
+            for i in range(len(part)):
+                if few[i]:  # too few units to read: muted, hatched, outlined
+                    ax.barh(y[i], width[i], left=start[i], color=MUTED, hatch="///",
+                            edgecolor="#AAAAAA", linewidth=0.6)
+                else:
+                    ax.barh(y[i], width[i], left=start[i], color=color)
+        for i in range(len(part)):
+            for value, x in ((con[i], -half[i] - con[i] / 2), (pro[i], half[i] + pro[i] / 2)):
+                if value:
+                    ax.text(x, i, f"{int(value)}", ha="center", va="center", fontsize=10,
+                            color="#333333" if few[i] else "white")
+        ax.axvline(0, color="#555555", linewidth=0.8)
+        labels = [f"{l} (n={k}{'，不足' + str(min_n) if f else ''})"
+                  for l, k, f in zip(part[label], n, few)]
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.set_xlim(-limit * 1.1, limit * 1.1)
+        ax.tick_params(axis="y", length=0, labelsize=10)
+        ax.tick_params(axis="x", labelsize=9)
+        ax.grid(False)
+        heading = _wrap(str((facet_titles or {}).get(key, key)), 16)
+        quote = (quotes or {}).get(key)
+        ax.set_title(heading + (f"\n“{_wrap(quote, 15)}”" if quote else ""), fontsize=11)
+    handles = [mpl.patches.Patch(color=STANCE_COLORS["con"], label="反对"),
+               mpl.patches.Patch(color=STANCE_COLORS["mixed"], label="中立/两面"),
+               mpl.patches.Patch(color=STANCE_COLORS["pro"], label="支持"),
+               mpl.patches.Patch(facecolor=MUTED, edgecolor="#AAAAAA", hatch="///",
+                                 label=f"不足 {min_n} 个单元")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
+    return fig
+
+
+def share_bars(rows: list[tuple[str, list[tuple[str, float, str]]]], *, title: str,
+               subtitle: str | None = None, xlabel: str | None = None,
+               legend: Mapping[str, str] | None = None, min_label: float = 0.07) -> Figure:
+    """100 % bars: one row per group, segments (name, share, colour) in the given order,
+    each segment wide enough (`min_label`) labelled with its name and share inside it
+    (direct labels instead of a legend; `legend` adds entries for colours that mean a kind,
+    such as pools)."""
+    fig, ax = new_figure(title, subtitle)
+    for i, (_, segments) in enumerate(rows):
+        left = 0.0
+        for name, share, color in segments:
+            ax.barh(i, share * 100, left=left * 100, color=color, edgecolor="white",
+                    linewidth=0.8)
+            if share >= min_label:
+                dark = sum(int(color[k:k + 2], 16) for k in (1, 3, 5)) < 380
+                ax.text((left + share / 2) * 100, i, f"{_wrap(name, 10)}\n{share * 100:.0f}%",
+                        ha="center", va="center", fontsize=9,
+                        color="white" if dark else "#222222")
+            left += share
+    ax.set_yticks(range(len(rows)), [label for label, _ in rows])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.tick_params(axis="y", length=0)
+    ax.grid(False)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if legend:
+        handles = [mpl.patches.Patch(color=c, label=l) for l, c in legend.items()]
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles),
+                   frameon=False)
+    return fig

@@ -1,0 +1,263 @@
+"""Figures of notebook 01, the corpus overview: who spoke, how much, in which role, how
+evenly, in turns of what length, who answers whom and who asks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.charts.bars import bar_chart, share_bars, stacked_bar_chart
+from analysis.charts.heatmaps import panel_heatmaps
+from analysis.charts.registry import Chart, Context, _pct, figure
+from analysis.charts.style import by_name, color_map, event_colors, new_figure
+from analysis.coding import MIN_UNITS
+from analysis.measures import describe
+
+
+@figure("01_speakers_by_role", "01_corpus_overview.ipynb", "语料概览")
+def speakers_by_role(ctx: Context) -> Chart:
+    book = ctx.roles
+    table = describe.speakers_by_role(ctx.pooled_many)
+    people = table[~table["role"].isin(book.pools)] if "role" in table else table
+    per_event = people.groupby("label", sort=False)["n_speakers"].sum()
+    top = per_event.idxmax() if len(per_event) else None
+    title = (f"{top} 的发言者最多（{int(per_event.max())} 人）" if top is not None
+             and (per_event == per_event.max()).sum() == 1 else "各场活动的发言者构成")
+    fig = stacked_bar_chart(
+        table, index="label", columns="role_name", values="n_speakers",
+        colors=by_name(book.names(), book.colors()),
+        title=title, subtitle=ctx.many.caption("Speakers who spoke, by role"),
+        xlabel="发言者人数")
+    return Chart(fig, title, "各场活动中开口发言的人数，按角色着色（角色来自 codebook/roles.yaml）。",
+                 notes="人数：说过话的发言者；" + "，".join(f"{k} {int(v)} 人"
+                                                  for k, v in per_event.items()),
+                 finding=title != "各场活动的发言者构成")
+
+
+@figure("01_characters_per_event", "01_corpus_overview.ipynb", "语料概览")
+def characters_per_event(ctx: Context) -> Chart:
+    kinds = describe.utterances_by_kind(ctx.pooled_many)
+    kinds = kinds[kinds["kind"].isin(("speech", "question"))]
+    totals = kinds.groupby("label", sort=False)["n_chars"].sum()
+    top = totals.idxmax()
+    title = f"{top} 说得最多：{int(totals.max()):,} 字（占全部 {_pct(totals.max() / totals.sum())}）"
+    fig = stacked_bar_chart(
+        kinds, index="label", columns="kind_name", values="n_chars",
+        colors=color_map(kinds["kind_name"].unique()),
+        title=title, subtitle=ctx.many.caption("Characters of speech and questions per event"),
+        xlabel="字数")
+    return Chart(fig, title, "各场活动的发言与提问字数（笔记和元信息不计）；字数不受转写切分粗细的影响。",
+                 notes="字数：" + "，".join(f"{k} {int(v):,}" for k, v in totals.items()))
+
+
+@figure("01_characters_per_speaker", "01_corpus_overview.ipynb", "语料概览")
+def characters_per_speaker(ctx: Context) -> Chart:
+    speakers = describe.speaker_table(ctx.corpus)
+    top = speakers[(speakers["n_chars"] > 0) & speakers["is_person"]].head(20).copy()
+    inferred = top["inferred_share"] > 0.5
+    top.loc[inferred, "display"] = (top.loc[inferred, "display"] + "（推断，置信度 "
+                                    + (top.loc[inferred, "mean_confidence"] * 100).round()
+                                    .astype(int).astype(str) + "%）")
+    colors = event_colors(ctx.corpus.events)
+    lead = top.iloc[0] if len(top) else None
+    title = (f"{lead['name']} 说得最多：{int(lead['n_chars']):,} 字" if lead is not None
+             else "发言字数最多的发言者")
+    fig = bar_chart(
+        top, x="display", y="n_chars", horizontal=True,
+        colors=dict(zip(top["display"], top["event_id"].map(colors))),
+        title=title, subtitle="Characters per person (pools of unattributed lines left out), "
+                        "coloured by event; inferred speakers with their confidence",
+        xlabel="字数")
+    return Chart(fig, title, "发言字数最多的 20 位发言者（只计具名或推断出的个人），按活动着色。",
+                 notes="；".join(f"{r.display} {int(r.n_chars):,} 字" for r in top.head(5).itertuples()))
+
+
+@figure("01_attribution_coverage", "01_corpus_overview.ipynb", "语料概览")
+def attribution_coverage(ctx: Context) -> Chart:
+    coverage = describe.attribution_coverage(ctx.pooled_many)
+    named = coverage[coverage["status"] == "named"].set_index("label")["share"]
+    low = named.idxmin() if len(named) else None
+    title = (f"{low} 只有 {_pct(named.min())} 的字数归于具名发言者" if low is not None
+             and named.min() < 0.5 else "各场活动的发言归属")
+    fig = stacked_bar_chart(
+        coverage.assign(share=coverage["share"] * 100), index="label", columns="status_name",
+        values="share", colors=describe.coverage_colors(), title=title,
+        subtitle=ctx.many.caption("Share of each event's characters said by named people, "
+                            "inferred people, or no one person (pools)"),
+        xlabel="字数占比 %")
+    return Chart(fig, title, "各场活动的字数中，具名个人、推断出的个人和无法归属的部分各占多少；"
+                             "个人层面的图只基于前两者。",
+                 notes="具名占比：" + "，".join(f"{k} {_pct(v)}" for k, v in named.items()),
+                 finding=title != "各场活动的发言归属")
+
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+POOL_COLOR, OTHERS_COLOR = "#9E9E9E", "#D0D0D0"
+
+
+def gini(values) -> float:
+    """Gini coefficient of non-negative shares: 0 when everyone says as much, towards 1 when
+    one person says everything."""
+    x = np.sort(np.asarray(list(values), dtype=float))
+    if len(x) < 2 or x.sum() == 0:
+        return 0.0
+    n = len(x)
+    return float((2 * np.arange(1, n + 1) - n - 1).dot(x) / (n * x.sum()))
+
+
+@figure("01_talk_time", "01_corpus_overview.ipynb", "语料概览")
+def talk_time(ctx: Context) -> Chart:
+    units = ctx.corpus.units
+    speakers = ctx.speakers
+    person = units["speaker_id"].map(speakers["is_person"]).fillna(False).astype(bool)
+    rows, ginis = [], {}
+    events = ctx.corpus.events.sort_values(["date", "metadata_order"])
+    for event in events.itertuples():
+        part = units[units["event_id"] == event.event_id]
+        total = part["n_chars"].sum()
+        if not total:
+            continue
+        people = part[person.loc[part.index]].groupby("speaker_id")["n_chars"].sum() \
+            .sort_values(ascending=False, kind="stable")
+        pools = part[~person.loc[part.index]]["n_chars"].sum()
+        ginis[event.label] = gini(people) if len(people) >= 2 else float("nan")
+        segments = [(speakers.at[s, "name"], c / total, OKABE_ITO[i % len(OKABE_ITO)])
+                    for i, (s, c) in enumerate(people.head(6).items())]
+        rest = people.iloc[6:].sum()
+        if rest:
+            segments.append((f"其他 {len(people) - 6} 人", rest / total, OTHERS_COLOR))
+        if pools:
+            segments.append(("未归属", pools / total, POOL_COLOR))
+        g = ginis[event.label]
+        rows.append((f"{event.label}\n基尼 {g:.2f}" if g == g else event.label, segments))
+    scored = {k: v for k, v in ginis.items() if v == v}
+    if scored:
+        top = max(scored, key=lambda k: (scored[k], k))
+        title = f"{top} 的发言最不均衡（基尼系数 {scored[top]:.2f}）"
+    else:
+        title = "各场活动的发言时间分配"
+    fig = share_bars(rows, title=title,
+                     subtitle="Share of each event's spoken characters by person "
+                              "(largest six named; grey: no one person); Gini over people",
+                     xlabel="字数占比 %", legend={"其他个人": OTHERS_COLOR,
+                                              "未归属（匿名、未标注）": POOL_COLOR})
+    return Chart(fig, title, "各场活动中每位发言者所占字数比例（最多列出 6 人，灰色为无法归于个人的部分）；"
+                             "基尼系数衡量个人之间发言的不均衡程度。",
+                 notes="基尼系数：" + "，".join(f"{k} {v:.2f}" for k, v in scored.items()),
+                 finding=bool(scored))
+
+
+@figure("01_turn_lengths", "01_corpus_overview.ipynb", "语料概览")
+def turn_lengths(ctx: Context) -> Chart:
+    turns = ctx.turns
+    labels = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
+    data, rows, medians = [], [], {}
+    for event_id, part in turns.groupby("event_id", sort=False):
+        if len(part) < MIN_UNITS:
+            continue
+        data.append(part["n_chars"].to_numpy())
+        rows.append(f"{labels[event_id]}（{len(part)} 个话轮）")
+        medians[labels[event_id]] = float(part["n_chars"].median())
+        by_person = part.groupby("speaker_id")["n_chars"]
+        for speaker_id, lengths in sorted(by_person, key=lambda kv: -len(kv[1]))[:6]:
+            if len(lengths) >= MIN_UNITS:  # a person's spread needs a few turns
+                data.append(lengths.to_numpy())
+                rows.append(f"    {ctx.who(speaker_id)}（{len(lengths)}）")
+    if medians:
+        top = max(medians, key=lambda k: (medians[k], k))
+        title = f"{top} 的话轮最长（中位数 {medians[top]:.0f} 字）"
+    else:
+        title = "话轮长度"
+    fig, ax = new_figure(title, "Characters per turn, per event and per person with 3+ "
+                                "turns (推断: speaker inferred from the text)")
+    if data:
+        ax.boxplot(data, vert=False, tick_labels=rows, showfliers=True,
+                   medianprops={"color": "#D55E00"}, flierprops={"markersize": 3})
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+    ax.set_xlabel("每个话轮的字数（对数刻度）")
+    return Chart(fig, title, "标注了发言者的活动中，每个话轮（同一人连续发言）的字数分布，按活动及话轮较多的个人；红线为中位数。",
+                 notes="话轮中位数：" + "，".join(f"{k} {v:.0f} 字" for k, v in medians.items()),
+                 finding=bool(medians))
+
+
+def _transitions_repeat(ctx: Context) -> bool:
+    """Who-follows-whom means something once some pair of people follow each other 3+ times."""
+    turns = ctx.turns
+    for _, part in turns.groupby("event_id"):
+        pairs = pd.Series(list(zip(part["speaker_id"].iloc[:-1], part["speaker_id"].iloc[1:])))
+        if len(pairs) and pairs.value_counts().iloc[0] >= MIN_UNITS:
+            return True
+    return False
+
+
+def _askers(ctx: Context) -> bool:
+    """Questions vs statements need at least three people with three turns each, in events
+    whose transcripts show questions."""
+    turns = ctx.asking_turns
+    return int((turns.groupby("speaker_id").size() >= MIN_UNITS).sum()) >= 3
+
+
+@figure("01_who_follows_whom", "01_corpus_overview.ipynb", "语料概览",
+        available=_transitions_repeat,
+        unavailable="no two people follow each other three times or more in this corpus")
+def who_follows_whom(ctx: Context) -> Chart:
+    turns = ctx.turns
+    labels = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
+    panels, best = {}, None
+    counts = turns.groupby("event_id").size().sort_values(ascending=False, kind="stable")
+    for event_id in counts.index[:3]:
+        part = turns[turns["event_id"] == event_id]
+        people = part["speaker_id"].value_counts().head(8).index
+        pairs = pd.DataFrame({"from": part["speaker_id"].to_numpy()[:-1],
+                              "to": part["speaker_id"].to_numpy()[1:]})
+        pairs = pairs[pairs["from"].isin(people) & pairs["to"].isin(people)]
+        matrix = pd.crosstab(pairs["from"], pairs["to"]).reindex(index=people, columns=people,
+                                                               fill_value=0)
+        name = {sid: ctx.who(sid) for sid in people}
+        panels[f"{labels[event_id]}（{len(part)} 个话轮）"] = matrix.rename(index=name,
+                                                                          columns=name)
+        if matrix.to_numpy().sum():
+            i, j = np.unravel_index(np.argmax(matrix.to_numpy()), matrix.shape)
+            top = (int(matrix.iat[i, j]), labels[event_id], name[people[i]], name[people[j]])
+            best = max(best, top) if best else top
+    best = best if best and best[0] >= MIN_UNITS else None  # a pair seen once is no pattern
+    title = (f"{best[1]}：{best[2]} 之后最常由 {best[3]} 接话（{best[0]} 次）" if best
+             else "谁接谁的话")
+    fig = panel_heatmaps(panels, title=title, cmap="Greens",
+                         subtitle="Turn transitions: rows the speaker of a turn, columns "
+                                  "the speaker of the next (eight who take most turns; "
+                                  "推断: speaker inferred)",
+                         xlabel="下一个话轮的发言者", colorbar_label="次数")
+    return Chart(fig, title, "一个话轮之后由谁接话（行：前一话轮的发言者，列：后一话轮；标“推断”的发言者由模型从文字推断）。",
+                 notes="话轮数：" + "，".join(f"{labels[e]} {n}" for e, n in counts.items()),
+                 finding=best is not None)
+
+
+@figure("01_questions_by_speaker", "01_corpus_overview.ipynb", "语料概览", available=_askers,
+        unavailable="fewer than three people with three turns in transcripts that mark "
+                    "questions (speech recognition without punctuation shows none)")
+def questions_by_speaker(ctx: Context) -> Chart:
+    turns = ctx.asking_turns
+    per = turns.groupby("speaker_id").agg(turns=("question", "size"),
+                                          questions=("question", "sum"))
+    per = per[per["turns"] >= MIN_UNITS].sort_values(["turns", "questions"], ascending=False).head(20)
+    per["answers"] = per["turns"] - per["questions"]
+    rows = []
+    for sid, row in per.iterrows():
+        label = f"{ctx.who(sid)}（{int(row['turns'])} 个话轮）"
+        rows.append((label, [("提问", row["questions"] / row["turns"], "#E69F00"),
+                             ("陈述", row["answers"] / row["turns"], "#0072B2")]))
+    share = (per["questions"] / per["turns"]).sort_values(ascending=False)
+    asks = len(share) and share.iloc[0] > 0
+    title = (f"{ctx.who(share.index[0])} 的话轮 {share.iloc[0] * 100:.0f}% 是提问"
+             if asks else "提问与陈述")
+    fig = share_bars(rows, title=title,
+                     subtitle="Share of each person's turns that ask (a question, or "
+                              "ending in ？); people with 3+ turns in transcripts that "
+                              "mark questions (推断: inferred)",
+                     xlabel="话轮占比 %", min_label=0.12)
+    return Chart(fig, title, "每人的话轮里提问与陈述各占多少（至少 3 个话轮的人；只计标出问号的转写，"
+                             "无标点的语音识别看不出提问；标“推断”的发言者由模型推断）。",
+                 notes="；".join(f"{ctx.who(s)} {v * 100:.0f}% 提问"
+                                for s, v in share.head(5).items()), finding=bool(asks))
