@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
-#   make run    execute every notebook in place and export every figure (the main job)
+#   make run    execute every notebook and export every figure (the main job): the example's
+#               in notebooks/ and figures/, another project's under <project>/output/
 #   make test   the import layers (lint-imports), unit tests, nbval over every notebook
 # Both create the virtual environment (.venv) on first use, with the exact versions of
 # requirements.lock (hash-checked), so every machine renders the same outputs.
@@ -52,11 +53,12 @@ test: $(STAMP) browser
 	$(BIN)/lint-imports --no-cache
 	BROWSER_TESTS=required $(BIN)/python -m pytest
 
+# with ANALYSIS_PROJECT set: that project's executed notebooks (make run writes them first)
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/python -m analysis lab
 
 export: $(STAMP)
-	$(BIN)/python -m analysis export --out exports
+	$(BIN)/python -m analysis export
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,10 +1,11 @@
 """Analysis of Chinese discussion transcripts: load, normalise, tokenise, code, compare, plot.
 
     >>> from analysis import load_corpus
-    >>> corpus = load_corpus()            # the project's seeds/
+    >>> corpus = load_corpus()            # the current project (the example: seeds/)
     >>> corpus.utterances.head()
 """
 
+from analysis import _moved
 from analysis.coding import code_text, stance_summary, stance_table, topic_frequencies, topic_quotes, topic_table
 from analysis.corpus import Corpus, load_corpus
 from analysis.errors import MetadataError, TranscriptError
@@ -13,6 +14,8 @@ from analysis.text.lexicons import reload
 from analysis.text.normalise import normalise
 from analysis.measures.terms import entity_counts, entity_mentions, keywords, kwic, term_frequencies
 from analysis.text.tokenise import tokenize, tokens_table
+
+_moved.install()  # the flat layout's module paths, with a DeprecationWarning
 
 __all__ = ["Corpus", "Explorer", "MetadataError", "TranscriptError", "code_text", "entity_counts",
            "entity_mentions", "explore",

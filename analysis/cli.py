@@ -15,7 +15,7 @@ FRAMES = ("events", "speakers", "utterances", "units")
 
 
 def _export(args: argparse.Namespace) -> int:
-    out = Path(args.out)
+    out = Path(args.out) if args.out else _project(args).output / "exports"
     if out.exists() and not out.is_dir():
         raise TranscriptError(out, "is a file, not a folder",
                               fix="give --out a folder (it is created if missing)")
@@ -56,6 +56,19 @@ def _project(args: argparse.Namespace) -> Project:
     return Project.find()
 
 
+def _lab(args: argparse.Namespace) -> int:
+    """JupyterLab on the project's notebooks: the repository's for the example, the executed
+    copies under <project>/output/notebooks/ for any other (so saving one never writes a
+    project's quotes into the repository)."""
+    project = _project(args)
+    folder = project.notebooks_dir
+    if not folder.is_dir():
+        raise TranscriptError(folder, "no executed notebooks for this project yet",
+                              fix="run `make run` (or `python -m analysis report`) first")
+    os.execv(sys.executable, [sys.executable, "-m", "jupyterlab", str(folder)])
+    return 0  # pragma: no cover - execv does not return
+
+
 def _init(args: argparse.Namespace) -> int:
     from analysis.project.folder import init_project
 
@@ -69,7 +82,7 @@ def _init(args: argparse.Namespace) -> int:
 def _slides(args: argparse.Namespace) -> int:
     from analysis.publish.export import export_all
 
-    result = export_all(_project(args).output)
+    result = export_all(_project(args))
     print(f"{result['figures']} figures: " + ", ".join(str(p) for p in result["written"]))
     return 0
 
@@ -157,8 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load the transcripts of a project folder (events.yaml, transcripts/, "
                     "codebook/) and work with the events, speakers and utterances tables.")
     parser.add_argument("--project", "--seeds", dest="project", default=None,
-                        help="project folder (default: $ANALYSIS_PROJECT, else the nearest "
-                             "seeds/, the example project)")
+                        help="project folder (default: $ANALYSIS_PROJECT, else the working "
+                             "folder or a parent when it is a project, else the nearest seeds/, "
+                             "the example project)")
     commands = parser.add_subparsers(dest="command", required=True)
     init = commands.add_parser("init", help="create a project folder: events.yaml, "
                                            "transcripts/, codebook/")
@@ -167,11 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="start with an empty codebook instead of the shipped AI-industry one")
     init.set_defaults(run=_init)
     export = commands.add_parser("export", help="write the events, speakers, utterances and units tables as CSV and/or Parquet")
-    export.add_argument("--out", default="exports", help="output folder (default: exports/)")
+    export.add_argument("--out", default=None,
+                        help="output folder (default: the project's output folder's exports/: "
+                             "exports/ for the example, <project>/output/exports/ for others)")
     export.add_argument("--format", nargs="+", choices=("csv", "parquet"),
                         default=["csv", "parquet"], help="file formats (default: both)")
     export.set_defaults(run=_export)
-    summary = commands.add_parser("summary", help="validate the seeds and print utterance counts")
+    summary = commands.add_parser("summary", help="load the project and print utterance counts")
     summary.set_defaults(run=_summary)
     for command in (export, summary):
         command.add_argument("--jobs", type=int, default=None,
@@ -183,12 +199,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--jobs", type=int, default=None,
                         help="notebooks run at once (default: 2, or 1 on a single core)")
     report.add_argument("--html", action="store_true",
-                        help="also render the executed notebooks as HTML under build/html/")
+                        help="also render the executed notebooks as HTML under build/html/ of "
+                             "the output folder")
     report.add_argument("--only", nargs="+", default=None,
                         help="run only notebooks whose file names contain these strings")
     report.set_defaults(run=_report)
-    slides = commands.add_parser("slides", help="rebuild figures/index.md, index.csv and "
-                                               "deck.pptx from the figures on disk")
+    lab = commands.add_parser("lab", help="JupyterLab on the project's notebooks (the example's "
+                                         "notebooks/, or <project>/output/notebooks/)")
+    lab.set_defaults(run=_lab)
+    slides = commands.add_parser("slides", help="rebuild index.md, index.csv and deck.pptx from "
+                                               "the figures on disk in the output folder")
     slides.set_defaults(run=_slides)
     baselines = commands.add_parser("baselines", help="accept the current figures as the "
                                                      "chart regression baselines (on purpose)")

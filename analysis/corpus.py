@@ -1,4 +1,5 @@
-"""The corpus: events, speakers and utterances as tidy pandas frames, built from seeds/.
+"""The corpus: events, speakers and utterances as tidy pandas frames, built from a
+project folder (the example: seeds/).
 
 Columns (one row per ...):
 
@@ -36,6 +37,9 @@ from analysis.kinds import SPOKEN
 from analysis.project.folder import Project
 from analysis.scale.pool import forked_pool, resolve_jobs
 from analysis.units import build_units, units_frame
+
+POOL_MIN_EVENTS = 8  # fewer cold events parse faster in one process than a pool starts
+
 
 @dataclass
 class Corpus:
@@ -139,9 +143,6 @@ def load_corpus(path: str | Path | None = None, *, attribution: bool = True,
     return Corpus(events=events_frame, speakers=speakers, utterances=utterances,
                   root=project.root, sources=sources,
                   memo={"units": units_frame([result["units"] for result in results])})
-
-
-POOL_MIN_EVENTS = 8  # fewer cold events parse faster in one process than a pool starts
 
 
 def _speaker_frame(rows: list[dict], utterances: pd.DataFrame) -> pd.DataFrame:

@@ -67,7 +67,7 @@ def test_deck_is_byte_stable_with_cover_takeaways_sections_and_a_slide_per_figur
     from analysis.publish.export import TAKEAWAYS, corpus_facts
 
     entries = figure_manifest(ROOT)
-    facts = corpus_facts(ROOT)
+    facts = corpus_facts()
     first = build_deck(ROOT, entries, tmp_path / "a.pptx", facts=facts)
     second = build_deck(ROOT, entries, tmp_path / "b.pptx", facts=facts)
     assert first.read_bytes() == second.read_bytes()
@@ -86,7 +86,7 @@ def test_deck_text_stays_inside_the_slide_in_an_east_asian_sans_font(tmp_path):
     from analysis.publish.export import EA_FONT, corpus_facts
 
     deck = _slides(build_deck(ROOT, figure_manifest(ROOT), tmp_path / "deck.pptx",
-                              facts=corpus_facts(ROOT)))
+                              facts=corpus_facts()))
     width, height = deck.slide_width, deck.slide_height
     for number, slide in enumerate(deck.slides, 1):
         for shape in slide.shapes:
@@ -103,7 +103,7 @@ def test_deck_text_stays_inside_the_slide_in_an_east_asian_sans_font(tmp_path):
 
 def test_deck_slides_show_each_chart_once_under_its_finding_with_notes(tmp_path):
     """The slide carries the finding and the caption; the picture is cropped below the chart's
-    own title band (recorded by plots.save), so no slide shows its title twice; the speaker
+    own title band (recorded by charts.save), so no slide shows its title twice; the speaker
     notes hold the caption and the evidence."""
     entries = figure_manifest(ROOT)
     deck = _slides(build_deck(ROOT, entries, tmp_path / "deck.pptx"))

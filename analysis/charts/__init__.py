@@ -1,4 +1,4 @@
-"""Stage 8, charts: every figure of the project, in the house style.
+"""Charts: every figure of the project, in the house style.
 
 Inside the package, imports go one way, top to bottom:
 

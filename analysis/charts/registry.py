@@ -191,11 +191,12 @@ def _asking_turns(ctx: Context) -> pd.DataFrame:
 
 def draw(name: str, ctx: Context, *, save: bool = True, folder=None) -> Figure:
     """Render a registered figure, save it (PNG + SVG with title, caption and notes in the
-    metadata) and return the matplotlib figure (a notebook cell shows it)."""
+    metadata) into the figures folder of the corpus's project (`Project.figures_dir`, unless
+    `folder` is given) and return the matplotlib figure (a notebook cell shows it)."""
     chart = render(name, ctx)
     if save:
         style.save(chart.fig, name, caption=chart.caption, notes=chart.notes,
-                   finding=chart.finding, folder=folder)
+                   finding=chart.finding, folder=folder or ctx.corpus.project.figures_dir)
     return chart.fig
 
 
@@ -203,6 +204,7 @@ def show(name: str, ctx: Context, *, folder=None) -> Figure | None:
     """Draw a figure where the corpus has what it needs; otherwise say why and remove the
     files an earlier run left, so the manifest and the deck never show a stale chart."""
     spec = REGISTRY[name]
+    folder = folder or ctx.corpus.project.figures_dir
     if spec.available(ctx):
         return draw(name, ctx, folder=folder)
     for path in style.figure_paths(name, folder):

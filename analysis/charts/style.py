@@ -74,7 +74,7 @@ DPI = 200
 _SVG_HASHSALT = "analysis-plots"
 
 PALETTE = _PALETTE
-"""Twenty distinct colours (analysis/palette.py); :func:`color_map` assigns them by position."""
+"""Twenty distinct colours (analysis/project/palette.py); :func:`color_map` assigns them by position."""
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_\-]*")
 

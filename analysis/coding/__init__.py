@@ -1,4 +1,4 @@
-"""Stage 5, coding: topics and stances per analysis unit, from the project's codebook, with
+"""Coding: topics and stances per analysis unit, from the project's codebook, with
 the words behind every row.
 
 May import: `analysis.corpus` and everything below it.

@@ -1,4 +1,6 @@
-"""Stage 7, explore: the corpus in JupyterLab, and labelling with the model's help.
+"""The explorer: the corpus in JupyterLab, and labelling with the model's help.
+
+(The folder is `explorer`, not `explore`: `analysis.explore()` is the function that opens it.)
 
 The views (`views`: filters, search, the topic matrix, a unit with its evidence, overrides)
 are plain functions returning frames and HTML, tested without a browser; the widgets

@@ -1,4 +1,4 @@
-"""Stage 2, ingest: one transcript file to one event's frames.
+"""Ingest: one transcript file to one event's frames.
 
 read bytes (`sources`) -> detect the format (`parsers.detect`) -> parse (`parsers`, one
 module per format) -> speakers (`analysis.speakers`) -> units (`analysis.units`) -> an

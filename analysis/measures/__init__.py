@@ -1,4 +1,4 @@
-"""Stage 6, measures: tidy frames that describe and compare a corpus.
+"""Measures: tidy frames that describe and compare a corpus.
 
 Holds: who speaks and how much (`describe`), term frequencies, entities and kwic (`terms`),
 keyness, trajectories and co-occurrence (`compare`).

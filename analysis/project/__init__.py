@@ -1,7 +1,7 @@
-"""Stage 0, the project: the folder an analyst owns and the files that describe it.
+"""Project: the folder an analyst owns and the files that describe it.
 
 Holds: the project folder and where its files live (`folder`), strict YAML (`yamlfile`),
-events.yaml (`metadata`), names for new events (`naming`), the house palette and font
+events.yaml (`metadata`), names for new events (`naming`) and their title and date (`facts`), the house palette and font
 (`palette`), the cache folder and its checksummed entries (`store`), and the versions that
 outputs record (`versions`).
 

@@ -1,4 +1,4 @@
-"""Stage 9, publish: what leaves the project: the executed notebooks (`report`, the main
+"""Publish: what leaves the project: the executed notebooks (`report`, the main
 job), the figure manifest and the slide deck (`export`), and the check of charts against
 their committed baselines (`figcheck`).
 

@@ -4,7 +4,7 @@ Figures are listed in the order of the figure registry (`analysis/charts/`: note
 notebook, in the order the notebooks show them); a registered figure is listed when its
 PNG exists (a figure that needs what the corpus lacks, such as dates that mean time, is not
 drawn). Title, caption and speaker notes come from each PNG's metadata, written by
-`plots.save`, so the manifest always describes the files as they are.
+`charts.save`, so the manifest always describes the files as they are.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from pathlib import Path
 import pandas as pd
 from PIL import Image
 
-from analysis.project.folder import atomic_write
+from analysis.project.folder import Project, atomic_write
 
 FIXED_TIME = datetime(2023, 1, 1)
 
 
 def png_text(png: Path) -> dict[str, str]:
-    """The text chunks `plots.save` wrote into a PNG (title, caption, notes, versions)."""
+    """The text chunks `charts.save` wrote into a PNG (title, caption, notes, versions)."""
     with Image.open(png) as image:
         return dict(getattr(image, "text", {}))
 
@@ -217,13 +217,13 @@ def _east_asian(run) -> None:
         node.set("typeface", EA_FONT)
 
 
-def corpus_facts(root: Path) -> dict:
-    """The cover's facts: the corpus's title (its series, when one), date range and counts."""
-    from analysis.measures.compare import event_timeline
+def corpus_facts(project: Project | None = None) -> dict:
+    """The cover's facts: the corpus's title (its series, when one), date range and counts,
+    for `project` (default: the current one)."""
     from analysis.corpus import load_corpus
-    from analysis.project.folder import Project
+    from analysis.measures.compare import event_timeline
 
-    corpus = load_corpus(Project.find().root)
+    corpus = load_corpus(Project.of(project))
     timeline = event_timeline(corpus)
     series = [s for s in corpus.events.get("series", pd.Series(dtype=object)).dropna().unique()
               if str(s).strip()]
@@ -249,10 +249,13 @@ def _restamp_zip(data: bytes, path: Path) -> None:
     atomic_write(path, out.getvalue())
 
 
-def export_all(root: Path) -> dict:
-    """Manifest and deck from the figures on disk; returns what was written."""
+def export_all(project: Project | None = None) -> dict:
+    """Manifest and deck from the figures on disk in `project`'s output folder (default: the
+    current project's); returns what was written."""
+    project = Project.of(project)
+    root = project.output
     entries = figure_manifest(root)
     written = write_manifest(root, entries) + [build_deck(root, entries,
-                                                          facts=corpus_facts(root))]
+                                                          facts=corpus_facts(project))]
     return {"figures": len(entries), "written": written,
             "orphans": orphan_figures(root, entries)}

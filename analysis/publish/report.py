@@ -96,6 +96,7 @@ def run(project: Project, *, jobs: int | None = None, html: bool = False,
     from analysis.publish.export import export_all
 
     load_corpus(project)  # raises TranscriptError naming the file and line; warms the cache
+    os.environ["ANALYSIS_PROJECT"] = str(project.root.resolve())  # what the kernels chart
     templates = notebooks(workspace_root() / "notebooks")
     if only:
         templates = [p for p in templates if any(key in p.name for key in only)]
@@ -115,7 +116,7 @@ def run(project: Project, *, jobs: int | None = None, html: bool = False,
             print(f"[{number}/{len(paths)}] {path.name} ...", end=" ", flush=True)
             print(f"{future.result():.1f} s", flush=True)
     wall = time.perf_counter() - started
-    result = export_all(root)
+    result = export_all(project)
     print(f"{len(paths)} notebooks in {wall:.1f} s wall time ({jobs} at a time); "
           f"{result['figures']} figures, index.md and deck.pptx written to {_shown(root / 'figures')}")
     if result["orphans"]:

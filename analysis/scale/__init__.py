@@ -6,6 +6,6 @@ from `text` up may use (it knows nothing of the corpus); `cluster` runs the corp
 per-event functions (`analysis.ingest.pipeline.load_event`, keyness) on Dask workers, so it
 sits above the corpus and the measures. Both are declared as layers in pyproject.toml.
 
-May import: `pool`, only `analysis.project` and the standard library; `cluster`, the
+May import: `pool`, only `analysis.project` and below (today nothing of the package); `cluster`, the
 corpus, `analysis.ingest`, `analysis.measures` and everything below them.
 """

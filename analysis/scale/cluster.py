@@ -1,8 +1,8 @@
 """Beyond one machine: the per-event pipeline on a Dask cluster (`pip install .[dask]`).
 
-Events are partitions. Each worker runs `analysis.ingest.pipeline.load_event` (the very function a local
-`load_corpus` runs, in one process or a pool) and, for keyness, counts the event's content
-tokens (`terms.content_tokens` on that event alone). What scales is that per-event work.
+Events are partitions. Each worker runs `analysis.ingest.pipeline.load_event` (the very
+function a local `load_corpus` runs, in one process or a pool) and, for keyness, counts the
+event's content tokens (`terms.content_tokens` on that event alone). What scales is that per-event work.
 What does not is anything corpus-wide: keyness compares each event with all the others, so
 it is a reduction here: per-partition counts of (event, token), summed on the cluster, and
 only the summed table comes back to compute the log-odds (`compare.keyness_from_counts`,
@@ -26,7 +26,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.measures.compare import PRIOR_STRENGTH, keyness_from_counts
-from analysis.corpus import Corpus, _event_frame, _speaker_frame, load_event, project_events
+from analysis.corpus import Corpus, _event_frame, _speaker_frame
+from analysis.ingest.pipeline import load_event, project_events
 from analysis.ingest.cache import _SCHEMA, decode, utterance_frame
 from analysis.project.folder import Project
 

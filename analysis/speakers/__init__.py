@@ -1,4 +1,4 @@
-"""Stage 3, speakers: who speaks in one event.
+"""Speakers: who speaks in one event.
 
 Holds: the project's roles (`roles`: ids, names, colours, pools, job-title rules) and the
 attribution model for transcripts without speaker labels (`attribution`: an HMM over one

@@ -1,7 +1,7 @@
 """Finding many word lists in a text in one pass (Aho-Corasick), with the same matches as
 the regular expressions the codebooks compile.
 
-A codebook word list compiles to one regex (`coding._word_pattern`): the words longest
+A codebook word list compiles to one regex (`analysis.coding.words._word_pattern`): the words longest
 first, case ignored, a word that starts or ends with a Latin letter or digit matched only
 whole at that end. Running one such regex per topic over every unit costs a pass per
 list; `Scanner` finds every occurrence of every list's words in one pass and then picks,

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from analysis.project.metadata import EventMeta
 from analysis.ingest.sources import Source
 from analysis.ingest.parsers import fragments, generic, minutes, roundtable, subtitles, takeaways, whisper
-from analysis.ingest.parsers.base import KINDS, UNNAMED, ParseResult, RosterEntry, Sample, Unit
+from analysis.kinds import KINDS, UNNAMED
+from analysis.ingest.parsers.base import ParseResult, RosterEntry, Sample, Unit
 
 Parser = Callable[[Source, EventMeta], ParseResult]
 Sniffer = Callable[[Sample], "tuple[float, str] | None"]

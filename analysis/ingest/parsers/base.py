@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from analysis.kinds import KINDS, SPOKEN, UNNAMED  # noqa: F401  (what parsers may produce)
 
 _CJK_CHAR = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 _CJK_EDGE = re.compile(rf"[{_CJK_CHAR}]")
