@@ -307,3 +307,17 @@ def test_entity_network_is_withdrawn_where_no_entities_are_named_together(make_s
     assert "mentioned together" in capsys.readouterr().out
     example = Context(load_corpus(ROOT / "tests" / "fixtures" / "example"))
     assert REGISTRY["05_entity_network"].available(example)
+
+
+def test_a_chart_drawn_for_another_project_goes_to_that_projects_output(tmp_path):
+    """`charts.draw` from Python, with the repository as the working folder, saves into the
+    figures folder of the corpus's own project, never over the example's baselines."""
+    from analysis import load_corpus
+    from analysis.charts import Context, draw
+
+    project = tmp_path / "finance"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "finance", project)
+    baseline = (ROOT / "figures" / "01_characters_per_event.png").read_bytes()
+    draw("01_characters_per_event", Context(load_corpus(project, cache=False)))
+    assert (project / "output" / "figures" / "01_characters_per_event.png").is_file()
+    assert (ROOT / "figures" / "01_characters_per_event.png").read_bytes() == baseline
