@@ -118,6 +118,20 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.fit:
         print(f"wrote {fit(Project.of(args.project).root)}")
     corpus = load_corpus(args.project)
+    if args.calibrate:
+        from analysis.estimates.calibration import calibrate
+        from analysis.estimates.shares import project_labels
+
+        labels = project_labels(corpus)
+        if not labels:
+            raise TranscriptError(corpus.root / "evaluation", "no labelled units to calibrate on",
+                                  fix="label units into evaluation/labels.yaml (format of "
+                                      "tests/data/units_eval/gold.yaml)")
+        source = ("the example project's evaluation set" if corpus.project.is_example
+                  else "this project's evaluation/")
+        for path in calibrate(corpus, labels, source=f"{len(labels)} units of {source}"):
+            print(f"wrote {path}")
+        return 0
     if args.curve:
         from analysis.validation.speakers import curves
         from analysis.validation.coding import dev_dir
@@ -221,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--fit", action="store_true",
                           help="first fit the learned salience layer on the tuning half and "
                                "write codebook/topic_model.yaml")
+    evaluate.add_argument("--calibrate", action="store_true",
+                          help="instead: fit the topic calibration on the project's labelled "
+                               "units and write codebook/calibration.yaml")
     evaluate.add_argument("--curve", action="store_true",
                           help="instead: the speaker-attribution learning curves of the "
                                "transcripts in attribution_curves.yaml (k labelled lines "

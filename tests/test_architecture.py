@@ -15,7 +15,7 @@ import networkx as nx
 import analysis
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("project", "text", "speakers", "ingest", "coding", "measures", "validation",
+STAGES = ("project", "text", "speakers", "ingest", "coding", "estimates", "measures", "validation",
           "explorer", "charts", "publish", "scale")
 
 

@@ -59,6 +59,7 @@ def report(corpus: Corpus) -> str:
         lines = ["No unit evaluation set in this project (evaluation/gold.yaml): the example "
                  "project's, scored with this project's codebook where its corpora are used.",
                  unit_report()]
+    lines += ["", *chart_section(corpus)]
     for labels in sorted(dev_dir(corpus).glob("speaker_labels_*.csv")):
         result = evaluate_attribution(corpus, labels)
         lines += ["", f"Speaker attribution ({result['event_id']}, {result['labelled']} lines "
@@ -67,6 +68,31 @@ def report(corpus: Corpus) -> str:
                   f"lines {result['accuracy']:.3f} (target >= 0.85)  "
                   f"accuracy if every line were attributed {result['accuracy_all']:.3f}"]
     return "\n".join(lines)
+
+
+def chart_section(corpus: Corpus) -> list[str]:
+    """Chart numbers against the readers: this project's labelled units; for the example
+    project, its own and the new transcripts' (each cross-fitted on its own labels)."""
+    from analysis.corpus import load_corpus
+    from analysis.estimates.calibration import load_calibration
+    from analysis.estimates.labels import read_labelled_units, unit_labels
+    from analysis.estimates.shares import LABEL_FILES, project_labels
+    from analysis.validation.shares import chart_report
+
+    corpora = {"This project, cross-fitted": (corpus, project_labels(corpus), None)}
+    if corpus.project.is_example:
+        new = load_corpus(REPOSITORY / "tests" / "fixtures" / "new_transcripts")
+        labelled = read_labelled_units(*(UNITS_EVAL / name for name in LABEL_FILES), corpus="new")
+        labels = unit_labels(new, labelled)
+        corpora = {"Example corpus, cross-fitted": corpora["This project, cross-fitted"][:2] + (None,),
+                   "Example corpus, each event left out of its own fit":
+                       corpora["This project, cross-fitted"][:2] + (None, True),
+                   "New transcripts under the example's calibration (none of their labels used)":
+                       (new, labels, load_calibration(corpus.project)),
+                   "New transcripts, cross-fitted on their own labels": (new, labels, None)}
+    lines = chart_report(corpora)
+    return lines or ["Chart numbers: no labelled units in this project, so no check of the "
+                     "shares against readers (label units into evaluation/labels.yaml)."]
 
 
 # --- the unit evaluation set ---------------------------------------------------------------

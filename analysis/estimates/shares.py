@@ -1,0 +1,117 @@
+"""Topic shares as estimates: the probability-weighted share of a group's text about each
+topic, with an interval.
+
+A unit of `c` characters that a reader would tag with the topic with probability `p`
+(`analysis.estimates.calibration`) adds `c * p` to the topic's expected characters; a unit a
+reader did label adds `c` or nothing. The interval comes from simulation: under each of the
+calibration's bootstrap draws, every unlabelled unit is tagged or not at random with its
+probability, and the group's share computed; the 5th and 95th percentiles bound a 90 %
+interval that holds both the calibration's uncertainty and the chance in which units a
+reader would tag. Simulations use a fixed seed, so the same corpus gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.coding import codebook
+from analysis.corpus import Corpus
+from analysis.estimates.calibration import UNCALIBRATED, Calibration, load_calibration
+from analysis.estimates.features import unit_topic_frame
+from analysis.estimates.labels import read_labelled_units, unit_labels
+from analysis.project.folder import REPOSITORY
+
+LEVEL = 0.90
+SEED = 20261207
+EVALUATION_DIR = "evaluation"
+LABEL_FILES = ("gold.yaml", "extra.yaml", "labels.yaml")
+EXAMPLE_LABELS = REPOSITORY / "tests" / "data" / "units_eval"
+
+
+def project_labels(corpus: Corpus) -> dict[str, frozenset]:
+    """unit_id -> topics for the units of this corpus that a reader labelled: the project's
+    `evaluation/` label files; for the example project, its evaluation set."""
+    own = corpus.root / EVALUATION_DIR
+    if any((own / name).is_file() for name in LABEL_FILES):
+        labelled = read_labelled_units(*(own / name for name in LABEL_FILES))
+    elif corpus.project.is_example:
+        labelled = read_labelled_units(*(EXAMPLE_LABELS / name for name in LABEL_FILES),
+                                       corpus="example")
+    else:
+        return {}
+    return unit_labels(corpus, labelled)
+
+
+def unit_probabilities(corpus: Corpus, *, calibration: Calibration | None | bool = True,
+                       labels: dict[str, frozenset] | None = None) -> pd.DataFrame:
+    """One row per (unit, topic): unit_id, event_id, speaker_id, topic, n_chars, discussed
+    (the keyword coder's answer), probability (calibrated; 1/0 where a reader labelled the
+    unit; the coder's answer when uncalibrated), labelled."""
+    frame = unit_topic_frame(corpus)
+    cal = load_calibration(corpus.project) if calibration is True else calibration or None
+    labels = project_labels(corpus) if labels is None else labels
+    frame["probability"] = (cal.probability(frame) if cal is not None
+                            else frame["discussed"].to_numpy(float))
+    labelled = frame["unit_id"].isin(labels).to_numpy()
+    truth = np.fromiter((t in labels.get(u, ()) for u, t in zip(frame["unit_id"], frame["topic"])),
+                        float, len(frame))
+    frame.loc[labelled, "probability"] = truth[labelled]
+    frame["labelled"] = labelled
+    frame.attrs["calibration"] = cal
+    return frame
+
+
+def topic_shares(corpus: Corpus, by: str = "event_id", *, level: float = LEVEL,
+                 calibration: Calibration | None | bool = True,
+                 labels: dict[str, frozenset] | None = None, seed: int = SEED) -> pd.DataFrame:
+    """Topic shares per group with their interval.
+
+    `by`: `event_id`, `speaker_id`, `role` or `corpus` (one group). Columns: <by>, topic,
+    estimate (share of the group's characters about the topic), low, high (the `level`
+    interval; empty when uncalibrated), raw (the keyword coder's share, as the charts had it),
+    n_units, n_labelled (units of the group a reader labelled), validated_on (what the
+    calibration was fitted on, for captions). Sorted by group, then codebook order.
+    """
+    frame = unit_probabilities(corpus, calibration=calibration, labels=labels)
+    cal: Calibration | None = frame.attrs["calibration"]
+    if by == "corpus":
+        frame["corpus"] = "all"
+    elif by == "role":
+        frame["role"] = frame["speaker_id"].map(corpus.speakers.set_index("speaker_id")["role"])
+    ids = list(codebook(corpus.root).ids)
+    groups = pd.Index(sorted(frame[by].dropna().unique()), name=by)
+    code = pd.Categorical(frame[by], categories=groups).codes
+    chars = frame["n_chars"].to_numpy(float)
+    rows = []
+    rng = np.random.default_rng(seed)
+    for topic in ids:
+        at = np.flatnonzero(frame["topic"].to_numpy() == topic)
+        g, c = code[at], chars[at]
+        total = np.bincount(g, c, len(groups))
+        part = frame.iloc[at]
+        estimate = np.bincount(g, c * part["probability"].to_numpy(float), len(groups)) / total
+        raw = np.bincount(g, c * part["discussed"].to_numpy(float), len(groups)) / total
+        low = high = np.full(len(groups), np.nan)
+        if cal is not None:
+            chances = cal.probability_draws(part)
+            known = part["labelled"].to_numpy()
+            chances[known] = part["probability"].to_numpy(float)[known, None]
+            tagged = rng.random(chances.shape) < chances
+            sims = np.stack([np.bincount(g, c * tagged[:, b], len(groups))
+                             for b in range(tagged.shape[1])], axis=1) / total[:, None]
+            low, high = np.quantile(sims, [(1 - level) / 2, (1 + level) / 2], axis=1)
+            # a few units give a lumpy distribution whose mean can sit just outside the
+            # percentiles: the interval always holds the estimate it is drawn around
+            low, high = np.minimum(low, estimate), np.maximum(high, estimate)
+        n_units = np.bincount(g, minlength=len(groups))
+        n_labelled = np.bincount(g, part["labelled"].to_numpy(float), len(groups)).astype(int)
+        rows.append(pd.DataFrame({by: groups, "topic": topic, "estimate": estimate, "low": low,
+                                  "high": high, "raw": raw, "n_units": n_units,
+                                  "n_labelled": n_labelled}))
+    out = pd.concat(rows, ignore_index=True)
+    out["topic"] = pd.Categorical(out["topic"], categories=ids)
+    out = out.sort_values([by, "topic"], kind="stable").reset_index(drop=True)
+    out["topic"] = out["topic"].astype(str)
+    out["validated_on"] = cal.validated_on if cal is not None else UNCALIBRATED
+    return out
