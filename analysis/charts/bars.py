@@ -37,6 +37,7 @@ def bar_chart(
     horizontal: bool = False,
     annotate: bool = True,
     fmt: str = "{:,.0f}",
+    interval: tuple[str, str] | None = None,
 ) -> Figure:
     """Draw one bar per row of ``df``, categories in row order.
 
@@ -58,6 +59,8 @@ def bar_chart(
         horizontal: Draw horizontal bars, first row at the top.
         annotate: Write each value at the end of its bar.
         fmt: :meth:`str.format` pattern for the annotations.
+        interval: Columns (low, high) of an interval around each value, drawn as a
+            whisker; the value is then written past the whisker's end.
 
     Returns:
         The figure.
@@ -79,10 +82,29 @@ def bar_chart(
     else:
         bars = ax.bar(positions, values, color=bar_colors)
     _style_category_axis(fig, ax, positions, categories, horizontal)
-    _style_value_axis(ax, values, horizontal)
+    ends = values
+    if interval is not None:
+        low = pd.to_numeric(df[interval[0]]).to_numpy(dtype=float)
+        high = pd.to_numeric(df[interval[1]]).to_numpy(dtype=float)
+        spans = np.vstack([values - low, high - values]).clip(min=0)
+        whisker = {"fmt": "none", "ecolor": "#333333", "elinewidth": 1.4, "capsize": 5}
+        if horizontal:
+            ax.errorbar(values, positions, xerr=spans, **whisker)
+        else:
+            ax.errorbar(positions, values, yerr=spans, **whisker)
+        ends = np.fmax(values, high)
+    _style_value_axis(ax, ends, horizontal)
     if annotate:
         labels = ["" if math.isnan(v) else fmt.format(v) for v in values]
-        ax.bar_label(bars, labels=labels, padding=4, fontsize=mpl.rcParams["xtick.labelsize"])
+        if interval is None:
+            ax.bar_label(bars, labels=labels, padding=4, fontsize=mpl.rcParams["xtick.labelsize"])
+        else:  # past the whisker, so the number never sits on it
+            for position, end, label in zip(positions, ends, labels):
+                xy, offset = ((end, position), (6, 0)) if horizontal else ((position, end), (0, 6))
+                ax.annotate(label, xy, xytext=offset, textcoords="offset points",
+                            ha="left" if horizontal else "center",
+                            va="center" if horizontal else "bottom",
+                            fontsize=mpl.rcParams["xtick.labelsize"])
     if xlabel:
         ax.set_xlabel(xlabel)
     if ylabel:

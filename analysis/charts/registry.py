@@ -116,6 +116,17 @@ class Context:
     def speakers(self) -> pd.DataFrame:
         return describe.speaker_table(self.corpus).set_index("speaker_id")
 
+    def topic_estimates(self, by: str) -> pd.DataFrame:
+        """`analysis.estimates.topic_shares` by `by` (`corpus` or `event_group`: the events as
+        charts group them), computed once per grouping."""
+        key = f"_estimates_{by}"
+        if key not in self.__dict__:
+            from analysis.estimates import topic_shares
+
+            groups = self.many.of if by == "event_group" else None
+            self.__dict__[key] = topic_shares(self.corpus, by, groups=groups)
+        return self.__dict__[key]
+
     @cached_property
     def topic_names(self) -> dict[str, str]:
         return self.book.names("zh")

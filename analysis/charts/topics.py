@@ -12,6 +12,7 @@ from analysis.charts.bars import bar_chart, facet_bars
 from analysis.charts.heatmaps import heatmap, panel_heatmaps, with_n
 from analysis.charts.registry import FINDING_MIN_UNITS, Chart, Context, _pct, figure
 from analysis.coding import MIN_UNITS, topic_frequencies
+from analysis.estimates import WIDE, leader
 
 
 def _topic_cell_finding(freq: pd.DataFrame, by: str, labels: dict, names: dict,
@@ -26,24 +27,51 @@ def _topic_cell_finding(freq: pd.DataFrame, by: str, labels: dict, names: dict,
             f"（{_pct(best['share_chars'])} 的发言）", True)
 
 
+def _leaders_title(rows: pd.DataFrame, names: dict, what: str) -> tuple[str, bool]:
+    """'「X」…最多' when X's interval lies above every other topic's; else the topics whose
+    intervals reach X's, named together as within the uncertainty."""
+    top, sure = leader(rows)
+    if sure:
+        return f"「{names[top['topic']]}」{what}最多（{_pct(top['estimate'])}）", True
+    close = rows[(rows["high"] >= top["low"])].sort_values(
+        ["estimate", "topic"], ascending=[False, True], kind="stable")["topic"].head(3)
+    return ("、".join(f"「{names[t]}」" for t in close) + f"{what}最多，差距在不确定范围内",
+            False)
+
+
+def _calibration_note(estimates: pd.DataFrame) -> str:
+    return f"估计：{estimates['validated_on'].iloc[0]}。"
+
+
 @figure("03_topics_overall", "03_topics.ipynb", "话题")
 def topics_overall(ctx: Context) -> Chart:
     names, book = ctx.topic_names, ctx.book
-    overall = topic_frequencies(ctx.corpus, "corpus", topics=ctx.topics)
-    overall = overall.assign(share=overall["share_chars"] * 100,
-                             name=[f"{names[t]} (n={n})" for t, n in
-                                   zip(overall["topic"], overall["n_units"])])
-    overall = overall.sort_values("share", ascending=False, kind="stable")
-    lead = overall.iloc[0]
-    title = f"「{names[lead['topic']]}」占了 {lead['share']:.0f}% 的发言"
-    fig = bar_chart(overall, x="name", y="share", horizontal=True, fmt="{:.1f}%",
-                    colors=dict(zip(overall["name"], overall["topic"].map(book.colors()))),
+    coded = topic_frequencies(ctx.corpus, "corpus", topics=ctx.topics).set_index("topic")
+    est = ctx.topic_estimates("corpus")
+    est = est.assign(share=est["estimate"] * 100, low_pct=est["low"] * 100,
+                     high_pct=est["high"] * 100, n_units=est["topic"].map(coded["n_units"]))
+    est = est.assign(name=[f"{names[t]} (n={n})" for t, n in zip(est["topic"], est["n_units"])])
+    est = est.sort_values(["share", "topic"], ascending=[False, True], kind="stable")
+    calibrated = est["low"].notna().all()
+    if calibrated:
+        title, found = _leaders_title(est, names, "占的发言")
+    else:  # no interval to support a finding: the keyword count, said as such
+        title, found = (f"按关键词，「{names[est['topic'].iloc[0]]}」占的发言最多"
+                        f"（{_pct(est['estimate'].iloc[0])}，未校准）"), False
+    fig = bar_chart(est, x="name", y="share", horizontal=True, fmt="{:.1f}%",
+                    colors=dict(zip(est["name"], est["topic"].map(book.colors()))),
+                    interval=("low_pct", "high_pct") if calibrated else None,
                     xlabel="文本占比 %", title=title,
-                    subtitle=f"Share of all spoken text in units discussing each topic "
-                             f"(n = units; {len(ctx.corpus.units):,} units in all)")
-    return Chart(fig, title, "全部发言文本中，讨论各话题的分析单元所占的字数比例（n 为单元数）。",
-                 notes="；".join(f"{names[r.topic]} {r.share:.1f}%（n={r.n_units}）"
-                                for r in overall.head(5).itertuples()))
+                    subtitle=(("Estimated share of all spoken text per topic, 90 % intervals"
+                               if calibrated else "Share of all spoken text in units coded with "
+                               "each topic") + f" (n = coded units); {est['validated_on'].iloc[0]}"))
+    return Chart(fig, title, "全部发言文本中，各话题所占字数比例的估计（每个单元按读者会标注该话题的"
+                             "概率计入）" + ("，横线为 90% 区间" if calibrated else "") + "。",
+                 finding=found,
+                 notes=_calibration_note(est) + "；".join(
+                     f"{names[r.topic]} {r.share:.1f}%" + (f"（{r.low_pct:.1f}–{r.high_pct:.1f}%）"
+                                                           if calibrated else "")
+                     for r in est.head(5).itertuples()))
 
 
 @figure("03_topics_by_event", "03_topics.ipynb", "话题")
@@ -51,23 +79,45 @@ def topics_by_event(ctx: Context) -> Chart:
     names, groups = ctx.topic_names, ctx.many
     topics = list(ctx.book.ids)
     freq = topic_frequencies(ctx.corpus, "event_group", topics=ctx.topics, groups=groups.of)
-    share = (freq.pivot(index="topic", columns="event_group", values="share_chars")
-             .reindex(index=topics, columns=groups.order) * 100)
-    n = freq.pivot(index="topic", columns="event_group", values="n_units").reindex(
-        index=topics, columns=groups.order)
-    columns = with_n(groups.labels, freq.groupby("event_group")["group_units"].first()
-                     .reindex(groups.order))
-    title, found = _topic_cell_finding(freq, "event_group", groups.labels, names,
-                                       "各场活动的话题分布")
-    fig = heatmap(share.rename(index=with_n(names, n.sum(axis=1), sep=" "),
-                               columns=columns),
-                  fmt="{:.0f}%", cmap="Blues", faded=(n < MIN_UNITS),
-                  colorbar_label="文本占比 %", title=title,
-                  subtitle=groups.caption("Share of each event's spoken text in units "
-                                          "discussing the topic (n = units; grey: < 3 "
-                                          "units)"))
-    return Chart(fig, title, "各场活动的发言文本中，讨论各话题的单元所占比例；不足 3 个单元的格子为灰色。",
-                 notes=f"度量：文本占比；n：单元数；阈值 {MIN_UNITS} 个单元。", finding=found)
+    est = ctx.topic_estimates("event_group")
+
+    def grid(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+        return frame.pivot(index="topic", columns="event_group", values=column).reindex(
+            index=topics, columns=groups.order)
+
+    share = grid(est, "estimate") * 100
+    wide = (grid(est, "high") - grid(est, "low")) > WIDE
+    n = grid(freq, "n_units")
+    sizes = freq.groupby("event_group")["group_units"].first()
+    columns = with_n(groups.labels, sizes.reindex(groups.order))
+    found, best = False, None
+    for group, rows in est.groupby("event_group", sort=False):
+        top, sure = leader(rows)
+        if sure and sizes.get(group, 0) >= FINDING_MIN_UNITS and (
+                best is None or top["estimate"] > best[1]["estimate"]):
+            best = (group, top)
+    if best is not None:
+        group, top = best
+        title, found = (f"{groups.labels.get(group, group)} 谈「{names[top['topic']]}」最多"
+                        f"（{_pct(top['estimate'])} 的发言）"), True
+    elif est["low"].isna().all():
+        title = "各场活动的话题分布（按关键词，未校准）"
+    else:
+        title = "各场活动的话题分布：没有一场的领先话题超出不确定范围"
+    calibrated = est["low"].notna().all()
+    # calibrated, a cell is as reliable as its interval; uncalibrated, as its count of units
+    fig = heatmap(share.rename(index=with_n(names, n.sum(axis=1), sep=" "), columns=columns),
+                  fmt="{:.0f}%", cmap="Blues", faded=wide if calibrated else (n < MIN_UNITS),
+                  few_label=(f"90% 区间宽于 {WIDE * 100:.0f} 个百分点（灰）" if calibrated
+                             else f"不足 {MIN_UNITS} 个单元（灰）"),
+                  colorbar_label="文本占比 %（估计）", title=title,
+                  subtitle=groups.caption("Estimated share of each event's text per topic "
+                                          "(n = coded units); " + est["validated_on"].iloc[0]))
+    grey = (f"90% 区间宽于 {WIDE * 100:.0f} 个百分点" if calibrated
+            else f"不足 {MIN_UNITS} 个单元")
+    return Chart(fig, title, f"各场活动的发言文本中，各话题所占比例的估计；{grey}的格子为灰色。",
+                 notes=_calibration_note(est) + f"度量：估计的文本占比；n：编码到该话题的单元数；"
+                       f"灰色：{grey}。", finding=found)
 
 
 def _group_topic_heatmap(ctx: Context, freq: pd.DataFrame, by: str, shown: list,

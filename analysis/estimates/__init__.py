@@ -13,7 +13,7 @@ May import: `analysis.coding`, `analysis.corpus` and everything below them.
 
 from analysis.estimates.calibration import (CALIBRATION_FILE, Calibration, fit_calibration,
                                             load_calibration)
-from analysis.estimates.shares import topic_shares
+from analysis.estimates.shares import WIDE, leader, topic_shares
 
-__all__ = ["CALIBRATION_FILE", "Calibration", "fit_calibration", "load_calibration",
-           "topic_shares"]
+__all__ = ["CALIBRATION_FILE", "WIDE", "Calibration", "fit_calibration", "leader",
+           "load_calibration", "topic_shares"]

@@ -169,7 +169,7 @@ def load_calibration(project: Project | str | Path | None = None) -> Calibration
                                               "--calibrate`")
                 continue
             said = (f"calibrated on {found.units} labelled units of this project" if own_file
-                    else "calibrated on the example project; not validated on this project")
+                    else "calibrated on the example project, not validated on this one")
             return Calibration(found.topics, found.features, found.coef, found.draws,
                                found.units, found.source, said, found.spread)
     return None
@@ -190,5 +190,4 @@ def calibrate(corpus, labels: dict[str, frozenset], *, source: str) -> list[Path
     return targets
 
 
-UNCALIBRATED = ("uncalibrated: keyword coding as it stands; label units of this project "
-                "to calibrate it")
+UNCALIBRATED = "uncalibrated keyword shares: label units of this project to calibrate"

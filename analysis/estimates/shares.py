@@ -43,6 +43,23 @@ def project_labels(corpus: Corpus) -> dict[str, frozenset]:
     return unit_labels(corpus, labelled)
 
 
+WIDE = 0.20
+"""An interval wider than this (20 points of share) is too wide to read a cell by: charts mark it."""
+
+
+def leader(shares: pd.DataFrame, column: str = "estimate") -> tuple[pd.Series, bool]:
+    """The row with the largest estimate among `shares` (one group's topics) and whether it
+    is the leader beyond doubt: its interval lies above every other topic's (without an
+    interval, uncalibrated, nothing is beyond doubt)."""
+    ordered = shares.sort_values([column, "topic"], ascending=[False, True], kind="stable")
+    top, rest = ordered.iloc[0], ordered.iloc[1:]
+    if pd.isna(top["low"]):
+        return top, False
+    if rest.empty:
+        return top, True
+    return top, bool((top["low"] > rest["high"]).all())
+
+
 def unit_probabilities(corpus: Corpus, *, calibration: Calibration | None | bool = True,
                        labels: dict[str, frozenset] | None = None) -> pd.DataFrame:
     """One row per (unit, topic): unit_id, event_id, speaker_id, topic, n_chars, discussed
@@ -64,10 +81,12 @@ def unit_probabilities(corpus: Corpus, *, calibration: Calibration | None | bool
 
 def topic_shares(corpus: Corpus, by: str = "event_id", *, level: float = LEVEL,
                  calibration: Calibration | None | bool = True,
-                 labels: dict[str, frozenset] | None = None, seed: int = SEED) -> pd.DataFrame:
+                 labels: dict[str, frozenset] | None = None, groups=None,
+                 seed: int = SEED) -> pd.DataFrame:
     """Topic shares per group with their interval.
 
-    `by`: `event_id`, `speaker_id`, `role` or `corpus` (one group). Columns: <by>, topic,
+    `by`: `event_id`, `speaker_id`, `role`, `corpus` (one group), or `event_group` with
+    `groups` mapping event_id -> group (events pooled by period or series). Columns: <by>, topic,
     estimate (share of the group's characters about the topic), low, high (the `level`
     interval; empty when uncalibrated), raw (the keyword coder's share, as the charts had it),
     n_units, n_labelled (units of the group a reader labelled), validated_on (what the
@@ -79,6 +98,8 @@ def topic_shares(corpus: Corpus, by: str = "event_id", *, level: float = LEVEL,
         frame["corpus"] = "all"
     elif by == "role":
         frame["role"] = frame["speaker_id"].map(corpus.speakers.set_index("speaker_id")["role"])
+    elif by == "event_group":
+        frame["event_group"] = frame["event_id"].map(dict(groups))
     ids = list(codebook(corpus.root).ids)
     groups = pd.Index(sorted(frame[by].dropna().unique()), name=by)
     code = pd.Categorical(frame[by], categories=groups).codes
