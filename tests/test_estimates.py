@@ -139,3 +139,23 @@ def test_cross_fitted_shares_beat_the_keyword_shares(example, example_labels):
     assert abs(result["bias"]) < 1.5 < result["raw_bias"]
     assert result["coverage"] >= 0.75
     assert result["clear_right"] == result["clear_events"] > 0
+
+
+def test_inferred_speakers_are_counted_by_their_probabilities():
+    """The podcast without speaker labels: the guest the model is unsure about keeps his
+    expected share (the chart's thresholded count gives him 5 %), every event's shares sum to
+    one, and labelled events have no width."""
+    from analysis.estimates.talk_time import speaker_time
+
+    corpus = load_corpus(SEEDS)
+    time = speaker_time(corpus, draws=100)
+    assert np.allclose(time.groupby("event_id")["estimate"].sum(), 1.0)
+    guest = time.set_index("speaker_id").loc["indigo_talk.li_houming"]
+    assert guest["inferred"] and guest["low"] < guest["estimate"] < guest["high"]
+    spoken = corpus.spoken()
+    podcast = spoken[spoken["event_id"] == "indigo_talk"]
+    counted = podcast.loc[podcast["speaker_id"] == "indigo_talk.li_houming", "n_chars"].sum()
+    assert guest["estimate"] > 3 * counted / podcast["n_chars"].sum()
+    labelled = time[~time["inferred"]]
+    assert (labelled["low"] == labelled["high"]).all()
+    pd.testing.assert_frame_equal(time, speaker_time(corpus, draws=100))

@@ -23,6 +23,7 @@ from analysis.corpus import Corpus
 from analysis.errors import TranscriptError
 from analysis.project.folder import REPOSITORY
 from analysis.project.yamlfile import parse as parse_yaml
+from analysis.validation.speakers import talk_time_lines
 
 EVALUATION_DIR = "evaluation"
 DEV_DIR = REPOSITORY / "tests" / "data"
@@ -67,6 +68,7 @@ def report(corpus: Corpus) -> str:
                   f"  coverage {result['coverage']:.3f} (target >= 0.60)  accuracy on attributed "
                   f"lines {result['accuracy']:.3f} (target >= 0.85)  "
                   f"accuracy if every line were attributed {result['accuracy_all']:.3f}"]
+        lines += talk_time_lines(corpus, labels)
     return "\n".join(lines)
 
 

@@ -208,3 +208,32 @@ def curves(spec: Path, **options) -> pd.DataFrame:
         frame.insert(1, "lines", len(truth))
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def talk_time_lines(corpus, labels: Path) -> list[str]:
+    """Each speaker's share of a labelled event's characters three ways: the reading labels
+    (`unclear` lines left out), the talk-time chart's count (utterances over the confidence
+    threshold) and the posterior estimate with its interval (analysis.estimates.talk_time)."""
+    from analysis.estimates.talk_time import speaker_time
+
+    gold = pd.read_csv(labels)
+    gold = gold[gold["speaker"] != "unclear"]
+    event_id = labels.stem.replace("speaker_labels_", "")
+    chars = gold["text"].astype(str).str.replace(r"\s", "", regex=True).str.len()
+    truth = chars.groupby(gold["speaker"]).sum() / chars.sum()
+    spoken = corpus.spoken()
+    spoken = spoken[spoken["event_id"] == event_id]
+    counted = spoken.groupby("speaker_id")["n_chars"].sum() / spoken["n_chars"].sum()
+    estimates = speaker_time(corpus)
+    estimates = estimates[estimates["event_id"] == event_id].set_index("speaker_id")
+    lines = [f"Talk time ({event_id}), share of characters: reading labels | chart (over the "
+             "threshold) | estimate (posterior, 90 % interval); target: within 8 points of the "
+             "reading, interval covering it"]
+    for speaker, share in truth.sort_index().items():
+        sid = f"{event_id}.{speaker}"
+        if sid not in estimates.index:
+            continue
+        row = estimates.loc[sid]
+        lines.append(f"  {speaker}: {share:.1%} | {counted.get(sid, 0.0):.1%} | {row['estimate']:.1%} "
+                     f"({row['low']:.1%}-{row['high']:.1%})")
+    return lines
