@@ -81,7 +81,11 @@ def test_the_calibration_file_round_trips_and_refuses_what_it_cannot_use(example
 
 def test_each_project_says_what_its_numbers_are_calibrated_on(tmp_path):
     assert "of this project" in load_calibration(SEEDS).validated_on
-    assert "not validated on this one" in load_calibration(FIXTURES / "example").validated_on
+    assert "example's labels, not validated" in load_calibration(FIXTURES / "example").validated_on
+    copied = tmp_path / "copied"  # a codebook copied with its calibration, no labels
+    shutil.copytree(FIXTURES / "example", copied)
+    shutil.copy(SEEDS / "codebook" / CALIBRATION_FILE, copied / "codebook" / CALIBRATION_FILE)
+    assert load_calibration(copied).validated_on.startswith("calibrated elsewhere")
     assert load_calibration(FIXTURES / "finance") is None  # other topic ids: uncalibrated
     project = tmp_path / "finance"
     shutil.copytree(FIXTURES / "finance", project)

@@ -64,7 +64,7 @@ def topics_overall(ctx: Context) -> Chart:
                     xlabel="文本占比 %", title=title,
                     subtitle=(("Estimated share of all spoken text per topic, 90 % intervals"
                                if calibrated else "Share of all spoken text in units coded with "
-                               "each topic") + f" (n = coded units); {est['validated_on'].iloc[0]}"))
+                               "each topic") + f" (n = coded units)\n{est['validated_on'].iloc[0]}"))
     return Chart(fig, title, "全部发言文本中，各话题所占字数比例的估计（每个单元按读者会标注该话题的"
                              "概率计入）" + ("，横线为 90% 区间" if calibrated else "") + "。",
                  finding=found,
@@ -112,7 +112,7 @@ def topics_by_event(ctx: Context) -> Chart:
                              else f"不足 {MIN_UNITS} 个单元（灰）"),
                   colorbar_label="文本占比 %（估计）", title=title,
                   subtitle=groups.caption("Estimated share of each event's text per topic "
-                                          "(n = coded units); " + est["validated_on"].iloc[0]))
+                                          "(n = coded units)") + "\n" + est["validated_on"].iloc[0])
     grey = (f"90% 区间宽于 {WIDE * 100:.0f} 个百分点" if calibrated
             else f"不足 {MIN_UNITS} 个单元")
     return Chart(fig, title, f"各场活动的发言文本中，各话题所占比例的估计；{grey}的格子为灰色。",

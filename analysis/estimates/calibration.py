@@ -152,9 +152,13 @@ def read_calibration(path: Path) -> Calibration:
     return Calibration(topics, features, coef, draws, units, source, spread=spread)
 
 
-def load_calibration(project: Project | str | Path | None = None) -> Calibration | None:
+def load_calibration(project: Project | str | Path | None = None, *,
+                     labelled: bool | None = None) -> Calibration | None:
     """The project's calibration (`codebook/calibration.yaml`), else the package's when the
-    topic ids are the project's, else None; `validated_on` says which."""
+    topic ids are the project's, else None; `validated_on` says which. A file counts as
+    this project's own only where the project has labelled units (`labelled`, default: an
+    `evaluation/` label file, or the example project): a codebook folder copied from
+    another project brings that project's calibration, not a validation of this one."""
     project = Project.of(project)
     ids = tuple(codebook(project.root).ids)
     own = project.codebook_dir / CALIBRATION_FILE
@@ -168,8 +172,17 @@ def load_calibration(project: Project | str | Path | None = None) -> Calibration
                                           fix="refit it with `python -m analysis evaluate "
                                               "--calibrate`")
                 continue
-            said = (f"calibrated on {found.units} labelled units of this project" if own_file
-                    else "calibrated on the example project, not validated on this one")
+            if labelled is None:
+                labelled = project.is_example or any(
+                    (project.root / "evaluation" / name).is_file()
+                    for name in ("gold.yaml", "extra.yaml", "labels.yaml"))
+            if own_file and labelled:
+                said = f"calibrated on {found.units} labelled units of this project"
+            elif own_file:
+                said = (f"calibrated elsewhere ({found.units} labelled units), not validated "
+                        "on this project")
+            else:
+                said = "calibrated on the example's labels, not validated on this project"
             return Calibration(found.topics, found.features, found.coef, found.draws,
                                found.units, found.source, said, found.spread)
     return None
