@@ -96,8 +96,10 @@ def test_each_project_says_what_its_numbers_are_calibrated_on(tmp_path):
 
 def test_shares_carry_intervals_that_hold_the_estimate_and_repeat_exactly(example):
     shares = topic_shares(example, labels={})
-    assert list(shares.columns) == ["event_id", "topic", "estimate", "low", "high", "raw",
-                                    "n_units", "n_labelled", "validated_on"]
+    assert list(shares.columns) == ["event_id", "topic", "estimate", "low", "high", "p_top",
+                                    "raw", "expected_units", "n_units", "n_labelled",
+                                    "validated_on"]
+    assert np.allclose(shares.groupby("event_id")["p_top"].sum(), 1.0)
     assert (shares["low"] <= shares["estimate"] + 1e-12).all()
     assert (shares["estimate"] <= shares["high"] + 1e-12).all()
     assert (shares["high"] - shares["low"]).max() > 0.05  # unlabelled: real uncertainty
@@ -142,7 +144,8 @@ def test_cross_fitted_shares_beat_the_keyword_shares(example, example_labels):
     assert result["mae"] < result["raw_mae"] - 2
     assert abs(result["bias"]) < 1.5 < result["raw_bias"]
     assert result["coverage"] >= 0.75
-    assert result["clear_right"] == result["clear_events"] > 0
+    assert result["top_right"] == result["clear_events"] > 0
+    assert result["named_wrong"] == 0 and result["unclear_named"] == 0
 
 
 def test_inferred_speakers_are_counted_by_their_probabilities():
@@ -163,3 +166,40 @@ def test_inferred_speakers_are_counted_by_their_probabilities():
     labelled = time[~time["inferred"]]
     assert (labelled["low"] == labelled["high"]).all()
     pd.testing.assert_frame_equal(time, speaker_time(corpus, draws=100))
+
+
+def test_a_leader_is_named_only_when_it_leads_in_nearly_every_simulation():
+    from analysis.charts.topics import _leaders_title
+    from analysis.estimates import leader
+
+    names = {"a": "甲", "b": "乙", "c": "丙"}
+    rows = pd.DataFrame({"topic": ["a", "b", "c"], "estimate": [0.40, 0.35, 0.10],
+                         "low": [0.30, 0.28, 0.05], "high": [0.50, 0.42, 0.15],
+                         "p_top": [0.80, 0.20, 0.0]})
+    assert leader(rows)[0]["topic"] == "a" and not leader(rows)[1]
+    title, found = _leaders_title(rows, names, "占的发言")
+    assert not found and "「甲」、「乙」" in title and "丙" not in title and "不确定" in title
+    sure = rows.assign(p_top=[0.97, 0.03, 0.0])
+    title, found = _leaders_title(sure, names, "占的发言")
+    assert found and title.startswith("「甲」")
+    assert not leader(rows.assign(low=np.nan, high=np.nan, p_top=np.nan))[1]  # uncalibrated
+
+
+def test_a_refit_on_the_same_labels_gives_the_same_calibration(example, example_labels):
+    ids = list(codebook(example.root).ids)
+    frame = unit_topic_frame(example)
+    one = fit_calibration(frame, example_labels, ids, draws=3)
+    two = fit_calibration(frame, example_labels, ids, draws=3)
+    assert np.array_equal(one.coef, two.coef) and np.array_equal(one.draws, two.draws)
+    assert one.spread == two.spread
+
+
+def test_shares_by_role_and_by_pooled_group():
+    corpus = load_corpus(FIXTURES / "example")
+    roles = topic_shares(corpus, by="role", labels={})
+    assert set(roles["role"]) <= set(corpus.speakers["role"])
+    pooled = topic_shares(corpus, by="event_group", labels={},
+                          groups={e: "all" for e in corpus.events["event_id"]})
+    whole = topic_shares(corpus, by="corpus", labels={})
+    assert np.allclose(pooled["estimate"], whole["estimate"])
+    assert np.allclose(pooled.groupby("event_group")["p_top"].sum(), 1.0)

@@ -28,8 +28,8 @@ def _topic_cell_finding(freq: pd.DataFrame, by: str, labels: dict, names: dict,
 
 
 def _leaders_title(rows: pd.DataFrame, names: dict, what: str) -> tuple[str, bool]:
-    """'「X」…最多' when X's interval lies above every other topic's; else the topics whose
-    intervals reach X's, named together as within the uncertainty."""
+    """'「X」…最多' when X is the largest in nearly every simulation (analysis.estimates.leader);
+    else the topics whose intervals reach X's, named together as within the uncertainty."""
     top, sure = leader(rows)
     if sure:
         return f"「{names[top['topic']]}」{what}最多（{_pct(top['estimate'])}）", True
@@ -40,7 +40,13 @@ def _leaders_title(rows: pd.DataFrame, names: dict, what: str) -> tuple[str, boo
 
 
 def _calibration_note(estimates: pd.DataFrame) -> str:
-    return f"估计：{estimates['validated_on'].iloc[0]}。"
+    return f"依据：{estimates['validated_on'].iloc[0]}。"
+
+
+def _units_label(row, calibrated: bool) -> str:
+    """A topic's n: units a reader would tag (summed probabilities) when calibrated, else the
+    units the keyword coder counts."""
+    return f"≈{row.expected_units:,.0f}" if calibrated else f"{row.n_units:,}"
 
 
 @figure("03_topics_overall", "03_topics.ipynb", "话题")
@@ -50,23 +56,25 @@ def topics_overall(ctx: Context) -> Chart:
     est = ctx.topic_estimates("corpus")
     est = est.assign(share=est["estimate"] * 100, low_pct=est["low"] * 100,
                      high_pct=est["high"] * 100, n_units=est["topic"].map(coded["n_units"]))
-    est = est.assign(name=[f"{names[t]} (n={n})" for t, n in zip(est["topic"], est["n_units"])])
-    est = est.sort_values(["share", "topic"], ascending=[False, True], kind="stable")
     calibrated = est["low"].notna().all()
+    est = est.assign(name=[f"{names[r.topic]} (n={_units_label(r, calibrated)})"
+                           for r in est.itertuples()])
+    est = est.sort_values(["share", "topic"], ascending=[False, True], kind="stable")
     if calibrated:
         title, found = _leaders_title(est, names, "占的发言")
-    else:  # no interval to support a finding: the keyword count, said as such
-        title, found = (f"按关键词，「{names[est['topic'].iloc[0]]}」占的发言最多"
-                        f"（{_pct(est['estimate'].iloc[0])}，未校准）"), False
+    else:  # no interval to support a finding: no topic is called the largest
+        title, found = "各话题的发言占比（按关键词，未校准）", False
     fig = bar_chart(est, x="name", y="share", horizontal=True, fmt="{:.1f}%",
                     colors=dict(zip(est["name"], est["topic"].map(book.colors()))),
                     interval=("low_pct", "high_pct") if calibrated else None,
                     xlabel="文本占比 %", title=title,
-                    subtitle=(("Estimated share of all spoken text per topic, 90 % intervals"
-                               if calibrated else "Share of all spoken text in units coded with "
-                               "each topic") + f" (n = coded units)\n{est['validated_on'].iloc[0]}"))
-    return Chart(fig, title, "全部发言文本中，各话题所占字数比例的估计（每个单元按读者会标注该话题的"
-                             "概率计入）" + ("，横线为 90% 区间" if calibrated else "") + "。",
+                    subtitle=("Estimated share of all spoken text per topic, 90 % intervals "
+                              "(n = units a reader would tag)" if calibrated
+                              else "Share of all spoken text in units coded with each topic "
+                              "(n = coded units)") + f"\n{est['validated_on'].iloc[0]}")
+    return Chart(fig, title, ("全部发言文本中，各话题所占字数比例的估计（每个单元按读者会标注该话题的"
+                              "概率计入），横线为 90% 区间。" if calibrated else
+                              "全部发言文本中，按关键词编码到各话题的分析单元所占的字数比例（未校准）。"),
                  finding=found,
                  notes=_calibration_note(est) + "；".join(
                      f"{names[r.topic]} {r.share:.1f}%" + (f"（{r.low_pct:.1f}–{r.high_pct:.1f}%）"
@@ -87,7 +95,9 @@ def topics_by_event(ctx: Context) -> Chart:
 
     share = grid(est, "estimate") * 100
     wide = (grid(est, "high") - grid(est, "low")) > WIDE
+    calibrated = est["low"].notna().all()
     n = grid(freq, "n_units")
+    row_n = (grid(est, "expected_units").sum(axis=1).round() if calibrated else n.sum(axis=1))
     sizes = freq.groupby("event_group")["group_units"].first()
     columns = with_n(groups.labels, sizes.reindex(groups.order))
     found, best = False, None
@@ -98,26 +108,28 @@ def topics_by_event(ctx: Context) -> Chart:
             best = (group, top)
     if best is not None:
         group, top = best
-        title, found = (f"{groups.labels.get(group, group)} 谈「{names[top['topic']]}」最多"
-                        f"（{_pct(top['estimate'])} 的发言）"), True
+        amount = ("" if top["high"] - top["low"] > WIDE  # the leader is sure, its size is not
+                  else f"（{_pct(top['estimate'])} 的发言）")
+        title, found = f"{groups.labels.get(group, group)} 谈「{names[top['topic']]}」最多{amount}", True
     elif est["low"].isna().all():
         title = "各场活动的话题分布（按关键词，未校准）"
     else:
         title = "各场活动的话题分布：没有一场的领先话题超出不确定范围"
-    calibrated = est["low"].notna().all()
     # calibrated, a cell is as reliable as its interval; uncalibrated, as its count of units
-    fig = heatmap(share.rename(index=with_n(names, n.sum(axis=1), sep=" "), columns=columns),
+    fig = heatmap(share.rename(index=with_n(names, row_n.astype(int), sep=" "), columns=columns),
                   fmt="{:.0f}%", cmap="Blues", faded=wide if calibrated else (n < MIN_UNITS),
                   few_label=(f"90% 区间宽于 {WIDE * 100:.0f} 个百分点（灰）" if calibrated
                              else f"不足 {MIN_UNITS} 个单元（灰）"),
-                  colorbar_label="文本占比 %（估计）", title=title,
-                  subtitle=groups.caption("Estimated share of each event's text per topic "
-                                          "(n = coded units)") + "\n" + est["validated_on"].iloc[0])
+                  colorbar_label="文本占比 %（估计）" if calibrated else "文本占比 %", title=title,
+                  subtitle=groups.caption(
+                      "Estimated share of each event's text per topic (n = units a reader would "
+                      "tag)" if calibrated else "Share of each event's text in units coded with "
+                      "each topic (n = coded units)") + "\n" + est["validated_on"].iloc[0])
     grey = (f"90% 区间宽于 {WIDE * 100:.0f} 个百分点" if calibrated
             else f"不足 {MIN_UNITS} 个单元")
-    return Chart(fig, title, f"各场活动的发言文本中，各话题所占比例的估计；{grey}的格子为灰色。",
-                 notes=_calibration_note(est) + f"度量：估计的文本占比；n：编码到该话题的单元数；"
-                       f"灰色：{grey}。", finding=found)
+    measure = "各话题所占比例的估计" if calibrated else "按关键词编码到各话题的单元所占比例（未校准）"
+    return Chart(fig, title, f"各场活动的发言文本中，{measure}；{grey}的格子为灰色。",
+                 notes=_calibration_note(est) + f"灰色：{grey}。", finding=found)
 
 
 def _group_topic_heatmap(ctx: Context, freq: pd.DataFrame, by: str, shown: list,

@@ -21,13 +21,13 @@ import yaml
 from analysis.coding import codebook
 from analysis.errors import TranscriptError
 from analysis.estimates.features import FEATURES, design, unit_topic_frame
+from analysis.estimates.labels import EVALUATION_DIR, LABEL_FILES, SEED
 from analysis.project.folder import Project, atomic_write, default_codebook_dir
 from analysis.project.yamlfile import parse as parse_yaml
 
 CALIBRATION_FILE = "calibration.yaml"
 REGULARISATION = 0.3  # sklearn's C (inverse L2 strength): chosen by leaving one example event out
 DRAWS = 100  # bootstrap refits kept in the file
-SEED = 20261207
 
 
 @dataclass(frozen=True)
@@ -174,8 +174,7 @@ def load_calibration(project: Project | str | Path | None = None, *,
                 continue
             if labelled is None:
                 labelled = project.is_example or any(
-                    (project.root / "evaluation" / name).is_file()
-                    for name in ("gold.yaml", "extra.yaml", "labels.yaml"))
+                    (project.root / EVALUATION_DIR / name).is_file() for name in LABEL_FILES)
             if own_file and labelled:
                 said = f"calibrated on {found.units} labelled units of this project"
             elif own_file:

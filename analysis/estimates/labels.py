@@ -17,6 +17,11 @@ from analysis.corpus import Corpus
 from analysis.errors import TranscriptError
 from analysis.project.yamlfile import parse as parse_yaml
 
+LEVEL = 0.90  # every interval of the estimates is a 90 % one
+SEED = 20261207  # every simulation of the estimates starts here: same corpus, same numbers
+EVALUATION_DIR = "evaluation"  # a project's labelled units
+LABEL_FILES = ("gold.yaml", "extra.yaml", "labels.yaml")
+
 
 def read_labelled_units(*paths: Path, corpus: str | None = None) -> pd.DataFrame:
     """Labelled units from label files (`items:` with unit_id, text, topics, optional corpus

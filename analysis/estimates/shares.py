@@ -19,13 +19,11 @@ from analysis.coding import codebook
 from analysis.corpus import Corpus
 from analysis.estimates.calibration import UNCALIBRATED, Calibration, load_calibration
 from analysis.estimates.features import unit_topic_frame
-from analysis.estimates.labels import read_labelled_units, unit_labels
+from analysis.estimates.labels import (EVALUATION_DIR, LABEL_FILES, LEVEL, SEED,
+                                       read_labelled_units, unit_labels)
 from analysis.project.folder import REPOSITORY
 
-LEVEL = 0.90
-SEED = 20261207
-EVALUATION_DIR = "evaluation"
-LABEL_FILES = ("gold.yaml", "extra.yaml", "labels.yaml")
+PASSES = 5  # Bernoulli passes per bootstrap draw: 500 simulations keep the percentiles steady
 EXAMPLE_LABELS = REPOSITORY / "tests" / "data" / "units_eval"
 
 
@@ -47,17 +45,20 @@ WIDE = 0.20
 """An interval wider than this (20 points of share) is too wide to read a cell by: charts mark it."""
 
 
+SURE = 0.95
+"""A topic is named a group's leader when it is the largest in at least this share of the
+simulations: the one-sided 5 % that matches the two-sided 90 % intervals."""
+
+
 def leader(shares: pd.DataFrame, column: str = "estimate") -> tuple[pd.Series, bool]:
     """The row with the largest estimate among `shares` (one group's topics) and whether it
-    is the leader beyond doubt: its interval lies above every other topic's (without an
-    interval, uncalibrated, nothing is beyond doubt)."""
+    is the leader beyond doubt: the largest in at least SURE of the simulations, which
+    compares the topics draw by draw (without a calibration nothing is beyond doubt)."""
     ordered = shares.sort_values([column, "topic"], ascending=[False, True], kind="stable")
-    top, rest = ordered.iloc[0], ordered.iloc[1:]
-    if pd.isna(top["low"]):
+    top = ordered.iloc[0]
+    if pd.isna(top["p_top"]):
         return top, False
-    if rest.empty:
-        return top, True
-    return top, bool((top["low"] > rest["high"]).all())
+    return top, bool(top["p_top"] >= SURE)
 
 
 def unit_probabilities(corpus: Corpus, *, calibration: Calibration | None | bool = True,
@@ -79,6 +80,24 @@ def unit_probabilities(corpus: Corpus, *, calibration: Calibration | None | bool
     return frame
 
 
+def simulate_tagged(part: pd.DataFrame, cal: Calibration, codes: np.ndarray, size: int,
+                    rng: np.random.Generator, *, seed: int, passes: int = PASSES) -> np.ndarray:
+    """Simulated characters tagged with one topic per group (groups x draws*passes): under
+    each of the calibration's bootstrap draws (with its event shift, seeded by `seed`),
+    `passes` times every unit is tagged at random with its chance; a unit in
+    `part["labelled"]` keeps its `probability` (the reader's answer) throughout. Divided by
+    the group's characters, these are the simulated shares."""
+    chars = part["n_chars"].to_numpy(float)
+    chances = cal.probability_draws(part, seed=seed)
+    known = part["labelled"].to_numpy()
+    chances[known] = part["probability"].to_numpy(float)[known, None]
+    sims = []
+    for _ in range(passes):
+        tagged = rng.random(chances.shape) < chances
+        sims += [np.bincount(codes, chars * tagged[:, b], size) for b in range(tagged.shape[1])]
+    return np.stack(sims, axis=1)
+
+
 def topic_shares(corpus: Corpus, by: str = "event_id", *, level: float = LEVEL,
                  calibration: Calibration | None | bool = True,
                  labels: dict[str, frozenset] | None = None, groups=None,
@@ -86,11 +105,13 @@ def topic_shares(corpus: Corpus, by: str = "event_id", *, level: float = LEVEL,
     """Topic shares per group with their interval.
 
     `by`: `event_id`, `speaker_id`, `role`, `corpus` (one group), or `event_group` with
-    `groups` mapping event_id -> group (events pooled by period or series). Columns: <by>, topic,
-    estimate (share of the group's characters about the topic), low, high (the `level`
-    interval; empty when uncalibrated), raw (the keyword coder's share, as the charts had it),
-    n_units, n_labelled (units of the group a reader labelled), validated_on (what the
-    calibration was fitted on, for captions). Sorted by group, then codebook order.
+    `groups` mapping event_id -> group (events pooled by period or series). Columns: <by>,
+    topic, estimate (share of the group's characters about the topic), low, high (the
+    `level` interval; empty when uncalibrated), p_top (the share of simulations in which
+    this topic is the group's largest), raw (the keyword coder's share, as the charts had
+    it), expected_units (units a reader would tag, summed probabilities), n_units,
+    n_labelled (units of the group a reader labelled), validated_on (what the numbers rest
+    on, for captions). Sorted by group, then codebook order.
     """
     frame = unit_probabilities(corpus, calibration=calibration, labels=labels)
     cal: Calibration | None = frame.attrs["calibration"]
@@ -101,38 +122,54 @@ def topic_shares(corpus: Corpus, by: str = "event_id", *, level: float = LEVEL,
     elif by == "event_group":
         frame["event_group"] = frame["event_id"].map(dict(groups))
     ids = list(codebook(corpus.root).ids)
-    groups = pd.Index(sorted(frame[by].dropna().unique()), name=by)
-    code = pd.Categorical(frame[by], categories=groups).codes
-    chars = frame["n_chars"].to_numpy(float)
-    rows = []
+    index = pd.Index(sorted(frame[by].dropna().unique()), name=by)
+    code = pd.Categorical(frame[by], categories=index).codes
     rng = np.random.default_rng(seed)
-    for topic in ids:
-        at = np.flatnonzero(frame["topic"].to_numpy() == topic)
-        g, c = code[at], chars[at]
-        total = np.bincount(g, c, len(groups))
-        part = frame.iloc[at]
-        estimate = np.bincount(g, c * part["probability"].to_numpy(float), len(groups)) / total
-        raw = np.bincount(g, c * part["discussed"].to_numpy(float), len(groups)) / total
-        low = high = np.full(len(groups), np.nan)
+    rows, sims = [], []
+    for number, topic in enumerate(ids):
+        at = np.flatnonzero((frame["topic"].to_numpy() == topic) & (code >= 0))
+        g, part = code[at], frame.iloc[at]
+        c = part["n_chars"].to_numpy(float)
+        total = np.bincount(g, c, len(index))
+        estimate = np.bincount(g, c * part["probability"].to_numpy(float), len(index)) / total
+        raw = np.bincount(g, c * part["discussed"].to_numpy(float), len(index)) / total
+        low = high = np.full(len(index), np.nan)
         if cal is not None:
-            chances = cal.probability_draws(part)
-            known = part["labelled"].to_numpy()
-            chances[known] = part["probability"].to_numpy(float)[known, None]
-            tagged = rng.random(chances.shape) < chances
-            sims = np.stack([np.bincount(g, c * tagged[:, b], len(groups))
-                             for b in range(tagged.shape[1])], axis=1) / total[:, None]
-            low, high = np.quantile(sims, [(1 - level) / 2, (1 + level) / 2], axis=1)
+            sims.append(simulate_tagged(part, cal, g, len(index), rng, seed=seed + number)
+                        / total[:, None])
+            low, high = np.quantile(sims[-1], [(1 - level) / 2, (1 + level) / 2], axis=1)
             # a few units give a lumpy distribution whose mean can sit just outside the
             # percentiles: the interval always holds the estimate it is drawn around
             low, high = np.minimum(low, estimate), np.maximum(high, estimate)
-        n_units = np.bincount(g, minlength=len(groups))
-        n_labelled = np.bincount(g, part["labelled"].to_numpy(float), len(groups)).astype(int)
-        rows.append(pd.DataFrame({by: groups, "topic": topic, "estimate": estimate, "low": low,
-                                  "high": high, "raw": raw, "n_units": n_units,
-                                  "n_labelled": n_labelled}))
-    out = pd.concat(rows, ignore_index=True)
+        rows.append(pd.DataFrame({
+            by: index, "topic": topic, "estimate": estimate, "low": low, "high": high,
+            "raw": raw,
+            "expected_units": np.bincount(g, part["probability"].to_numpy(float), len(index)),
+            "n_units": np.bincount(g, minlength=len(index)),
+            "n_labelled": np.bincount(g, part["labelled"].to_numpy(float), len(index)).astype(int)}))
+    out = pd.concat(rows, ignore_index=True)  # topic-major: row = topic * groups + group
+    if sims:
+        stacked = np.stack(sims)  # topics x groups x simulations
+        top = stacked.argmax(axis=0)
+        out["p_top"] = np.concatenate([(top == k).mean(axis=1) for k in range(len(ids))])
+    else:
+        out["p_top"] = np.nan
+    out = out[[by, "topic", "estimate", "low", "high", "p_top", "raw", "expected_units",
+               "n_units", "n_labelled"]]
     out["topic"] = pd.Categorical(out["topic"], categories=ids)
     out = out.sort_values([by, "topic"], kind="stable").reset_index(drop=True)
     out["topic"] = out["topic"].astype(str)
-    out["validated_on"] = cal.validated_on if cal is not None else UNCALIBRATED
+    out["validated_on"] = _validated_on(cal, int(frame.drop_duplicates("unit_id")["labelled"].sum()),
+                                        frame["unit_id"].nunique())
     return out
+
+
+def _validated_on(cal: Calibration | None, labelled: int, units: int) -> str:
+    """What the numbers rest on, for a caption: readers' labels where they exist, then the
+    calibration (or none) for the rest."""
+    rest = cal.validated_on if cal is not None else UNCALIBRATED
+    if not labelled:
+        return rest
+    if labelled == units:
+        return f"readers' labels on all {units} units"
+    return f"readers' labels on {labelled} of {units} units; the rest {rest}"

@@ -15,12 +15,11 @@ import numpy as np
 import pandas as pd
 
 from analysis.corpus import Corpus, load_corpus
+from analysis.estimates.labels import LEVEL, SEED
 from analysis.ingest.pipeline import project_events
 from analysis.kinds import SPOKEN
 from analysis.speakers.attribution import _model_of, load_assignments, load_cues
 
-LEVEL = 0.90
-SEED = 20261207
 
 
 def speaker_time(corpus: Corpus, *, draws: int = 400, level: float = LEVEL,
@@ -31,7 +30,7 @@ def speaker_time(corpus: Corpus, *, draws: int = 400, level: float = LEVEL,
     spoken = corpus.utterances[corpus.utterances["kind"].isin(SPOKEN)]
     events = {e.event_id: e for e in project_events(corpus.project)}
     inferred = [eid for eid in corpus.events["event_id"]
-                if (events[eid].attribution or {}).get("enabled", True) and events[eid].attribution]
+                if events[eid].attribution and events[eid].attribution.get("enabled", True)]
     plain = (load_corpus(corpus.root, attribution=False, assignments=False)
              if inferred else None)
     rng = np.random.default_rng(seed)
@@ -54,7 +53,8 @@ def speaker_time(corpus: Corpus, *, draws: int = 400, level: float = LEVEL,
         ids = [f"{event_id}.{p.id}" for p in model.speakers]
         expected = chars @ posterior
         cumulative = posterior.cumsum(axis=1)
-        picks = (rng.random((len(chars), draws))[:, :, None] > cumulative[:, None, :]).sum(axis=2)
+        # the speaker whose cumulative chance first passes the draw (the last one at most)
+        picks = (rng.random((len(chars), draws))[:, :, None] > cumulative[:, None, :-1]).sum(axis=2)
         sims = np.stack([np.bincount(picks[:, b], chars, len(ids)) for b in range(draws)], axis=1)
         low, high = np.quantile(sims / total, [(1 - level) / 2, (1 + level) / 2], axis=1)
         rows += [{"event_id": event_id, "speaker_id": s, "chars": float(e),

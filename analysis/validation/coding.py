@@ -81,17 +81,17 @@ def chart_section(corpus: Corpus) -> list[str]:
     from analysis.estimates.shares import LABEL_FILES, project_labels
     from analysis.validation.shares import chart_report
 
-    corpora = {"This project, cross-fitted": (corpus, project_labels(corpus), None)}
+    corpora = {"This project, cross-fitted": (corpus, project_labels(corpus), None, False)}
     if corpus.project.is_example:
         new = load_corpus(REPOSITORY / "tests" / "fixtures" / "new_transcripts")
         labelled = read_labelled_units(*(UNITS_EVAL / name for name in LABEL_FILES), corpus="new")
         labels = unit_labels(new, labelled)
-        corpora = {"Example corpus, cross-fitted": corpora["This project, cross-fitted"][:2] + (None,),
-                   "Example corpus, each event left out of its own fit":
-                       corpora["This project, cross-fitted"][:2] + (None, True),
+        own = corpora["This project, cross-fitted"][:2]
+        corpora = {"Example corpus, cross-fitted": own + (None, False),
+                   "Example corpus, each event left out of its own fit": own + (None, True),
                    "New transcripts under the example's calibration (none of their labels used)":
-                       (new, labels, load_calibration(corpus.project)),
-                   "New transcripts, cross-fitted on their own labels": (new, labels, None)}
+                       (new, labels, load_calibration(corpus.project), False),
+                   "New transcripts, cross-fitted on their own labels": (new, labels, None, False)}
     lines = chart_report(corpora)
     return lines or ["Chart numbers: no labelled units in this project, so no check of the "
                      "shares against readers (label units into evaluation/labels.yaml)."]

@@ -3,11 +3,14 @@ labels give, cross-fitted (the calibration that estimates a unit never saw that 
 label).
 
 Labelled units are split into folds (round robin within each event, after a seeded
-shuffle); for each fold the calibration is fitted on the other folds and the fold's units
-are estimated as if no one had labelled them. A cell is compared on the labelled units of
-its event: the readers' share there is the truth. Reported: mean absolute error and bias of
-the keyword share (raw) and of the estimate, how often the 90 % interval covers the readers'
-share, and whether the top topic is right where the readers' leader is clearly ahead.
+shuffle; or one fold per event); for each fold the calibration is fitted on the other folds
+and the fold's units are simulated as if no one had labelled them, exactly as
+`analysis.estimates.topic_shares` simulates unlabelled units. A cell is compared on the
+labelled units of its event: the readers' share there is the truth. Reported: mean absolute
+error and bias of the keyword share (raw) and of the estimate, overall and for the large
+cells; how often the 90 % interval covers the readers' share; and, for events whose readers'
+leader is clearly ahead, whether the chart's title rule names it, names another, or names
+none.
 """
 
 from __future__ import annotations
@@ -19,111 +22,134 @@ from analysis.coding import codebook
 from analysis.corpus import Corpus
 from analysis.estimates.calibration import Calibration, fit_calibration
 from analysis.estimates.features import unit_topic_frame
-from analysis.estimates.shares import LEVEL, SEED
+from analysis.estimates.labels import LEVEL, SEED
+from analysis.estimates.shares import SURE, simulate_tagged
 
 FOLDS = 5
-CLEAR_LEAD = 0.05  # a leader this far ahead of the runner-up must be named
+DRAWS = 50  # bootstrap refits per fold
+CLEAR_LEAD = 0.05  # a readers' leader this far ahead of the runner-up should be named
+LARGE = 0.20  # cells at least this large (readers' share) are reported on their own
 
 
 def crossfit_cells(corpus: Corpus, labels: dict[str, frozenset], *, folds: int = FOLDS,
-                   draws: int = 50, seed: int = SEED, level: float = LEVEL,
-                   spread: float | None = None, calibration: Calibration | None = None,
+                   draws: int = DRAWS, seed: int = SEED, level: float = LEVEL,
+                   calibration: Calibration | None = None,
                    by_event: bool = False) -> pd.DataFrame:
     """event_id, topic, truth (readers' share over the event's labelled units), raw,
-    estimate, low, high, n_labelled: one row per cell, cross-fitted; with `calibration`,
-    that one for every unit instead (a calibration fitted elsewhere, checked here); with
-    `by_event`, one fold per event (how the calibration carries to an event it never saw)."""
+    estimate, low, high, p_top (share of simulations where the topic is the event's
+    largest), n_labelled: one row per cell, cross-fitted; with `calibration`, that one for
+    every unit instead (a calibration fitted elsewhere, checked here); with `by_event`, one
+    fold per event (how the calibration carries to an event it never saw)."""
     ids = list(codebook(corpus.root).ids)
     frame = unit_topic_frame(corpus)
     frame = frame[frame["unit_id"].isin(labels)].reset_index(drop=True)
-    if calibration is not None:
-        draws = calibration.draws.shape[0]
-    rng = np.random.default_rng(seed)
-    fold_of = {}
-    if by_event:  # each event estimated by a calibration that never saw it
-        events = sorted(frame["event_id"].unique())
-        folds = len(events)
-        fold_of = dict(zip(frame["unit_id"], frame["event_id"].map(events.index)))
-    for _, part in frame.drop_duplicates("unit_id").groupby("event_id", sort=True):
-        if by_event:
-            break
-        units = part["unit_id"].to_numpy().copy()
-        rng.shuffle(units)
-        fold_of.update({u: i % folds for i, u in enumerate(units)})
-    fold = frame["unit_id"].map(fold_of).to_numpy()
     frame["y"] = np.fromiter((t in labels[u] for u, t in zip(frame["unit_id"], frame["topic"])),
                              float, len(frame))
+    frame["labelled"] = False  # simulated as if no one had labelled them
+    events = sorted(frame["event_id"].unique())
+    frame["code"] = frame["event_id"].map({e: i for i, e in enumerate(events)})
+    rng = np.random.default_rng(seed)
+    if by_event:
+        fold_of = dict(zip(frame["unit_id"], frame["code"]))
+        folds = len(events)
+    else:
+        fold_of = {}
+        for _, part in frame.drop_duplicates("unit_id").groupby("event_id", sort=True):
+            units = part["unit_id"].to_numpy().copy()
+            rng.shuffle(units)
+            fold_of.update({u: i % folds for i, u in enumerate(units)})
+    fold = frame["unit_id"].map(fold_of).to_numpy()
     frame["p"] = np.nan
-    sims = np.zeros((len(frame), draws))
+    tagged = None
     for k in range(folds):
         train = {u: labels[u] for u, f in fold_of.items() if f != k}
         cal = calibration or fit_calibration(frame, train, ids, draws=draws, seed=seed + k)
-        held = fold == k
-        part = frame[held]
-        frame.loc[held, "p"] = cal.probability(part)
-        sims[held] = rng.random((held.sum(), draws)) < cal.probability_draws(
-            part, spread=spread, seed=seed + k)
+        held = frame[fold == k]
+        frame.loc[held.index, "p"] = cal.probability(held)
+        held = held.assign(probability=frame.loc[held.index, "p"])
+        for number, topic in enumerate(ids):
+            part = held[held["topic"] == topic]
+            sims = simulate_tagged(part, cal, part["code"].to_numpy(), len(events), rng,
+                                   seed=seed + 1000 * k + number)
+            if tagged is None:
+                tagged = np.zeros((len(ids), len(events), sims.shape[1]))
+            tagged[number] += sims
+    chars = frame[frame["topic"] == ids[0]].groupby("code")["n_chars"].sum().reindex(
+        range(len(events))).to_numpy(float)
+    shares = tagged / chars[None, :, None]  # topics x events x simulations
+    top = shares.argmax(axis=0)
     c = frame["n_chars"].to_numpy(float)
     keys = ["event_id", "topic"]
-    weighted = frame[keys].assign(w=c, truth=c * frame["y"], raw=c * frame["discussed"],
-                                  estimate=c * frame["p"])
-    cells = weighted.groupby(keys, sort=True).sum()
+    cells = frame[keys].assign(w=c, truth=c * frame["y"], raw=c * frame["discussed"],
+                               estimate=c * frame["p"]).groupby(keys, sort=False).sum()
     for column in ("truth", "raw", "estimate"):
         cells[column] /= cells["w"]
-    cell_of = frame.groupby(keys, sort=True).ngroup().to_numpy()
-    shares = np.stack([np.bincount(cell_of, c * sims[:, b]) for b in range(draws)], axis=1)
-    shares /= np.bincount(cell_of, c)[:, None]
-    cells["low"], cells["high"] = np.quantile(shares, [(1 - level) / 2, (1 + level) / 2], axis=1)
-    cells["n_labelled"] = frame.groupby(keys, sort=True)["unit_id"].size()
-    return cells.drop(columns="w").reset_index()
+    low, high = np.quantile(shares, [(1 - level) / 2, (1 + level) / 2], axis=2)
+    per_cell = pd.DataFrame({"event_id": np.repeat([events], len(ids), axis=0).ravel(),
+                             "topic": np.repeat(ids, len(events)),
+                             "low": low.ravel(), "high": high.ravel(),
+                             "p_top": np.concatenate([(top == k).mean(axis=1)
+                                                      for k in range(len(ids))])})
+    cells = cells.reset_index().merge(per_cell, on=keys)
+    cells["low"] = np.minimum(cells["low"], cells["estimate"])
+    cells["high"] = np.maximum(cells["high"], cells["estimate"])
+    cells["n_labelled"] = cells["w"].map(lambda _: 0)  # replaced below
+    cells["n_labelled"] = cells.merge(frame.groupby(keys).size().rename("n").reset_index(),
+                                      on=keys)["n"].to_numpy()
+    return cells.drop(columns="w").sort_values(keys).reset_index(drop=True)
 
 
-def leaders(cells: pd.DataFrame, column: str = "estimate") -> pd.DataFrame:
-    """Per event: the readers' leader and its lead, and what the estimate may claim: one
-    leader when its interval lies above every other topic's, else none."""
+def leaders(cells: pd.DataFrame) -> pd.DataFrame:
+    """Per event: the readers' leader and its lead, the estimate's and the keyword share's
+    largest topic, and what the title rule names (the largest topic when it is the largest in
+    at least SURE of the simulations, else none)."""
     rows = []
     for event, part in cells.groupby("event_id", sort=True):
-        truth = part.sort_values("truth", ascending=False)
-        est = part.sort_values(column, ascending=False)
-        top, rest = est.iloc[0], est.iloc[1:]
-        single = bool((top["low"] > rest["high"]).all()) if "low" in part else True
+        truth = part.sort_values(["truth", "topic"], ascending=[False, True], kind="stable")
+        est = part.sort_values(["estimate", "topic"], ascending=[False, True], kind="stable")
+        raw = part.sort_values(["raw", "topic"], ascending=[False, True], kind="stable")
+        named = est["topic"].iloc[0] if est["p_top"].iloc[0] >= SURE else None
         rows.append({"event_id": event, "readers_top": truth["topic"].iloc[0],
                      "lead": truth["truth"].iloc[0] - truth["truth"].iloc[1],
-                     "estimate_top": top["topic"], "raw_top": part.loc[part["raw"].idxmax(), "topic"],
-                     "names_one": single})
+                     "estimate_top": est["topic"].iloc[0], "raw_top": raw["topic"].iloc[0],
+                     "named": named})
     return pd.DataFrame(rows)
 
 
 def summary(cells: pd.DataFrame) -> dict:
-    """MAE and bias (points), interval coverage and top-topic agreement."""
+    """Errors and bias in points, overall and on large cells; interval coverage; the title
+    rule on events with a clear readers' leader and on near-ties."""
     top = leaders(cells)
-    clear = top[top["lead"] >= CLEAR_LEAD]
-    unclear = top[top["lead"] < CLEAR_LEAD]
+    clear, unclear = top[top["lead"] >= CLEAR_LEAD], top[top["lead"] < CLEAR_LEAD]
     covered = (cells["low"] <= cells["truth"] + 1e-12) & (cells["truth"] <= cells["high"] + 1e-12)
+    large = cells["truth"] >= LARGE
+    error = cells["estimate"] - cells["truth"]
     return {
         "cells": len(cells),
         "raw_mae": 100 * (cells["raw"] - cells["truth"]).abs().mean(),
         "raw_bias": 100 * (cells["raw"] - cells["truth"]).mean(),
-        "mae": 100 * (cells["estimate"] - cells["truth"]).abs().mean(),
-        "bias": 100 * (cells["estimate"] - cells["truth"]).mean(),
+        "mae": 100 * error.abs().mean(), "bias": 100 * error.mean(),
         "coverage": float(covered.mean()),
+        "large_cells": int(large.sum()),
+        "large_bias": 100 * error[large].mean() if large.any() else float("nan"),
+        "large_coverage": float(covered[large].mean()) if large.any() else float("nan"),
         "clear_events": len(clear),
-        "clear_right": int((clear["estimate_top"] == clear["readers_top"]).sum()),
-        "clear_right_raw": int((clear["raw_top"] == clear["readers_top"]).sum()),
+        "top_right": int((clear["estimate_top"] == clear["readers_top"]).sum()),
+        "top_right_raw": int((clear["raw_top"] == clear["readers_top"]).sum()),
+        "named_right": int((clear["named"] == clear["readers_top"]).sum()),
+        "named_wrong": int((clear["named"].notna() & (clear["named"] != clear["readers_top"])).sum()),
         "unclear_events": len(unclear),
-        "unclear_single_claims": int(unclear["names_one"].sum()),
+        "unclear_named": int(unclear["named"].notna().sum()),
     }
 
 
 def chart_report(corpora: dict[str, tuple]) -> list[str]:
-    """The chart-level section of `make evaluate`: for each corpus with labelled units, the
-    topic x event error raw and calibrated (cross-fitted, or under a given calibration),
-    with the targets."""
+    """The chart-level section of `make evaluate`: for each (corpus, labels, calibration or
+    None, by_event) with labelled units, the topic x event error raw and calibrated."""
     lines = []
-    for name, (corpus, labels, calibration, *by_event) in corpora.items():
+    for name, (corpus, labels, calibration, by_event) in corpora.items():
         if labels:
-            cells = crossfit_cells(corpus, labels, calibration=calibration,
-                                   by_event=bool(by_event and by_event[0]))
+            cells = crossfit_cells(corpus, labels, calibration=calibration, by_event=by_event)
             lines += report_lines(name, cells) + [""]
     return lines
 
@@ -134,9 +160,12 @@ def report_lines(name: str, cells: pd.DataFrame) -> list[str]:
     return [f"{name}: topic x event shares over {s['cells']} cells",
             f"  keyword share (raw): mean error {s['raw_mae']:.2f} points, bias {s['raw_bias']:+.2f}",
             f"  calibrated estimate: mean error {s['mae']:.2f} points (target <= 3), bias "
-            f"{s['bias']:+.2f} (target within +-1)",
+            f"{s['bias']:+.2f} (target within +-1); cells of {LARGE:.0%}+ ({s['large_cells']}): "
+            f"bias {s['large_bias']:+.2f}, coverage {100 * s['large_coverage']:.0f} %",
             f"  90 % intervals cover the readers' share in {100 * s['coverage']:.0f} % of cells "
             "(target 85-95 %)",
-            f"  top topic right on {s['clear_right']} of {s['clear_events']} events with a clear "
-            f"leader (raw: {s['clear_right_raw']}); of {s['unclear_events']} near-ties, "
-            f"{s['unclear_single_claims']} would name a single leader (target 0)"]
+            f"  {s['clear_events']} events with a clear readers' leader: the estimate's top topic "
+            f"is right on {s['top_right']} (keyword share: {s['top_right_raw']}); the title names "
+            f"it on {s['named_right']}, names another on {s['named_wrong']}, names none on "
+            f"{s['clear_events'] - s['named_right'] - s['named_wrong']}; of {s['unclear_events']} "
+            f"near-ties, {s['unclear_named']} named (target 0)"]
