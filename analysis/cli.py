@@ -150,6 +150,25 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from analysis.validation.sample import draw_validation, import_labels
+
+    corpus = load_corpus(args.project)
+    if args.action == "draw":
+        try:
+            n = int(args.what)
+        except ValueError:
+            raise TranscriptError(args.what, "is not a number of units",
+                                  fix="write: validate draw 60") from None
+        drawn = draw_validation(corpus, n, seed=args.seed)
+        print(f"drew {len(drawn)} units (draw {drawn['draw'].iloc[0]}) into "
+              f"{corpus.root / 'evaluation' / 'sample.yaml'}; label them, then "
+              "`validate import FILE.csv` and `evaluate --calibrate`")
+    else:
+        print(f"wrote {import_labels(corpus, Path(args.what))}")
+    return 0
+
+
 def _label(args: argparse.Namespace) -> int:
     from analysis.explorer.label import run
 
@@ -250,6 +269,14 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--encoding", default=None, help="encoding (default: detected)")
     inspect.add_argument("--show", type=int, default=5, help="utterances to show (default 5)")
     inspect.set_defaults(run=_inspect)
+    validate = commands.add_parser("validate", help="a validation sample for this project: draw "
+                                                   "units to label, or import labels from CSV")
+    validate.add_argument("action", choices=("draw", "import"))
+    validate.add_argument("what", help="draw: how many units; import: the CSV file (unit_id, "
+                                       "topics, stances, labeller)")
+    validate.add_argument("--seed", type=int, default=20261207,
+                          help="the draw's seed (default fixed: the same project draws the same)")
+    validate.set_defaults(run=_validate)
     label = commands.add_parser("label", help="label speakers of an unlabelled event with the "
                                              "model's help: it shows the line to label next, "
                                              "saves each answer and refits")

@@ -15,6 +15,7 @@ from analysis import load_corpus
 from analysis.coding import codebook
 from analysis.errors import TranscriptError
 from analysis.estimates import CALIBRATION_FILE, fit_calibration, load_calibration, topic_shares
+from analysis.coding import topic_table
 from analysis.estimates.calibration import read_calibration, write_calibration
 from analysis.estimates.features import FEATURES, unit_topic_frame
 from analysis.estimates.labels import read_labelled_units, unit_labels
@@ -203,3 +204,45 @@ def test_shares_by_role_and_by_pooled_group():
     whole = topic_shares(corpus, by="corpus", labels={})
     assert np.allclose(pooled["estimate"], whole["estimate"])
     assert np.allclose(pooled.groupby("event_group")["p_top"].sum(), 1.0)
+
+
+def test_validation_draws_never_repeat_and_see_every_coded_topic(tmp_path):
+    from analysis.cli import main
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "example", project)
+    assert main(["--project", str(project), "validate", "draw", "40"]) == 0
+    assert main(["--project", str(project), "validate", "draw", "40"]) == 0
+    import yaml
+
+    items = yaml.safe_load((project / "evaluation" / "sample.yaml").read_text(encoding="utf-8"))["items"]
+    units = [i["unit_id"] for i in items]
+    assert len(units) == 80 == len(set(units)) and {i["draw"] for i in items} == {1, 2}
+    corpus = load_corpus(project)
+    coded = set(topic_table(corpus).query("unit_id in @units")["topic"])
+    assert coded == set(topic_table(corpus)["topic"])  # every coded topic is seen
+    again = tmp_path / "again"
+    shutil.copytree(FIXTURES / "example", again)
+    main(["--project", str(again), "validate", "draw", "40"])
+    first = yaml.safe_load((again / "evaluation" / "sample.yaml").read_text(encoding="utf-8"))["items"]
+    assert [i["unit_id"] for i in first] == units[:40]  # reproducible
+
+
+def test_labels_import_from_csv_with_clear_errors(tmp_path, capsys):
+    from analysis.cli import main
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "example", project)
+    corpus = load_corpus(project)
+    first, second = corpus.units["unit_id"].iloc[:2]
+    sheet = tmp_path / "labels.csv"
+    sheet.write_text("unit_id,topics,stances,labeller\n"
+                     f"{first},models; compute,,alice\n{second},,open_source:+1,alice\n",
+                     encoding="utf-8")
+    assert main(["--project", str(project), "validate", "import", str(sheet)]) == 0
+    labels = project_labels(load_corpus(project))
+    assert labels[first] == frozenset({"models", "compute"}) and labels[second] == frozenset()
+    sheet.write_text(f"unit_id,topics,labeller\n{first},chips,bob\n", encoding="utf-8")
+    assert main(["--project", str(project), "validate", "import", str(sheet)]) == 2
+    err = capsys.readouterr().err
+    assert "labels.csv:2" in err and "unknown topic id(s) chips" in err

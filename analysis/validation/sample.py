@@ -1,0 +1,145 @@
+"""A validation sample any project can label: `python -m analysis validate draw N` draws units
+to label, `python -m analysis validate import FILE.csv` brings in the labels made elsewhere.
+
+The draw is stratified by event (every event is seen) and by coded topic (every topic the
+keyword coder finds gets units first, rarest topics first, so a rare topic is not missed); it
+is reproducible from its seed and never draws a unit twice across draws: the drawn units are
+kept in `<project>/evaluation/sample.yaml`. Labels go to `<project>/evaluation/labels.yaml`
+in the format of tests/data/units_eval/gold.yaml, which the calibration (`evaluate
+--calibrate`) and the evaluation read.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from analysis.coding import codebook, stance_cues, topic_table
+from analysis.corpus import Corpus
+from analysis.errors import TranscriptError
+from analysis.estimates.labels import EVALUATION_DIR, SEED
+from analysis.project.folder import atomic_write
+from analysis.project.yamlfile import parse as parse_yaml
+from analysis.validation.coding import draw_sample
+
+SAMPLE_FILE = "sample.yaml"
+LABELS_FILE = "labels.yaml"
+_HEADER = {SAMPLE_FILE: "# Units drawn for labelling (python -m analysis validate draw N); "
+                        "label them in labels.yaml.\n",
+           LABELS_FILE: "# Labelled units (python -m analysis validate import FILE.csv): "
+                        "topics by codebook id, stances target: -1/0/1, who labelled.\n"}
+
+
+def _plain(value):
+    """The strict loader's mappings (which remember their lines) as plain values to write."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _items(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    doc = parse_yaml(path.read_text(encoding="utf-8")) or {}
+    return _plain(list(doc.get("items") or []))
+
+
+def _write(path: Path, items: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = yaml.safe_dump({"items": items}, allow_unicode=True, sort_keys=False, width=100)
+    atomic_write(path, _HEADER[path.name] + body)
+    return path
+
+
+def draw_validation(corpus: Corpus, n: int, *, seed: int = SEED) -> pd.DataFrame:
+    """N more units to label: not drawn before, topics first (rarest first, up to N / (2 x
+    topics) units each), then stratified by event and size. Appends them to sample.yaml and
+    returns them (unit_id, event_id, text, draw)."""
+    folder = corpus.root / EVALUATION_DIR
+    drawn = _items(folder / SAMPLE_FILE)
+    taken = {item["unit_id"] for item in drawn}
+    units = corpus.units[~corpus.units["unit_id"].isin(taken)].sort_values("unit_id")
+    n = min(n, len(units))
+    if n <= 0:
+        raise TranscriptError(folder / SAMPLE_FILE, "every unit has been drawn already",
+                              fix="label the drawn units; there is nothing left to draw")
+    draw = 1 + max((int(item.get("draw", 0)) for item in drawn), default=0)
+    rng = np.random.default_rng(seed + draw)
+    topics = topic_table(corpus)
+    topics = topics[topics["unit_id"].isin(set(units["unit_id"]))]
+    ids = list(codebook(corpus.root).ids)
+    counts = topics.groupby("topic")["unit_id"].nunique().reindex(ids, fill_value=0)
+    each = max(1, n // (2 * max(len(ids), 1)))
+    chosen: list[str] = []
+    for topic in sorted(ids, key=lambda t: (counts[t], ids.index(t))):
+        pool = sorted(set(topics.loc[topics["topic"] == topic, "unit_id"]) - set(chosen))
+        if pool and len(chosen) < n:
+            take = min(each, len(pool), n - len(chosen))
+            chosen += list(rng.choice(pool, take, replace=False))
+    rest = units[~units["unit_id"].isin(chosen)]
+    if len(chosen) < n and len(rest):
+        chosen += list(draw_sample(rest, n - len(chosen), seed=seed + draw, floor=1)["unit_id"])
+    picked = units.set_index("unit_id").loc[sorted(chosen)].reset_index()
+    items = [{"item": f"s{len(drawn) + i + 1:04d}", "unit_id": str(r.unit_id),
+              "event_id": str(r.event_id), "draw": draw, "text": str(r.text)}
+             for i, r in enumerate(picked.itertuples())]
+    _write(folder / SAMPLE_FILE, drawn + items)
+    return pd.DataFrame(items)
+
+
+def _split(value: str) -> list[str]:
+    for mark in ("；", ";", "、", "，", ",", "|"):
+        value = value.replace(mark, " ")
+    return value.split()
+
+
+def import_labels(corpus: Corpus, path: Path) -> Path:
+    """Labels from a CSV (columns unit_id, topics, stances, labeller; topics by id separated
+    by spaces, commas or semicolons; stances as `target:+1 target:-1`) into labels.yaml:
+    every unit id must be the corpus's and every id the codebook's, else an error naming the
+    CSV's line; a unit labelled again by the same labeller replaces the earlier row."""
+    ids, targets = set(codebook(corpus.root).ids), set(stance_cues(corpus.root).ids)
+    texts = corpus.units.set_index("unit_id")["text"]
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError) as err:
+        raise TranscriptError(path, f"cannot read the labels ({err})",
+                              fix="save the file as UTF-8 CSV") from None
+    needed = {"unit_id", "topics", "labeller"}
+    if not rows or not needed <= set(rows[0]):
+        raise TranscriptError(path, f"needs the columns {', '.join(sorted(needed))} "
+                              "(stances optional)", line=1, fix="add the missing columns")
+    new = []
+    for line, row in enumerate(rows, start=2):
+        unit = (row.get("unit_id") or "").strip()
+        if unit not in texts.index:
+            raise TranscriptError(path, f"unknown unit {unit!r}", line=line,
+                                  fix="use unit ids from evaluation/sample.yaml")
+        topics = _split(row.get("topics") or "")
+        if unknown := sorted(set(topics) - ids):
+            raise TranscriptError(path, f"unknown topic id(s) {', '.join(unknown)}", line=line,
+                                  fix=f"use ids of the codebook: {', '.join(sorted(ids))}")
+        stances = {}
+        for pair in _split(row.get("stances") or ""):
+            target, _, value = pair.partition(":")
+            if target not in targets or value.strip() not in ("-1", "0", "1", "+1"):
+                raise TranscriptError(path, f"bad stance {pair!r}", line=line,
+                                      fix=f"write target:+1, target:-1 or target:0 with targets "
+                                          f"{', '.join(sorted(targets))}")
+            stances[target] = int(value)
+        labeller = (row.get("labeller") or "").strip()
+        if not labeller:
+            raise TranscriptError(path, "no labeller", line=line, fix="say who labelled the unit")
+        new.append({"unit_id": unit, "labeller": labeller, "topics": sorted(topics),
+                    "stances": stances, "text": str(texts[unit])})
+    target = corpus.root / EVALUATION_DIR / LABELS_FILE
+    replaced = {(item["unit_id"], item["labeller"]) for item in new}
+    kept = [item for item in _items(target) if (item["unit_id"], item.get("labeller")) not in replaced]
+    return _write(target, kept + new)
