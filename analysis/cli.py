@@ -147,6 +147,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(table.to_string(index=False))
         return 0
     print(report(corpus))
+    from analysis.validation.sample import labels_report
+
+    print("\n".join(labels_report(corpus)))
     return 0
 
 

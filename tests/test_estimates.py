@@ -246,3 +246,22 @@ def test_labels_import_from_csv_with_clear_errors(tmp_path, capsys):
     assert main(["--project", str(project), "validate", "import", str(sheet)]) == 2
     err = capsys.readouterr().err
     assert "labels.csv:2" in err and "unknown topic id(s) chips" in err
+
+
+def test_a_projects_own_labels_are_scored_and_two_labellers_compared(tmp_path):
+    from analysis.cli import main
+    from analysis.validation.sample import labels_report
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "example", project)
+    corpus = load_corpus(project)
+    units = list(corpus.units["unit_id"].iloc[:6])
+    rows = ["unit_id,topics,labeller"]
+    rows += [f"{u},models,alice" for u in units]
+    rows += [f"{u},{'models' if i < 4 else 'compute'},bob" for i, u in enumerate(units)]
+    sheet = tmp_path / "labels.csv"
+    sheet.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["--project", str(project), "validate", "import", str(sheet)]) == 0
+    lines = "\n".join(labels_report(load_corpus(project)))
+    assert "6 units, 2 labeller(s)" in lines and "micro-F1" in lines
+    assert "two labellers on 6 units" in lines and "they disagree on 2 units" in lines

@@ -143,3 +143,57 @@ def import_labels(corpus: Corpus, path: Path) -> Path:
     replaced = {(item["unit_id"], item["labeller"]) for item in new}
     kept = [item for item in _items(target) if (item["unit_id"], item.get("labeller")) not in replaced]
     return _write(target, kept + new)
+
+
+def labels_report(corpus: Corpus) -> list[str]:
+    """What `make evaluate` says of a project's own labels (evaluation/labels.yaml): the
+    keyword coder's unit-level precision, recall and F1 per topic against them, and where two
+    people labelled the same units, their agreement (Cohen's kappa per topic, Krippendorff's
+    alpha) and the units they disagree on."""
+    import krippendorff
+    from sklearn.metrics import cohen_kappa_score
+
+    from analysis.coding import codebook_fit
+    from analysis.validation.coding import predict, score_topics
+
+    items = _items(corpus.root / EVALUATION_DIR / LABELS_FILE)
+    if not items:
+        return []
+    ids = list(codebook(corpus.root).ids)
+    by_unit: dict[str, list[dict]] = {}
+    for item in items:
+        by_unit.setdefault(item["unit_id"], []).append(item)
+    units = corpus.units.set_index("unit_id")
+    first = pd.DataFrame([{"unit_id": u, "event_id": units.loc[u, "event_id"],
+                           "text": rows[0]["text"], "topics": set(rows[0]["topics"] or [])}
+                          for u, rows in sorted(by_unit.items()) if u in units.index])
+    fit = codebook_fit(corpus)
+    low = set(fit.loc[fit["low_fit"], "event_id"])
+    discussed, _, _ = predict(first, codebook(corpus.root), stance_cues(corpus.root), low)
+    summary, table = score_topics(first, discussed, ids)
+    lines = [f"This project's labels ({len(items)} rows, {len(first)} units, "
+             f"{len({i.get('labeller') for i in items})} labeller(s)): keyword coding against "
+             f"the first labeller: P {summary['precision']:.3f}  R {summary['recall']:.3f}  "
+             f"micro-F1 {summary['micro_f1']:.3f}",
+             "  per topic:", "    " + table.to_string(index=False).replace("\n", "\n    ")]
+    twice = {u: rows[:2] for u, rows in by_unit.items() if len(rows) >= 2}
+    if twice:
+        pairs = sorted(twice)
+        kappas = []
+        for topic in ids:
+            a = [topic in (twice[u][0]["topics"] or []) for u in pairs]
+            b = [topic in (twice[u][1]["topics"] or []) for u in pairs]
+            if any(a) or any(b):
+                kappa = cohen_kappa_score(a, b) if len(set(a + b)) > 1 else 1.0
+                kappas.append(f"{topic} {kappa:.2f}")
+        data = np.array([[int(t in (twice[u][k]["topics"] or [])) for u in pairs for t in ids]
+                         for k in (0, 1)])
+        alpha = (krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+                 if len(np.unique(data)) > 1 else 1.0)
+        differ = [u for u in pairs if set(twice[u][0]["topics"] or []) !=
+                  set(twice[u][1]["topics"] or [])]
+        lines += [f"  two labellers on {len(pairs)} units: Krippendorff's alpha {alpha:.3f}; "
+                  "Cohen's kappa per topic: " + ", ".join(kappas),
+                  f"  they disagree on {len(differ)} units: " + ", ".join(differ[:20])
+                  + (f" (+{len(differ) - 20} more)" if len(differ) > 20 else "")]
+    return lines
