@@ -153,3 +153,55 @@ def test_search_click_through_and_override_in_jupyterlab(lab):
         f"search {search_ms} ms, filters {filter_ms} ms, cell {cell_ms} ms, unit {unit_ms} ms, "
         f"override {override_ms} ms "
         "(example project, in the kernel)\n", encoding="utf-8")
+
+
+def test_labelling_view_in_jupyterlab(lab):
+    """Drawn units labelled in the browser: tick a topic, choose a stance, save; skip; undo;
+    the answers land in evaluation/labels.yaml with the labeller's name."""
+    import nbformat
+    import yaml
+    from playwright.sync_api import expect, sync_playwright
+
+    from analysis.cli import main
+
+    project = lab["project"]
+    assert main(["--project", str(project), "validate", "draw", "4"]) == 0
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(
+        "from analysis.explorer import label_units\nlabel_units(labeller=\"browser\")")]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, str(project.parent / "lab" / "label.ipynb"))
+    BUILD.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        page.goto(lab["url"].replace("00_explore.ipynb", "label.ipynb"))
+        page.locator(".jp-Notebook").first.wait_for(timeout=90_000)
+        expect(page.locator(".jp-StatusBar-TextItem", has_text="Idle").first).to_be_visible(
+            timeout=90_000)
+        progress = page.locator(".label-progress")
+        for attempt in range(3):
+            page.locator(".jp-Notebook .jp-CodeCell .jp-InputArea-editor").first.click()
+            page.keyboard.press("Shift+Enter")
+            try:
+                progress.wait_for(timeout=45_000)
+                break
+            except Exception:
+                page.screenshot(path=str(BUILD / f"label_start_{attempt}.png"))
+        expect(progress).to_contain_text("0 / 4", timeout=30_000)
+        first = page.locator(".label-unit [data-unit]").get_attribute("data-unit")
+        page.locator(".label-topic-models input").check()
+        page.locator(".label-stance-open_source button", has_text="+1").click()
+        page.locator(".label-save").click()
+        expect(progress).to_contain_text("1 / 4", timeout=30_000)
+        page.locator(".label-skip").click()
+        expect(progress).to_contain_text("已跳过", timeout=30_000)
+        page.locator(".label-undo").click()
+        expect(progress).to_contain_text("已撤销", timeout=30_000)
+        page.screenshot(path=str(BUILD / "label_view.png"), full_page=True)
+        browser.close()
+    labels = yaml.safe_load((project / "evaluation" / "labels.yaml").read_text(encoding="utf-8"))
+    assert [(i["unit_id"], i["labeller"], i["topics"], i["stances"]) for i in labels["items"]] == [
+        (first, "browser", ["models"], {"open_source": 1})]

@@ -122,3 +122,35 @@ def test_the_widget_works_without_a_browser(tmp_path):
     assert "overrides.yaml" in widget.status.value
     assert {name for name, _ in widget.timings} >= {"search", "filters", "cell", "unit",
                                                     "override"}
+
+
+def test_the_labelling_view_answers_skips_and_undoes_into_labels_yaml(tmp_path):
+    """The drawn units one at a time; each answer is in evaluation/labels.yaml at once, with
+    who labelled it; undo takes it back; skipped units wait; the widget builds."""
+    import yaml
+
+    from analysis.cli import main
+    from analysis.explorer import label_units
+
+    project = tmp_path / "project"
+    shutil.copytree(SEEDS, project)
+    assert main(["--project", str(project), "validate", "draw", "3"]) == 0
+    view = label_units(load_corpus(project, cache=False), labeller="tester")
+    assert view.progress == "0 / 3"
+    first = view.current()
+    assert first["text"] and (first["before"] or first["after"])
+    view.save(["models"], {"open_source": 1})
+    labels = yaml.safe_load((project / "evaluation" / "labels.yaml").read_text(encoding="utf-8"))
+    assert labels["items"][0] | {"text": None} == {"unit_id": first["unit_id"], "labeller": "tester",
+                                                   "topics": ["models"],
+                                                   "stances": {"open_source": 1}, "text": None}
+    assert view.progress == "1 / 3" and view.current()["unit_id"] != first["unit_id"]
+    second = view.skip()
+    assert view.current()["unit_id"] not in {first["unit_id"], second["unit_id"]}
+    assert view.undo() == second["unit_id"] and view.current()["unit_id"] == second["unit_id"]
+    assert view.undo() == first["unit_id"] and view.progress == "0 / 3"
+    assert "items: []" in (project / "evaluation" / "labels.yaml").read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown topics"):
+        view.save(["chips"], {})
+    box = view.widget().box
+    assert "label-view" in box._dom_classes

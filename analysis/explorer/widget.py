@@ -292,3 +292,74 @@ class ExplorerWidget:
         what = (f"topic {entry['topic']} {'removed' if entry.get('remove') else 'added'}"
                 if "topic" in entry else f"stance {entry['target']} = {entry['stance']}")
         self._timed("override", started, f"overrides.yaml: {what} for {self.unit_id}")
+
+
+class LabellingWidget:
+    """The labelling view (`.box`): the unit between its neighbours, a check box per topic, a
+    choice per stance target, and save / skip / undo with the progress. CSS classes
+    (`label-unit`, `label-topic-<id>`, `label-stance-<id>`, `label-save`, `label-skip`,
+    `label-undo`, `label-progress`) let a browser test find them."""
+
+    def __init__(self, labelling) -> None:
+        self.lab = labelling
+        self.unit = w.HTML()
+        self.unit.add_class("label-unit")
+        self.topics = {}
+        for topic in labelling.book.ids:
+            box = w.Checkbox(value=False, description=labelling.book.names().get(topic, topic),
+                             indent=False, layout=w.Layout(width="150px"))
+            box.add_class(f"label-topic-{topic}")
+            self.topics[topic] = box
+        self.stances = {}
+        for target in labelling.cues.ids:
+            choice = w.ToggleButtons(options=[("无", None), ("+1", 1), ("0", 0), ("-1", -1)],
+                                     value=None,
+                                     description=labelling.cues.names().get(target, target),
+                                     style={"button_width": "44px", "description_width": "140px"})
+            choice.add_class(f"label-stance-{target}")
+            self.stances[target] = choice
+        self.progress = w.HTML()
+        self.progress.add_class("label-progress")
+        buttons = []
+        for text, css, action in (("保存并下一个", "label-save", self._save),
+                                  ("跳过", "label-skip", self._skip),
+                                  ("撤销", "label-undo", self._undo)):
+            button = w.Button(description=text)
+            button.add_class(css)
+            button.on_click(lambda _, action=action: action())
+            buttons.append(button)
+        self.box = w.VBox([self.progress, self.unit,
+                           w.HBox(list(self.topics.values()), layout=w.Layout(flex_flow="row wrap")),
+                           w.VBox(list(self.stances.values())), w.HBox(buttons)])
+        self.box.add_class("label-view")
+        self._show()
+
+    def _show(self, note: str = "") -> None:
+        unit = self.lab.current()
+        self.progress.value = (f"<b>{html.escape(self.lab.progress)}</b> "
+                               f"<span>{html.escape(note)}</span>")
+        for box in self.topics.values():
+            box.value = False
+        for choice in self.stances.values():
+            choice.value = None
+        if unit is None:
+            self.unit.value = "<p>所有抽出的单元都已标注（或跳过）。</p>"
+            return
+        context = "".join(f"<p style='color:#888'>{html.escape(t)}</p>" for t in unit["before"])
+        after = "".join(f"<p style='color:#888'>{html.escape(t)}</p>" for t in unit["after"])
+        self.unit.value = (f"<div data-unit='{html.escape(unit['unit_id'])}'>{context}"
+                           f"<p style='font-size:1.15em'><b>{html.escape(unit['text'])}</b></p>"
+                           f"{after}</div>")
+
+    def _save(self) -> None:
+        unit = self.lab.save([t for t, box in self.topics.items() if box.value],
+                             {t: c.value for t, c in self.stances.items() if c.value is not None})
+        self._show(f"已保存 {unit['unit_id']}")
+
+    def _skip(self) -> None:
+        unit = self.lab.skip()
+        self._show(f"已跳过 {unit['unit_id']}" if unit else "")
+
+    def _undo(self) -> None:
+        uid = self.lab.undo()
+        self._show(f"已撤销 {uid}" if uid else "没有可撤销的")

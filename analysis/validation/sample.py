@@ -93,6 +93,35 @@ def draw_validation(corpus: Corpus, n: int, *, seed: int = SEED) -> pd.DataFrame
     return pd.DataFrame(items)
 
 
+def drawn_items(root: Path) -> list[dict]:
+    """The units drawn for labelling (sample.yaml), in the order they were drawn."""
+    return _items(Path(root) / EVALUATION_DIR / SAMPLE_FILE)
+
+
+def labelled_items(root: Path) -> list[dict]:
+    """The labelled units (labels.yaml)."""
+    return _items(Path(root) / EVALUATION_DIR / LABELS_FILE)
+
+
+def record_label(root: Path, unit_id: str, text: str, topics: list[str], stances: dict,
+                 labeller: str) -> Path:
+    """One unit's label by one labeller into labels.yaml (through a temporary file),
+    replacing that labeller's earlier label of the unit."""
+    target = Path(root) / EVALUATION_DIR / LABELS_FILE
+    kept = [item for item in _items(target)
+            if (item["unit_id"], item.get("labeller")) != (unit_id, labeller)]
+    return _write(target, kept + [{"unit_id": unit_id, "labeller": labeller,
+                                   "topics": sorted(topics), "stances": dict(stances),
+                                   "text": text}])
+
+
+def remove_label(root: Path, unit_id: str, labeller: str) -> Path:
+    """Take a labeller's label of a unit back (undo)."""
+    target = Path(root) / EVALUATION_DIR / LABELS_FILE
+    return _write(target, [item for item in _items(target)
+                           if (item["unit_id"], item.get("labeller")) != (unit_id, labeller)])
+
+
 def _split(value: str) -> list[str]:
     for mark in ("；", ";", "、", "，", ",", "|"):
         value = value.replace(mark, " ")
