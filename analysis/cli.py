@@ -112,7 +112,8 @@ def _baselines(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from analysis.corpus import load_corpus
-    from analysis.validation.coding import fit, report
+    from analysis.validation.coding import fit
+    from analysis.validation.report import report
     from analysis.project.folder import Project
 
     if args.fit:
@@ -147,9 +148,6 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(table.to_string(index=False))
         return 0
     print(report(corpus))
-    from analysis.validation.sample import labels_report
-
-    print("\n".join(labels_report(corpus)))
     return 0
 
 

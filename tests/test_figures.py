@@ -185,17 +185,19 @@ def test_a_lexicon_change_is_caught_by_nbval_and_by_the_figure_check(tmp_path):
          "compare_figures; print('\\n'.join(compare_figures(Path('.'))))"],
         cwd=copy, env=env, capture_output=True, text=True, timeout=600)
     assert figures.returncode == 0, figures.stderr[-2000:]
-    assert "03_topics_overall" in figures.stdout and "chart changed" in figures.stdout
-    # the untouched notebooks' charts still pass
+    assert "03_topics_by_speaker" in figures.stdout and "chart changed" in figures.stdout
+    # the untouched notebooks' charts still pass, and so does the overall topic chart: the
+    # example's estimates rest on its readers' labels, which a keyword edit does not move
     assert "01_speakers_by_role" not in figures.stdout
+    assert "03_topics_overall" not in figures.stdout
 
 
-@pytest.mark.slow
 def _git(folder: Path, *args: str) -> str:
     return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
                           cwd=folder, check=True, capture_output=True, text=True).stdout
 
 
+@pytest.mark.slow
 def test_every_notebook_runs_on_another_domains_project(tmp_path):
     """The finance fixture (its own codebook: 5 topics, 2 stance targets, its own roles)
     through every notebook: no Python edit, finance names in the tables, the speaker without

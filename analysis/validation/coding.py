@@ -23,7 +23,6 @@ from analysis.corpus import Corpus
 from analysis.errors import TranscriptError
 from analysis.project.folder import REPOSITORY
 from analysis.project.yamlfile import parse as parse_yaml
-from analysis.validation.speakers import talk_time_lines
 
 EVALUATION_DIR = "evaluation"
 DEV_DIR = REPOSITORY / "tests" / "data"
@@ -49,52 +48,6 @@ def evaluate_attribution(corpus: Corpus, labels: Path) -> dict:
     result["accuracy_all"] = everything["accuracy"]
     result["threshold"] = cues.threshold
     return result
-
-
-def report(corpus: Corpus) -> str:
-    """The evaluation as text: units (topics, stances) and speaker attribution, with targets."""
-    own = corpus.root / EVALUATION_DIR
-    if (own / "gold.yaml").is_file():
-        lines = [unit_report(own, {"project": corpus})]
-    else:
-        lines = ["No unit evaluation set in this project (evaluation/gold.yaml): the example "
-                 "project's, scored with this project's codebook where its corpora are used.",
-                 unit_report()]
-    lines += ["", *chart_section(corpus)]
-    for labels in sorted(dev_dir(corpus).glob("speaker_labels_*.csv")):
-        result = evaluate_attribution(corpus, labels)
-        lines += ["", f"Speaker attribution ({result['event_id']}, {result['labelled']} lines "
-                  "labelled by reading, `unclear` left out; analyst assignments not applied):",
-                  f"  coverage {result['coverage']:.3f} (target >= 0.60)  accuracy on attributed "
-                  f"lines {result['accuracy']:.3f} (target >= 0.85)  "
-                  f"accuracy if every line were attributed {result['accuracy_all']:.3f}"]
-        lines += talk_time_lines(corpus, labels)
-    return "\n".join(lines)
-
-
-def chart_section(corpus: Corpus) -> list[str]:
-    """Chart numbers against the readers: this project's labelled units; for the example
-    project, its own and the new transcripts' (each cross-fitted on its own labels)."""
-    from analysis.corpus import load_corpus
-    from analysis.estimates.calibration import load_calibration
-    from analysis.estimates.labels import read_labelled_units, unit_labels
-    from analysis.estimates.shares import LABEL_FILES, project_labels
-    from analysis.validation.shares import chart_report
-
-    corpora = {"This project, cross-fitted": (corpus, project_labels(corpus), None, False)}
-    if corpus.project.is_example:
-        new = load_corpus(REPOSITORY / "tests" / "fixtures" / "new_transcripts")
-        labelled = read_labelled_units(*(UNITS_EVAL / name for name in LABEL_FILES), corpus="new")
-        labels = unit_labels(new, labelled)
-        own = corpora["This project, cross-fitted"][:2]
-        corpora = {"Example corpus, cross-fitted": own + (None, False),
-                   "Example corpus, each event left out of its own fit": own + (None, True),
-                   "New transcripts under the example's calibration (none of their labels used)":
-                       (new, labels, load_calibration(corpus.project), False),
-                   "New transcripts, cross-fitted on their own labels": (new, labels, None, False)}
-    lines = chart_report(corpora)
-    return lines or ["Chart numbers: no labelled units in this project, so no check of the "
-                     "shares against readers (label units into evaluation/labels.yaml)."]
 
 
 # --- the unit evaluation set ---------------------------------------------------------------

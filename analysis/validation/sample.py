@@ -58,19 +58,31 @@ def _write(path: Path, items: list[dict]) -> Path:
 
 
 def draw_validation(corpus: Corpus, n: int, *, seed: int = SEED) -> pd.DataFrame:
-    """N more units to label: not drawn before, topics first (rarest first, up to N / (2 x
-    topics) units each), then stratified by event and size. Appends them to sample.yaml and
-    returns them (unit_id, event_id, text, draw)."""
+    """N more units to label (`choose_units`), appended to sample.yaml; returns them
+    (unit_id, event_id, text, draw)."""
     folder = corpus.root / EVALUATION_DIR
     drawn = _items(folder / SAMPLE_FILE)
     taken = {item["unit_id"] for item in drawn}
-    units = corpus.units[~corpus.units["unit_id"].isin(taken)].sort_values("unit_id")
-    n = min(n, len(units))
-    if n <= 0:
+    if len(taken & set(corpus.units["unit_id"])) >= len(corpus.units):
         raise TranscriptError(folder / SAMPLE_FILE, "every unit has been drawn already",
                               fix="label the drawn units; there is nothing left to draw")
     draw = 1 + max((int(item.get("draw", 0)) for item in drawn), default=0)
-    rng = np.random.default_rng(seed + draw)
+    chosen = choose_units(corpus, n, seed=seed + draw, taken=taken)
+    units = corpus.units.set_index("unit_id")
+    items = [{"item": f"s{len(drawn) + i + 1:04d}", "unit_id": str(uid),
+              "event_id": str(units.loc[uid, "event_id"]), "draw": draw,
+              "text": str(units.loc[uid, "text"])} for i, uid in enumerate(chosen)]
+    _write(folder / SAMPLE_FILE, drawn + items)
+    return pd.DataFrame(items)
+
+
+def choose_units(corpus: Corpus, n: int, *, seed: int, taken: set[str] = frozenset()
+                 ) -> list[str]:
+    """N unit ids not in `taken`, sorted: topics first (rarest first, up to N / (2 x topics)
+    units each of those the keyword coder codes with it), then stratified by event and size."""
+    units = corpus.units[~corpus.units["unit_id"].isin(taken)].sort_values("unit_id")
+    n = min(n, len(units))
+    rng = np.random.default_rng(seed)
     topics = topic_table(corpus)
     topics = topics[topics["unit_id"].isin(set(units["unit_id"]))]
     ids = list(codebook(corpus.root).ids)
@@ -84,13 +96,8 @@ def draw_validation(corpus: Corpus, n: int, *, seed: int = SEED) -> pd.DataFrame
             chosen += list(rng.choice(pool, take, replace=False))
     rest = units[~units["unit_id"].isin(chosen)]
     if len(chosen) < n and len(rest):
-        chosen += list(draw_sample(rest, n - len(chosen), seed=seed + draw, floor=1)["unit_id"])
-    picked = units.set_index("unit_id").loc[sorted(chosen)].reset_index()
-    items = [{"item": f"s{len(drawn) + i + 1:04d}", "unit_id": str(r.unit_id),
-              "event_id": str(r.event_id), "draw": draw, "text": str(r.text)}
-             for i, r in enumerate(picked.itertuples())]
-    _write(folder / SAMPLE_FILE, drawn + items)
-    return pd.DataFrame(items)
+        chosen += list(draw_sample(rest, n - len(chosen), seed=seed, floor=1)["unit_id"])
+    return sorted(str(u) for u in chosen)
 
 
 def drawn_items(root: Path) -> list[dict]:

@@ -33,19 +33,20 @@ LARGE = 0.20  # cells at least this large (readers' share) are reported on their
 
 def crossfit_cells(corpus: Corpus, labels: dict[str, frozenset], *, folds: int = FOLDS,
                    draws: int = DRAWS, seed: int = SEED, level: float = LEVEL,
-                   calibration: Calibration | None = None,
-                   by_event: bool = False) -> pd.DataFrame:
+                   calibration: Calibration | None = None, by_event: bool = False,
+                   keep: set[str] = frozenset()) -> pd.DataFrame:
     """event_id, topic, truth (readers' share over the event's labelled units), raw,
     estimate, low, high, p_top (share of simulations where the topic is the event's
     largest), n_labelled: one row per cell, cross-fitted; with `calibration`, that one for
     every unit instead (a calibration fitted elsewhere, checked here); with `by_event`, one
-    fold per event (how the calibration carries to an event it never saw)."""
+    fold per event (how the calibration carries to an event it never saw); units in `keep`
+    count with their labels, as a project's own labelled units do."""
     ids = list(codebook(corpus.root).ids)
     frame = unit_topic_frame(corpus)
     frame = frame[frame["unit_id"].isin(labels)].reset_index(drop=True)
     frame["y"] = np.fromiter((t in labels[u] for u, t in zip(frame["unit_id"], frame["topic"])),
                              float, len(frame))
-    frame["labelled"] = False  # simulated as if no one had labelled them
+    frame["labelled"] = frame["unit_id"].isin(keep).to_numpy()  # the rest: as if unlabelled
     events = sorted(frame["event_id"].unique())
     frame["code"] = frame["event_id"].map({e: i for i, e in enumerate(events)})
     rng = np.random.default_rng(seed)
@@ -65,7 +66,7 @@ def crossfit_cells(corpus: Corpus, labels: dict[str, frozenset], *, folds: int =
         train = {u: labels[u] for u, f in fold_of.items() if f != k}
         cal = calibration or fit_calibration(frame, train, ids, draws=draws, seed=seed + k)
         held = frame[fold == k]
-        frame.loc[held.index, "p"] = cal.probability(held)
+        frame.loc[held.index, "p"] = np.where(held["labelled"], held["y"], cal.probability(held))
         held = held.assign(probability=frame.loc[held.index, "p"])
         for number, topic in enumerate(ids):
             part = held[held["topic"] == topic]
@@ -145,11 +146,13 @@ def summary(cells: pd.DataFrame) -> dict:
 
 def chart_report(corpora: dict[str, tuple]) -> list[str]:
     """The chart-level section of `make evaluate`: for each (corpus, labels, calibration or
-    None, by_event) with labelled units, the topic x event error raw and calibrated."""
+    None, by_event[, units that keep their labels]) with labelled units, the topic x event
+    error raw and calibrated."""
     lines = []
-    for name, (corpus, labels, calibration, by_event) in corpora.items():
+    for name, (corpus, labels, calibration, by_event, *keep) in corpora.items():
         if labels:
-            cells = crossfit_cells(corpus, labels, calibration=calibration, by_event=by_event)
+            cells = crossfit_cells(corpus, labels, calibration=calibration, by_event=by_event,
+                                   keep=keep[0] if keep else frozenset())
             lines += report_lines(name, cells) + [""]
     return lines
 
