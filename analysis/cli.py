@@ -9,6 +9,7 @@ from pathlib import Path
 
 from analysis.corpus import load_corpus
 from analysis.errors import TranscriptError
+from analysis.estimates.labels import SEED
 from analysis.project.folder import Project, atomic_write
 
 FRAMES = ("events", "speakers", "utterances", "units")
@@ -275,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("action", choices=("draw", "import"))
     validate.add_argument("what", help="draw: how many units; import: the CSV file (unit_id, "
                                        "topics, stances, labeller)")
-    validate.add_argument("--seed", type=int, default=20261207,
+    validate.add_argument("--seed", type=int, default=SEED,
                           help="the draw's seed (default fixed: the same project draws the same)")
     validate.set_defaults(run=_validate)
     label = commands.add_parser("label", help="label speakers of an unlabelled event with the "

@@ -264,4 +264,47 @@ def test_a_projects_own_labels_are_scored_and_two_labellers_compared(tmp_path):
     assert main(["--project", str(project), "validate", "import", str(sheet)]) == 0
     lines = "\n".join(labels_report(load_corpus(project)))
     assert "6 units, 2 labeller(s)" in lines and "micro-F1" in lines
-    assert "two labellers on 6 units" in lines and "they disagree on 2 units" in lines
+    assert "alice and bob both labelled 6 units" in lines and "they disagree on 2 units" in lines
+    assert "models 1.00" not in lines and "compute 0.00" in lines  # kappa per topic
+    # the estimates use the topics both gave: models on the first four units, none after
+    labels = project_labels(load_corpus(project))
+    assert [labels[u] for u in units] == [frozenset({"models"})] * 4 + [frozenset()] * 2
+
+
+def test_a_small_draw_still_sees_every_coded_topic_and_the_project_can_run_out(tmp_path, capsys):
+    from analysis.cli import main
+    from analysis.validation.sample import choose_units
+
+    corpus = load_corpus(FIXTURES / "example")
+    coded = topic_table(corpus)
+    chosen = choose_units(corpus, 15, seed=3)
+    assert set(coded.query("unit_id in @chosen")["topic"]) == set(coded["topic"])
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "example", project)
+    assert main(["--project", str(project), "validate", "draw", "0"]) == 2
+    assert "cannot draw 0 units" in capsys.readouterr().err
+    total = len(corpus.units)
+    assert main(["--project", str(project), "validate", "draw", str(total - 2)]) == 0
+    assert main(["--project", str(project), "validate", "draw", "50"]) == 0  # 2 left: both
+    assert main(["--project", str(project), "validate", "draw", "5"]) == 2
+    assert "every unit has been drawn already" in capsys.readouterr().err
+
+
+def test_csv_errors_name_the_real_line_and_the_last_row_of_a_unit_wins(tmp_path, capsys):
+    from analysis.cli import main
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "example", project)
+    unit = load_corpus(project).units["unit_id"].iloc[0]
+    sheet = tmp_path / "labels.csv"
+    sheet.write_text(f"unit_id,topics,labeller\n{unit},models,ann\n\n{unit},compute,ann\n"
+                     f"{unit},chips,ann\n", encoding="utf-8")
+    assert main(["--project", str(project), "validate", "import", str(sheet)]) == 2
+    assert "labels.csv:5" in capsys.readouterr().err  # the blank line counted
+    sheet.write_text(f"unit_id,topics,labeller\n{unit},models,ann\n{unit},compute,ann\n",
+                     encoding="utf-8")
+    assert main(["--project", str(project), "validate", "import", str(sheet)]) == 0
+    assert project_labels(load_corpus(project))[unit] == frozenset({"compute"})
+    (project / "evaluation" / "labels.yaml").write_text("items: [\n", encoding="utf-8")
+    assert main(["--project", str(project), "validate", "import", str(sheet)]) == 2
+    assert "labels.yaml" in capsys.readouterr().err

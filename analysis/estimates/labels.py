@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from analysis.corpus import Corpus
 from analysis.errors import TranscriptError
@@ -23,26 +24,53 @@ EVALUATION_DIR = "evaluation"  # a project's labelled units
 LABEL_FILES = ("gold.yaml", "extra.yaml", "labels.yaml")
 
 
+def agreed_topics(rows: list[set]) -> set:
+    """The topics of a unit several people labelled: those that more than half of them gave
+    (two labellers: the topics both gave). One rule for the estimates and the report."""
+    counts: dict[str, int] = {}
+    for topics in rows:
+        for topic in topics:
+            counts[topic] = counts.get(topic, 0) + 1
+    return {t for t, k in counts.items() if k > len(rows) / 2}
+
+
 def read_labelled_units(*paths: Path, corpus: str | None = None) -> pd.DataFrame:
-    """Labelled units from label files (`items:` with unit_id, text, topics, optional corpus
-    and stances: the format of tests/data/units_eval/gold.yaml): unit_id, event_id, text,
-    topics (set), corpus. With `corpus`, only that corpus's items."""
+    """Labelled units from label files (`items:` with unit_id, text, topics, optional corpus,
+    stances and labeller: the format of tests/data/units_eval/gold.yaml): unit_id, event_id,
+    text, topics (set), corpus, one row per unit; a unit several people labelled has the
+    topics more than half of them gave (`agreed_topics`). With `corpus`, only that corpus's."""
     rows = []
     for path in paths:
         if not path.is_file():
             continue
-        doc = parse_yaml(path.read_text(encoding="utf-8"))
+        try:
+            doc = parse_yaml(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            raise TranscriptError(path, f"not valid YAML ({getattr(err, 'problem', err)})",
+                                  line=mark.line + 1 if mark else None,
+                                  fix="fix the file, or import the labels again") from None
         items = doc.get("items") if isinstance(doc, dict) else None
         if not isinstance(items, list):
             raise TranscriptError(path, "no `items:` list of labelled units",
                                   fix="use the format of tests/data/units_eval/gold.yaml")
         for item in items:
+            if not isinstance(item, dict) or not {"unit_id", "text"} <= set(item):
+                raise TranscriptError(path, "an item without unit_id and text",
+                                      line=getattr(item, "line", None),
+                                      fix="every item needs unit_id, text and topics")
             name = item.get("corpus", "project")
             if corpus is None or name == corpus:
                 rows.append({"unit_id": item["unit_id"], "event_id":
                              item["unit_id"].rsplit(".", 1)[0], "text": item["text"],
                              "topics": set(item.get("topics") or []), "corpus": name})
-    return pd.DataFrame(rows, columns=["unit_id", "event_id", "text", "topics", "corpus"])
+    columns = ["unit_id", "event_id", "text", "topics", "corpus"]
+    frame = pd.DataFrame(rows, columns=columns)
+    if frame.empty or not frame["unit_id"].duplicated().any():
+        return frame
+    return (frame.groupby(["unit_id", "text", "corpus"], sort=False)
+            .agg(event_id=("event_id", "first"), topics=("topics", list)).reset_index()
+            .assign(topics=lambda f: f["topics"].map(agreed_topics))[columns])
 
 
 def utterance_labels(corpus: Corpus, labelled: pd.DataFrame) -> dict[str, frozenset]:

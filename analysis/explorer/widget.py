@@ -352,8 +352,12 @@ class LabellingWidget:
                            f"{after}</div>")
 
     def _save(self) -> None:
-        unit = self.lab.save([t for t, box in self.topics.items() if box.value],
-                             {t: c.value for t, c in self.stances.items() if c.value is not None})
+        try:
+            unit = self.lab.save([t for t, box in self.topics.items() if box.value],
+                                 {t: c.value for t, c in self.stances.items() if c.value is not None})
+        except ValueError as err:  # nothing left to answer
+            self._show(str(err))
+            return
         self._show(f"已保存 {unit['unit_id']}")
 
     def _skip(self) -> None:

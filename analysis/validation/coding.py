@@ -80,7 +80,8 @@ def draw_sample(units: pd.DataFrame, n: int, *, seed: int, floor: int = 10) -> p
         tercile = pd.qcut(frame["n_chars"].rank(method="first"), 3, labels=False) \
             if len(frame) >= 3 else pd.Series(0, index=frame.index)
         order_in = []
-        pools = [list(rng.permutation(frame.index[tercile == t].to_numpy())) for t in range(3)]
+        # a copy: an empty tercile's index array is read-only, which permutation refuses
+        pools = [list(rng.permutation(np.array(frame.index[tercile == t]))) for t in range(3)]
         while any(pools):
             for pool in pools:
                 if pool:

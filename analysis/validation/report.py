@@ -12,7 +12,7 @@ import pandas as pd
 from analysis.corpus import Corpus, load_corpus
 from analysis.estimates.calibration import fit_calibration, load_calibration
 from analysis.estimates.features import unit_topic_frame
-from analysis.estimates.labels import LABEL_FILES, read_labelled_units, unit_labels
+from analysis.estimates.labels import LABEL_FILES, SEED, read_labelled_units, unit_labels
 from analysis.estimates.shares import project_labels
 from analysis.project.folder import REPOSITORY
 from analysis.validation.coding import (EVALUATION_DIR, UNITS_EVAL, dev_dir, evaluate_attribution,
@@ -57,7 +57,9 @@ def chart_section(corpus: Corpus) -> list[str]:
         labelled = read_labelled_units(*(UNITS_EVAL / name for name in LABEL_FILES), corpus="new")
         labels = unit_labels(new, labelled)
         own = corpora["This project, cross-fitted"][:2]
-        drawn = set(choose_units(new, DRAWN, seed=1))
+        # the first `validate draw 60` an analyst would make, among the units readers labelled
+        drawn = set(choose_units(new, DRAWN, seed=SEED + 1,
+                                 taken=set(new.units["unit_id"]) - set(labels)))
         both = unit_topic_frame(corpus), unit_topic_frame(new)
         calibration = fit_calibration(pd.concat(both, ignore_index=True),
                                       {**own[1], **{u: labels[u] for u in drawn}},

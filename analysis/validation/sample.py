@@ -1,8 +1,8 @@
 """A validation sample any project can label: `python -m analysis validate draw N` draws units
 to label, `python -m analysis validate import FILE.csv` brings in the labels made elsewhere.
 
-The draw is stratified by event (every event is seen) and by coded topic (every topic the
-keyword coder finds gets units first, rarest topics first, so a rare topic is not missed); it
+The draw gives every topic the keyword coder finds some units first (rarest topics first, so
+a rare topic is not missed), then fills the rest stratified by event and unit size; it
 is reproducible from its seed and never draws a unit twice across draws: the drawn units are
 kept in `<project>/evaluation/sample.yaml`. Labels go to `<project>/evaluation/labels.yaml`
 in the format of tests/data/units_eval/gold.yaml, which the calibration (`evaluate
@@ -21,8 +21,8 @@ import yaml
 from analysis.coding import codebook, stance_cues, topic_table
 from analysis.corpus import Corpus
 from analysis.errors import TranscriptError
-from analysis.estimates.labels import EVALUATION_DIR, SEED
-from analysis.project.folder import atomic_write
+from analysis.estimates.labels import EVALUATION_DIR, SEED, agreed_topics
+from analysis.project.folder import Project, atomic_write
 from analysis.project.yamlfile import parse as parse_yaml
 from analysis.validation.coding import draw_sample
 
@@ -44,10 +44,24 @@ def _plain(value):
 
 
 def _items(path: Path) -> list[dict]:
+    """The `items:` of a sample or labels file, checked (one-line errors naming the file)."""
     if not path.is_file():
         return []
-    doc = parse_yaml(path.read_text(encoding="utf-8")) or {}
-    return _plain(list(doc.get("items") or []))
+    try:
+        doc = parse_yaml(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise TranscriptError(path, f"not valid YAML ({getattr(err, 'problem', err)})",
+                              line=mark.line + 1 if mark else None,
+                              fix="fix the file by hand, or move it away and draw or import "
+                                  "again") from None
+    items = doc.get("items") if isinstance(doc, dict) else None
+    if not isinstance(items, list) or not all(isinstance(i, dict) and "unit_id" in i
+                                              for i in items):
+        raise TranscriptError(path, "needs `items:`, a list of entries with a unit_id",
+                              fix="fix the file by hand, or move it away and draw or import "
+                                  "again")
+    return _plain(items)
 
 
 def _write(path: Path, items: list[dict]) -> Path:
@@ -61,6 +75,9 @@ def draw_validation(corpus: Corpus, n: int, *, seed: int = SEED) -> pd.DataFrame
     """N more units to label (`choose_units`), appended to sample.yaml; returns them
     (unit_id, event_id, text, draw)."""
     folder = corpus.root / EVALUATION_DIR
+    if n < 1:
+        raise TranscriptError(folder / SAMPLE_FILE, f"cannot draw {n} units",
+                              fix="give how many units to draw, 1 or more: validate draw 60")
     drawn = _items(folder / SAMPLE_FILE)
     taken = {item["unit_id"] for item in drawn}
     if len(taken & set(corpus.units["unit_id"])) >= len(corpus.units):
@@ -112,21 +129,24 @@ def labelled_items(root: Path) -> list[dict]:
 
 def record_label(root: Path, unit_id: str, text: str, topics: list[str], stances: dict,
                  labeller: str) -> Path:
-    """One unit's label by one labeller into labels.yaml (through a temporary file),
-    replacing that labeller's earlier label of the unit."""
+    """One unit's label by one labeller into labels.yaml (through a temporary file, under the
+    project's lock, so two labellers saving at once both land), replacing that labeller's
+    earlier label of the unit."""
     target = Path(root) / EVALUATION_DIR / LABELS_FILE
-    kept = [item for item in _items(target)
-            if (item["unit_id"], item.get("labeller")) != (unit_id, labeller)]
-    return _write(target, kept + [{"unit_id": unit_id, "labeller": labeller,
-                                   "topics": sorted(topics), "stances": dict(stances),
-                                   "text": text}])
+    with Project(root).editing():
+        kept = [item for item in _items(target)
+                if (item["unit_id"], item.get("labeller")) != (unit_id, labeller)]
+        return _write(target, kept + [{"unit_id": unit_id, "labeller": labeller,
+                                       "topics": sorted(topics), "stances": dict(stances),
+                                       "text": text}])
 
 
 def remove_label(root: Path, unit_id: str, labeller: str) -> Path:
     """Take a labeller's label of a unit back (undo)."""
     target = Path(root) / EVALUATION_DIR / LABELS_FILE
-    return _write(target, [item for item in _items(target)
-                           if (item["unit_id"], item.get("labeller")) != (unit_id, labeller)])
+    with Project(root).editing():
+        return _write(target, [item for item in _items(target)
+                               if (item["unit_id"], item.get("labeller")) != (unit_id, labeller)])
 
 
 def _split(value: str) -> list[str]:
@@ -144,16 +164,23 @@ def import_labels(corpus: Corpus, path: Path) -> Path:
     texts = corpus.units.set_index("unit_id")["text"]
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError) as err:
+            reader = csv.DictReader(handle)
+            reader.fieldnames = [name.strip() for name in reader.fieldnames or []]
+            rows = [(reader.line_num, row) for row in reader]
+    except FileNotFoundError:
+        raise TranscriptError(path, "no such file", fix="give the path of the CSV") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
         raise TranscriptError(path, f"cannot read the labels ({err})",
                               fix="save the file as UTF-8 CSV") from None
     needed = {"unit_id", "topics", "labeller"}
-    if not rows or not needed <= set(rows[0]):
-        raise TranscriptError(path, f"needs the columns {', '.join(sorted(needed))} "
+    if missing := needed - set(reader.fieldnames):
+        raise TranscriptError(path, f"needs the columns {', '.join(sorted(missing))} "
                               "(stances optional)", line=1, fix="add the missing columns")
-    new = []
-    for line, row in enumerate(rows, start=2):
+    if not rows:
+        raise TranscriptError(path, "no labels below the header", line=2,
+                              fix="one row per labelled unit")
+    new = {}
+    for line, row in rows:
         unit = (row.get("unit_id") or "").strip()
         if unit not in texts.index:
             raise TranscriptError(path, f"unknown unit {unit!r}", line=line,
@@ -173,12 +200,13 @@ def import_labels(corpus: Corpus, path: Path) -> Path:
         labeller = (row.get("labeller") or "").strip()
         if not labeller:
             raise TranscriptError(path, "no labeller", line=line, fix="say who labelled the unit")
-        new.append({"unit_id": unit, "labeller": labeller, "topics": sorted(topics),
-                    "stances": stances, "text": str(texts[unit])})
+        new[(unit, labeller)] = {"unit_id": unit, "labeller": labeller, "topics": sorted(topics),
+                                 "stances": stances, "text": str(texts[unit])}  # last row wins
     target = corpus.root / EVALUATION_DIR / LABELS_FILE
-    replaced = {(item["unit_id"], item["labeller"]) for item in new}
-    kept = [item for item in _items(target) if (item["unit_id"], item.get("labeller")) not in replaced]
-    return _write(target, kept + new)
+    with corpus.project.editing():
+        kept = [item for item in _items(target)
+                if (item["unit_id"], item.get("labeller")) not in new]
+        return _write(target, kept + list(new.values()))
 
 
 def labels_report(corpus: Corpus) -> list[str]:
@@ -200,19 +228,27 @@ def labels_report(corpus: Corpus) -> list[str]:
     for item in items:
         by_unit.setdefault(item["unit_id"], []).append(item)
     units = corpus.units.set_index("unit_id")
+    gone = sorted(u for u in by_unit if u not in units.index)
     first = pd.DataFrame([{"unit_id": u, "event_id": units.loc[u, "event_id"],
-                           "text": rows[0]["text"], "topics": set(rows[0]["topics"] or [])}
+                           "text": rows[0]["text"],
+                           "topics": agreed_topics([set(r["topics"] or []) for r in rows])}
                           for u, rows in sorted(by_unit.items()) if u in units.index])
     fit = codebook_fit(corpus)
     low = set(fit.loc[fit["low_fit"], "event_id"])
     discussed, _, _ = predict(first, codebook(corpus.root), stance_cues(corpus.root), low)
     summary, table = score_topics(first, discussed, ids)
     lines = [f"This project's labels ({len(items)} rows, {len(first)} units, "
-             f"{len({i.get('labeller') for i in items})} labeller(s)): keyword coding against "
-             f"the first labeller: P {summary['precision']:.3f}  R {summary['recall']:.3f}  "
+             f"{len({i.get('labeller') for i in items})} labeller(s)"
+             + (f"; {len(gone)} units no longer in the corpus left out" if gone else "")
+             + "): keyword coding against the topics more than half the labellers gave: "
+             f"P {summary['precision']:.3f}  R {summary['recall']:.3f}  "
              f"micro-F1 {summary['micro_f1']:.3f}",
              "  per topic:", "    " + table.to_string(index=False).replace("\n", "\n    ")]
-    twice = {u: rows[:2] for u, rows in by_unit.items() if len(rows) >= 2}
+    people = pd.Series([i.get("labeller") for i in items]).value_counts()
+    pair = sorted(people.index[:2]) if len(people) >= 2 else []
+    answers = {(i["unit_id"], i.get("labeller")): i for i in items}
+    twice = {u: [answers[(u, pair[0])], answers[(u, pair[1])]] for u in by_unit
+             if pair and (u, pair[0]) in answers and (u, pair[1]) in answers}
     if twice:
         pairs = sorted(twice)
         kappas = []
@@ -228,7 +264,8 @@ def labels_report(corpus: Corpus) -> list[str]:
                  if len(np.unique(data)) > 1 else 1.0)
         differ = [u for u in pairs if set(twice[u][0]["topics"] or []) !=
                   set(twice[u][1]["topics"] or [])]
-        lines += [f"  two labellers on {len(pairs)} units: Krippendorff's alpha {alpha:.3f}; "
+        lines += [f"  {pair[0]} and {pair[1]} both labelled {len(pairs)} units: Krippendorff's "
+                  f"alpha {alpha:.3f}; "
                   "Cohen's kappa per topic: " + ", ".join(kappas),
                   f"  they disagree on {len(differ)} units: " + ", ".join(differ[:20])
                   + (f" (+{len(differ) - 20} more)" if len(differ) > 20 else "")]
