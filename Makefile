@@ -8,6 +8,9 @@
 #             environment.yml from it; then `make run`, look, and `make baselines`.
 
 SHELL := /bin/bash
+# matplotlib's font list names absolute paths into the venv that built it: one per checkout,
+# so another clone's deleted venv can never leave charts without their math fonts
+export MPLCONFIGDIR := $(CURDIR)/.cache/matplotlib
 .SHELLFLAGS := -eo pipefail -c
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
