@@ -46,7 +46,7 @@ def _calibration_note(estimates: pd.DataFrame) -> str:
 def _units_label(row, calibrated: bool) -> str:
     """A topic's n: units a reader would tag (summed probabilities) when calibrated, else the
     units the keyword coder counts."""
-    return f"≈{row.expected_units:,.0f}" if calibrated else f"{row.n_units:,}"
+    return f"n≈{row.expected_units:,.0f}" if calibrated else f"n={row.n_units:,}"
 
 
 @figure("03_topics_overall", "03_topics.ipynb", "话题")
@@ -57,7 +57,7 @@ def topics_overall(ctx: Context) -> Chart:
     est = est.assign(share=est["estimate"] * 100, low_pct=est["low"] * 100,
                      high_pct=est["high"] * 100, n_units=est["topic"].map(coded["n_units"]))
     calibrated = est["low"].notna().all()
-    est = est.assign(name=[f"{names[r.topic]} (n={_units_label(r, calibrated)})"
+    est = est.assign(name=[f"{names[r.topic]} ({_units_label(r, calibrated)})"
                            for r in est.itertuples()])
     est = est.sort_values(["share", "topic"], ascending=[False, True], kind="stable")
     if calibrated:
@@ -69,7 +69,7 @@ def topics_overall(ctx: Context) -> Chart:
                     interval=("low_pct", "high_pct") if calibrated else None,
                     xlabel="文本占比 %", title=title,
                     subtitle=("Estimated share of all spoken text per topic, 90 % intervals "
-                              "(n = units a reader would tag)" if calibrated
+                              "(n = units a reader would tag; topics overlap)" if calibrated
                               else "Share of all spoken text in units coded with each topic "
                               "(n = coded units)") + f"\n{est['validated_on'].iloc[0]}")
     return Chart(fig, title, ("全部发言文本中，各话题所占字数比例的估计（每个单元按读者会标注该话题的"
@@ -103,14 +103,15 @@ def topics_by_event(ctx: Context) -> Chart:
     found, best = False, None
     for group, rows in est.groupby("event_group", sort=False):
         top, sure = leader(rows)
-        if sure and sizes.get(group, 0) >= FINDING_MIN_UNITS and (
-                best is None or top["estimate"] > best[1]["estimate"]):
+        # a headline needs a sure leader whose own share is readable (not a greyed cell)
+        if (sure and top["high"] - top["low"] <= WIDE
+                and sizes.get(group, 0) >= FINDING_MIN_UNITS
+                and (best is None or top["estimate"] > best[1]["estimate"])):
             best = (group, top)
     if best is not None:
-        group, top = best
-        amount = ("" if top["high"] - top["low"] > WIDE  # the leader is sure, its size is not
-                  else f"（{_pct(top['estimate'])} 的发言）")
-        title, found = f"{groups.labels.get(group, group)} 谈「{names[top['topic']]}」最多{amount}", True
+        group, top = best  # said within its own column, not as the largest cell of the chart
+        title, found = (f"{groups.labels.get(group, group)} 以「{names[top['topic']]}」为主"
+                        f"（{_pct(top['estimate'])} 的发言）"), True
     elif est["low"].isna().all():
         title = "各场活动的话题分布（按关键词，未校准）"
     else:
