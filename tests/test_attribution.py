@@ -272,3 +272,23 @@ def test_learning_curves_of_an_unlabelled_and_a_stripped_transcript(tmp_path):
     start = table[table["k"] == 0]
     assert start.groupby("transcript")["accuracy_all"].nunique().eq(1).all()  # same run
     assert table["coverage"].between(0, 1).all() and table["ece"].between(0, 1).all()
+
+
+def test_whole_speaker_sequences_are_drawn_from_the_posterior():
+    """Forward filtering, backward sampling: over many draws each line's speaker comes up
+    as often as its posterior says, clamped lines never move, and a line is far likelier
+    to share its neighbour's speaker than independent draws would make it."""
+    from analysis.speakers.attribution import Attributor, sample_speakers
+
+    speakers = [Participant(id="a", name="甲"), Participant(id="b", name="乙")]
+    texts, _ = _alternating()
+    model = Attributor(texts, speakers, {}, load_cues())
+    posterior = model.fit({0: 0, 2: 1})
+    paths = sample_speakers(model, 4000, np.random.default_rng(7))
+    assert paths.shape == (len(texts), 4000)
+    frequency = np.stack([(paths == k).mean(axis=1) for k in range(2)], axis=1)
+    assert np.abs(frequency - posterior).max() < 0.05
+    assert (paths[0] == 0).all() and (paths[2] == 1).all()
+    same = (paths[4] == paths[5]).mean()
+    independent = (posterior[4] * posterior[5]).sum()
+    assert same > independent + 0.05 or same > 0.95

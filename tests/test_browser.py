@@ -200,8 +200,14 @@ def test_labelling_view_in_jupyterlab(lab):
         expect(progress).to_contain_text("已跳过", timeout=30_000)
         page.locator(".label-undo").click()
         expect(progress).to_contain_text("已撤销", timeout=30_000)
+        second = page.locator(".label-unit [data-unit]").get_attribute("data-unit")
+        page.locator(".label-unit").hover()  # keyboard shortcuts: "2" ticks 模型与技术, Enter saves
+        page.keyboard.press("2")
+        expect(page.locator(".label-topic-models input")).to_be_checked(timeout=30_000)
+        page.keyboard.press("Enter")
+        expect(progress).to_contain_text("2 / 4", timeout=30_000)
         page.screenshot(path=str(BUILD / "label_view.png"), full_page=True)
         browser.close()
     labels = yaml.safe_load((project / "evaluation" / "labels.yaml").read_text(encoding="utf-8"))
     assert [(i["unit_id"], i["labeller"], i["topics"], i["stances"]) for i in labels["items"]] == [
-        (first, "browser", ["models"], {"open_source": 1})]
+        (first, "browser", ["models"], {"open_source": 1}), (second, "browser", ["models"], {})]

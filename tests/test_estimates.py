@@ -111,8 +111,9 @@ def test_shares_carry_intervals_that_hold_the_estimate_and_repeat_exactly(exampl
 
 
 def test_labelled_units_keep_the_readers_answer(example, example_labels):
-    """Where every unit of an event is labelled, its share is the readers' share, with no
-    width; the keyword share stays beside it as `raw`."""
+    """Where every unit of an event is labelled, its share is the readers' share; its
+    interval is the units' sampling alone (a Bayesian bootstrap over them: one unit's topic
+    spreads it, as few units do); the keyword share stays beside it as `raw`."""
     shares = topic_shares(example, labels=example_labels)
     units = example.units.set_index("unit_id")
     full = [e for e, part in units.groupby("event_id") if set(part.index) <= set(example_labels)]
@@ -121,7 +122,12 @@ def test_labelled_units_keep_the_readers_answer(example, example_labels):
         part = units[units["event_id"] == row.event_id]
         truth = sum(c for u, c in part["n_chars"].items() if row.topic in example_labels[u])
         assert row.estimate == pytest.approx(truth / part["n_chars"].sum())
-        assert row.low == row.high == pytest.approx(row.estimate)
+        assert row.low <= row.estimate <= row.high
+        assert (row.high > row.low) == (0 < row.estimate < 1)
+    whole = topic_shares(example, "corpus", labels=example_labels)
+    by_event = shares.groupby("topic")["high"].mean() - shares.groupby("topic")["low"].mean()
+    assert ((whole.set_index("topic")["high"] - whole.set_index("topic")["low"])
+            < by_event.reindex(whole["topic"]).to_numpy()).all()  # more units, narrower
 
 
 def test_without_a_calibration_the_shares_are_the_keyword_shares_and_say_so():
@@ -308,3 +314,61 @@ def test_csv_errors_name_the_real_line_and_the_last_row_of_a_unit_wins(tmp_path,
     (project / "evaluation" / "labels.yaml").write_text("items: [\n", encoding="utf-8")
     assert main(["--project", str(project), "validate", "import", str(sheet)]) == 2
     assert "labels.yaml" in capsys.readouterr().err
+
+
+def test_labelled_units_shift_the_rest_of_their_event(example, example_labels):
+    """Cell effects: where the readers tagged a topic in every labelled unit of an event, the
+    event's unlabelled units get a higher chance of it than the features alone give, with a
+    posterior sd under the prior's; a cell without labelled units has no shift; no labels,
+    no effects."""
+    ids = list(codebook(example.root).ids)
+    frame = unit_topic_frame(example)
+    cal = fit_calibration(frame, example_labels, ids, draws=3)
+    event = frame["event_id"].iloc[0]
+    units = sorted(frame.loc[frame["event_id"] == event, "unit_id"].unique())
+    taught = frame[frame["unit_id"].isin(units[:20])]
+    truth = (taught["topic"] == "safety").to_numpy(float)  # readers: all about safety
+    effects = cal.cell_effects(taught, truth)
+    assert effects.loc[(event, "safety"), "shift"] > 1.0
+    assert effects.loc[(event, "safety"), "sd"] < cal.spread
+    assert (effects.xs("models", level="topic")["shift"] < 0).all()
+    rest = frame[frame["unit_id"].isin(units[20:])]
+    plain, shifted = cal.probability(rest), cal.probability(rest, effects)
+    safety = (rest["topic"] == "safety").to_numpy()
+    assert (shifted[safety] > plain[safety]).all()
+    other = frame[frame["event_id"] != event]
+    assert np.array_equal(cal.probability(other, effects), cal.probability(other))
+    assert cal.cell_effects(frame.iloc[:0], np.zeros(0)).empty
+
+
+def test_topic_pairs_are_estimated_with_their_interval(example):
+    """Lift from expected counts: units a reader labelled count their answer, so a corpus
+    labelled whole gives the plain count ratio, its interval the units' sampling alone;
+    uncalibrated, no interval."""
+    from analysis.estimates.cooccurrence import topic_lift
+    from analysis.estimates.shares import unit_probabilities
+
+    ids = list(codebook(example.root).ids)
+    units = example.units["unit_id"].tolist()
+    tags = {u: frozenset(ids[i % 3: i % 3 + 2]) for i, u in enumerate(units)}
+    pairs = topic_lift(unit_probabilities(example, labels=tags), ids).set_index(["left", "right"])
+    n = len(units)
+    both = sum(1 for t in tags.values() if {ids[0], ids[1]} <= t)
+    alone = [sum(1 for t in tags.values() if ids[k] in t) for k in (0, 1)]
+    row = pairs.loc[(ids[1], ids[0])]
+    assert row["both"] == both and row["lift"] == pytest.approx(both * n / (alone[0] * alone[1]))
+    assert row["low"] < row["lift"] < row["high"]
+    open_ = topic_lift(unit_probabilities(example, labels={}), ids)
+    assert (open_["low"] <= open_["lift"]).all() and (open_["lift"] <= open_["high"]).all()
+    assert (open_["high"] - open_["low"]).max() > 0
+    plain = topic_lift(unit_probabilities(example, labels={}, calibration=False), ids)
+    assert plain["low"].isna().all()
+
+
+def test_the_report_says_how_many_labels_halve_the_widest_interval(example):
+    from analysis.validation.shares import labels_to_halve
+
+    found = labels_to_halve(example)
+    assert found["high"] - found["low"] > 0.05
+    assert found["needed"] is not None and 0 < found["needed"] <= found["unlabelled"]
+    assert labels_to_halve(example) == found

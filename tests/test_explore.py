@@ -152,5 +152,21 @@ def test_the_labelling_view_answers_skips_and_undoes_into_labels_yaml(tmp_path):
     assert "items: []" in (project / "evaluation" / "labels.yaml").read_text(encoding="utf-8")
     with pytest.raises(ValueError, match="unknown topics"):
         view.save(["chips"], {})
-    box = view.widget().box
-    assert "label-view" in box._dom_classes
+    widget = view.widget()
+    assert "label-view" in widget.box._dom_classes
+    # keyboard: "2" ticks the second topic, again unticks it, Enter saves, → skips,
+    # Backspace undoes; a key with Ctrl does nothing
+    unit = view.current()["unit_id"]
+    for key in ("2", "1", "1", "q"):
+        widget.key({"key": key})
+    widget.key({"key": "Enter", "ctrlKey": True})
+    assert view.progress == "0 / 3"
+    widget.key({"key": "Enter"})
+    labels = yaml.safe_load((project / "evaluation" / "labels.yaml").read_text(encoding="utf-8"))
+    assert [(i["unit_id"], i["topics"]) for i in labels["items"]] == [
+        (unit, [view.book.ids[1], view.book.ids[10]])]
+    widget.key({"key": "ArrowRight"})
+    assert "已跳过" in widget.progress.value
+    widget.key({"key": "Backspace"})
+    widget.key({"key": "Backspace"})
+    assert view.progress == "0 / 3" and not any(b.value for b in widget.topics.values())

@@ -376,19 +376,23 @@ def diverging_bars(
 def share_bars(rows: list[tuple[str, list[tuple[str, float, str]]]], *, title: str,
                subtitle: str | None = None, xlabel: str | None = None,
                legend: Mapping[str, str] | None = None, min_label: float = 0.07) -> Figure:
-    """100 % bars: one row per group, segments (name, share, colour) in the given order,
-    each segment wide enough (`min_label`) labelled with its name and share inside it
+    """100 % bars: one row per group, segments (name, share, colour[, (low, high)]) in the
+    given order, each segment wide enough (`min_label`) labelled with its name and share
+    (and its interval, when the segment has one) inside it
     (direct labels instead of a legend; `legend` adds entries for colours that mean a kind,
     such as pools)."""
     fig, ax = new_figure(title, subtitle)
     for i, (_, segments) in enumerate(rows):
         left = 0.0
-        for name, share, color in segments:
+        for name, share, color, *span in segments:
             ax.barh(i, share * 100, left=left * 100, color=color, edgecolor="white",
                     linewidth=0.8)
             if share >= min_label:
                 dark = sum(int(color[k:k + 2], 16) for k in (1, 3, 5)) < 380
-                ax.text((left + share / 2) * 100, i, f"{_wrap(name, 10)}\n{share * 100:.0f}%",
+                interval = (f"（{span[0][0] * 100:.0f}–{span[0][1] * 100:.0f}%）"
+                            if span and span[0][1] - span[0][0] >= 0.005 else "")
+                ax.text((left + share / 2) * 100, i,
+                        f"{_wrap(name, 10)}\n{share * 100:.0f}%{interval}",
                         ha="center", va="center", fontsize=9,
                         color="white" if dark else "#222222")
             left += share

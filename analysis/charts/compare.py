@@ -68,32 +68,51 @@ def term_trajectories(ctx: Context) -> Chart:
 
 @figure("05_topic_cooccurrence", "05_cross_event.ipynb", "跨场对比")
 def topic_cooccurrence(ctx: Context) -> Chart:
-    from analysis.measures.compare import topic_association
+    from analysis.estimates.cooccurrence import topic_lift
 
-    names = ctx.topic_names
-    lift, pairs = topic_association(ctx.corpus, topics=ctx.topics)
-    solid = pairs[pairs["both"] >= MIN_UNITS]
-    if len(solid):
-        best = solid.sort_values(["lift", "left", "right"], ascending=[False, True, True]).iloc[0]
-        title = (f"「{names[best['left']]}」与「{names[best['right']]}」最常一起出现"
-                 f"（提升度 {best['lift']:.1f}）")
+    names, ids = ctx.topic_names, list(ctx.book.ids)
+    pairs = topic_lift(ctx.unit_probabilities, ids)
+    calibrated = pairs["low"].notna().any()
+    # a pair is a finding when its interval lies above independence and it rests on enough units
+    sure = pairs[(pairs["both"] >= MIN_UNITS) & (pairs["low"] > 1)]
+    if len(sure):
+        best = sure.sort_values(["low", "left", "right"], ascending=[False, True, True]).iloc[0]
+        title = (f"「{names[best['left']]}」与「{names[best['right']]}」常在同一单元里一起出现"
+                 f"（独立时的 {best['lift']:.1f} 倍，至少 {best['low']:.1f} 倍）")
+    elif calibrated:
+        title = "话题共现：没有一对话题的关联超出不确定范围"
     else:
-        title = "话题共现"
-    mask = np.triu(np.ones(lift.shape, dtype=bool))  # lower triangle only
-    shown = lift.mask(mask)
-    n = pd.DataFrame(pairs.pivot(index="left", columns="right", values="both")).reindex(
-        index=lift.index, columns=lift.columns)
-    n = n.combine_first(n.T).mask(mask)
-    fig = heatmap(shown.rename(index=names, columns=names), fmt="{:.1f}", cmap="Oranges",
-                  annotations=shown.round(1), faded=(n < MIN_UNITS).fillna(False),
-                  colorbar_label="提升度", title=title,
-                  subtitle="Lift of topic pairs: units carrying both over what their "
-                           "frequencies predict (1 = independent; grey: < 3 units)")
-    return Chart(fig, title, "两个话题同时出现在一个单元中的次数与各自频率所预期的比值（提升度，1 表示无关）；"
-                             "只画下三角。",
-                 notes="；".join(f"{names[r.left]}×{names[r.right]} 提升度 {r.lift:.1f}（{int(r.both)} 个单元）"
-                                for r in solid.sort_values("lift", ascending=False).head(5)
-                                .itertuples()), finding=title != "话题共现")
+        title = "话题共现（按关键词，未校准）"
+
+    def grid(column: str) -> pd.DataFrame:
+        frame = pairs.pivot(index="left", columns="right", values=column).reindex(index=ids,
+                                                                                  columns=ids)
+        return frame.combine_first(frame.T)
+
+    mask = np.triu(np.ones((len(ids), len(ids)), dtype=bool))  # lower triangle only
+    lift = grid("lift").mask(mask)
+    unsure = ((grid("both") < MIN_UNITS) | ((grid("low") <= 1) & (grid("high") >= 1))
+              if calibrated else grid("both") < MIN_UNITS).mask(mask, False)
+    rows, columns = ids[1:], ids[:-1]  # the triangle without its empty first row and last column
+    grey = "区间包含 1 或不足 3 个单元" if calibrated else "不足 3 个单元"
+    fig = heatmap(np.log2(lift.clip(lower=0.125, upper=8)).loc[rows, columns]
+                  .rename(index=names, columns=names), fmt="{:.1f}", diverging=True,
+                  annotations=lift.round(1).loc[rows, columns].rename(index=names, columns=names),
+                  faded=unsure.loc[rows, columns].rename(index=names, columns=names),
+                  few_label=f"{grey}（灰）",
+                  colorbar_label="log2 提升度（0 = 无关，1 = 两倍，−1 = 一半）", title=title,
+                  subtitle="Lift of topic pairs: units a reader would tag with both over what "
+                           "their frequencies predict (1 = independent)\n"
+                           + ctx.topic_estimates("corpus")["validated_on"].iloc[0])
+    shown = pairs[pairs["both"] >= MIN_UNITS].sort_values(["lift", "left", "right"],
+                                                          ascending=[False, True, True]).head(5)
+    return Chart(fig, title, "两个话题在同一单元中一起出现的次数与各自频率所预期的比值（提升度，1 表示无关；"
+                             "颜色按对数刻度，蓝为多于独立，红为少于独立）；只画下三角。"
+                             f"{grey}的格子为灰色。",
+                 notes="；".join(f"{names[r.left]}×{names[r.right]} 提升度 {r.lift:.1f}"
+                                + (f"（{r.low:.1f}–{r.high:.1f}）" if calibrated else "")
+                                + f"，约 {r.both:.0f} 个单元" for r in shown.itertuples()),
+                 finding=len(sure) > 0)
 
 
 @figure("05_entity_network", "05_cross_event.ipynb", "跨场对比",

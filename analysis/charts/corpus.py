@@ -107,27 +107,30 @@ def gini(values) -> float:
 
 @figure("01_talk_time", "01_corpus_overview.ipynb", "语料概览")
 def talk_time(ctx: Context) -> Chart:
-    units = ctx.corpus.units
     speakers = ctx.speakers
-    person = units["speaker_id"].map(speakers["is_person"]).fillna(False).astype(bool)
-    rows, ginis = [], {}
+    shares = ctx.speaker_time
+    rows, ginis, spans = [], {}, []
     events = ctx.corpus.events.sort_values(["date", "metadata_order"])
     for event in events.itertuples():
-        part = units[units["event_id"] == event.event_id]
-        total = part["n_chars"].sum()
-        if not total:
+        part = shares[shares["event_id"] == event.event_id]
+        if part.empty:
             continue
-        people = part[person.loc[part.index]].groupby("speaker_id")["n_chars"].sum() \
-            .sort_values(ascending=False, kind="stable")
-        pools = part[~person.loc[part.index]]["n_chars"].sum()
-        ginis[event.label] = gini(people) if len(people) >= 2 else float("nan")
-        segments = [(speakers.at[s, "name"], c / total, OKABE_ITO[i % len(OKABE_ITO)])
-                    for i, (s, c) in enumerate(people.head(6).items())]
-        rest = people.iloc[6:].sum()
+        person = part["speaker_id"].map(speakers["is_person"]).fillna(False).astype(bool)
+        people = part[person].sort_values(["estimate", "speaker_id"], ascending=[False, True],
+                                          kind="stable")
+        pools = part.loc[~person, "estimate"].sum()
+        ginis[event.label] = gini(people["chars"]) if len(people) >= 2 else float("nan")
+        segments = []
+        for i, r in enumerate(people.head(6).itertuples()):
+            name = ctx.who(r.speaker_id)
+            segments.append((name, r.estimate, OKABE_ITO[i % len(OKABE_ITO)], (r.low, r.high)))
+            if r.inferred:
+                spans.append(f"{event.label} {name} {r.estimate:.0%}（{r.low:.0%}–{r.high:.0%}）")
+        rest = people["estimate"].iloc[6:].sum()
         if rest:
-            segments.append((f"其他 {len(people) - 6} 人", rest / total, OTHERS_COLOR))
+            segments.append((f"其他 {len(people) - 6} 人", rest, OTHERS_COLOR))
         if pools:
-            segments.append(("未归属", pools / total, POOL_COLOR))
+            segments.append(("未归属", pools, POOL_COLOR))
         g = ginis[event.label]
         rows.append((f"{event.label}\n基尼 {g:.2f}" if g == g else event.label, segments))
     scored = {k: v for k, v in ginis.items() if v == v}
@@ -136,14 +139,20 @@ def talk_time(ctx: Context) -> Chart:
         title = f"{top} 的发言最不均衡（基尼系数 {scored[top]:.2f}）"
     else:
         title = "各场活动的发言时间分配"
+    inferred = bool(spans)
     fig = share_bars(rows, title=title,
                      subtitle="Share of each event's spoken characters by person "
-                              "(largest six named; grey: no one person); Gini over people",
+                              "(largest six named; grey: no one person); Gini over people"
+                              + ("\nInferred speakers (（推断）): expected characters under the "
+                                 "attribution model's posterior" if inferred else ""),
                      xlabel="字数占比 %", legend={"其他个人": OTHERS_COLOR,
                                               "未归属（匿名、未标注）": POOL_COLOR})
     return Chart(fig, title, "各场活动中每位发言者所占字数比例（最多列出 6 人，灰色为无法归于个人的部分）；"
-                             "基尼系数衡量个人之间发言的不均衡程度。",
-                 notes="基尼系数：" + "，".join(f"{k} {v:.2f}" for k, v in scored.items()),
+                             "基尼系数衡量个人之间发言的不均衡程度。"
+                             + ("推断出的发言者按模型给每句话的概率计入（期望字数），不按阈值取舍。"
+                                if inferred else ""),
+                 notes="基尼系数：" + "，".join(f"{k} {v:.2f}" for k, v in scored.items())
+                 + ("。推断的发言者（90% 区间）：" + "；".join(spans) if spans else ""),
                  finding=bool(scored))
 
 

@@ -116,16 +116,32 @@ class Context:
     def speakers(self) -> pd.DataFrame:
         return describe.speaker_table(self.corpus).set_index("speaker_id")
 
-    def topic_estimates(self, by: str) -> pd.DataFrame:
-        """`analysis.estimates.topic_shares` by `by` (`corpus` or `event_group`: the events as
-        charts group them), computed once per grouping."""
-        key = f"_estimates_{by}"
-        if key not in self.__dict__:
-            from analysis.estimates import topic_shares
+    @cached_property
+    def speaker_time(self) -> pd.DataFrame:
+        """`analysis.estimates.talk_time.speaker_time`: each speaker's expected share of an
+        event's characters, inferred speakers counted by their posterior."""
+        from analysis.estimates.talk_time import speaker_time
 
-            groups = self.many.of if by == "event_group" else None
-            self.__dict__[key] = topic_shares(self.corpus, by, groups=groups)
-        return self.__dict__[key]
+        return speaker_time(self.corpus)
+
+    @cached_property
+    def unit_probabilities(self) -> pd.DataFrame:
+        """`analysis.estimates.unit_probabilities`: each unit's chance of each topic."""
+        from analysis.estimates.shares import unit_probabilities
+
+        return unit_probabilities(self.corpus)
+
+    def topic_estimates(self, by: str) -> pd.DataFrame:
+        """`analysis.estimates.topic_shares` by `by` (`corpus`, `speaker_id`, `role`, or
+        `event_group`: the events as charts group them); the four come from one simulation,
+        made at the first call."""
+        if "_estimates" not in self.__dict__:
+            from analysis.estimates.shares import topic_shares_by
+
+            self.__dict__["_estimates"] = topic_shares_by(
+                self.corpus, ["corpus", "event_group", "speaker_id", "role"],
+                groups=self.many.of, probabilities=self.unit_probabilities)
+        return self.__dict__["_estimates"][by]
 
     @cached_property
     def topic_names(self) -> dict[str, str]:

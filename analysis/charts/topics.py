@@ -14,17 +14,7 @@ from analysis.charts.registry import FINDING_MIN_UNITS, Chart, Context, _pct, fi
 from analysis.coding import MIN_UNITS, topic_frequencies
 from analysis.estimates import WIDE, leader
 
-
-def _topic_cell_finding(freq: pd.DataFrame, by: str, labels: dict, names: dict,
-                        fallback: str) -> tuple[str, bool]:
-    """'X 谈「topic」最多（share）' for the strongest cell resting on enough units, in a group
-    large enough (FINDING_MIN_UNITS) that a share means something."""
-    solid = freq[(freq["n_units"] >= MIN_UNITS) & (freq["group_units"] >= FINDING_MIN_UNITS)]
-    if solid.empty:
-        return fallback, False
-    best = solid.sort_values(["share_chars", by, "topic"], ascending=[False, True, True]).iloc[0]
-    return (f"{labels.get(best[by], best[by])} 谈「{names[best['topic']]}」最多"
-            f"（{_pct(best['share_chars'])} 的发言）", True)
+Z90 = 1.645  # a normal 90 % interval's half-width in sds
 
 
 def _leaders_title(rows: pd.DataFrame, names: dict, what: str) -> tuple[str, bool]:
@@ -40,7 +30,7 @@ def _leaders_title(rows: pd.DataFrame, names: dict, what: str) -> tuple[str, boo
 
 
 def _calibration_note(estimates: pd.DataFrame) -> str:
-    return f"依据：{estimates['validated_on'].iloc[0]}。"
+    return f"依据：{estimates['validated_on'].iloc[0]}。" if len(estimates) else ""
 
 
 def _units_label(row, calibrated: bool) -> str:
@@ -64,7 +54,7 @@ def topics_overall(ctx: Context) -> Chart:
         title, found = _leaders_title(est, names, "占的发言")
     else:  # no interval to support a finding: no topic is called the largest
         title, found = "各话题的发言占比（按关键词，未校准）", False
-    fig = bar_chart(est, x="name", y="share", horizontal=True, fmt="{:.1f}%",
+    fig = bar_chart(est, x="name", y="share", horizontal=True, fmt="{:.0f}%",
                     colors=dict(zip(est["name"], est["topic"].map(book.colors()))),
                     interval=("low_pct", "high_pct") if calibrated else None,
                     xlabel="文本占比 %", title=title,
@@ -86,111 +76,156 @@ def topics_overall(ctx: Context) -> Chart:
 def topics_by_event(ctx: Context) -> Chart:
     names, groups = ctx.topic_names, ctx.many
     topics = list(ctx.book.ids)
-    freq = topic_frequencies(ctx.corpus, "event_group", topics=ctx.topics, groups=groups.of)
     est = ctx.topic_estimates("event_group")
-
-    def grid(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-        return frame.pivot(index="topic", columns="event_group", values=column).reindex(
-            index=topics, columns=groups.order)
-
-    share = grid(est, "estimate") * 100
-    wide = (grid(est, "high") - grid(est, "low")) > WIDE
     calibrated = est["low"].notna().all()
-    n = grid(freq, "n_units")
-    row_n = (grid(est, "expected_units").sum(axis=1).round() if calibrated else n.sum(axis=1))
-    sizes = freq.groupby("event_group")["group_units"].first()
+    share = _estimate_grid(est, "event_group", "estimate", topics, groups.order,
+                           topics_on_rows=True) * 100
+    faded, grey = _faded(est, "event_group", topics, groups.order, topics_on_rows=True)
+    row_n = _estimate_grid(est, "event_group", "expected_units", topics, groups.order,
+                           topics_on_rows=True).sum(axis=1).round()
+    sizes = est.groupby("event_group")["n_units"].first()
     columns = with_n(groups.labels, sizes.reindex(groups.order))
-    found, best = False, None
-    for group, rows in est.groupby("event_group", sort=False):
-        top, sure = leader(rows)
-        # a headline needs a sure leader whose own share is readable (not a greyed cell)
-        if (sure and top["high"] - top["low"] <= WIDE
-                and sizes.get(group, 0) >= FINDING_MIN_UNITS
-                and (best is None or top["estimate"] > best[1]["estimate"])):
-            best = (group, top)
-    if best is not None:
-        group, top = best  # said within its own column, not as the largest cell of the chart
-        title, found = (f"{groups.labels.get(group, group)} 以「{names[top['topic']]}」为主"
-                        f"（{_pct(top['estimate'])} 的发言）"), True
-    elif est["low"].isna().all():
-        title = "各场活动的话题分布（按关键词，未校准）"
-    else:
-        title = "各场活动的话题分布：没有一场的领先话题超出不确定范围"
-    # calibrated, a cell is as reliable as its interval; uncalibrated, as its count of units
+    title, found = _group_leader_title(est, "event_group", groups.labels, names, sizes,
+                                       nobody="各场活动的话题分布：没有一场的领先话题超出不确定范围")
     fig = heatmap(share.rename(index=with_n(names, row_n.astype(int), sep=" "), columns=columns),
-                  fmt="{:.0f}%", cmap="Blues", faded=wide if calibrated else (n < MIN_UNITS),
-                  few_label=(f"90% 区间宽于 {WIDE * 100:.0f} 个百分点（灰）" if calibrated
-                             else f"不足 {MIN_UNITS} 个单元（灰）"),
+                  fmt="{:.0f}%", cmap="Blues", faded=faded, few_label=f"{grey}（灰）",
                   colorbar_label="文本占比 %（估计）" if calibrated else "文本占比 %", title=title,
                   subtitle=groups.caption(
                       "Estimated share of each event's text per topic (n = units a reader would "
                       "tag)" if calibrated else "Share of each event's text in units coded with "
                       "each topic (n = coded units)") + "\n" + est["validated_on"].iloc[0])
-    grey = (f"90% 区间宽于 {WIDE * 100:.0f} 个百分点" if calibrated
-            else f"不足 {MIN_UNITS} 个单元")
     measure = "各话题所占比例的估计" if calibrated else "按关键词编码到各话题的单元所占比例（未校准）"
     return Chart(fig, title, f"各场活动的发言文本中，{measure}；{grey}的格子为灰色。",
                  notes=_calibration_note(est) + f"灰色：{grey}。", finding=found)
 
 
-def _group_topic_heatmap(ctx: Context, freq: pd.DataFrame, by: str, shown: list,
+def _group_leader_title(est: pd.DataFrame, by: str, labels: dict, names: dict,
+                        sizes: pd.Series, *, nobody: str) -> tuple[str, bool]:
+    """'X 以「T」为主（share 的发言）' for the group whose sure leader (analysis.estimates.leader)
+    is largest, among groups large enough (FINDING_MIN_UNITS) whose leader's interval is
+    readable (no wider than WIDE): said within the group, never as the chart's largest cell.
+    Without such a group, `nobody` says so; uncalibrated, nothing is a finding."""
+    if est["low"].isna().all():
+        return nobody.split("：")[0] + "（按关键词，未校准）", False
+    best = None
+    for group, rows in est.groupby(by, sort=True):
+        top, sure = leader(rows)
+        if (sure and top["high"] - top["low"] <= WIDE and sizes.get(group, 0) >= FINDING_MIN_UNITS
+                and (best is None or top["estimate"] > best[1]["estimate"])):
+            best = (group, top)
+    if best is None:
+        return nobody, False
+    group, top = best
+    return (f"{labels.get(group, group)} 以「{names[top['topic']]}」为主"
+            f"（{_pct(top['estimate'])} 的发言）"), True
+
+
+def _estimate_grid(est: pd.DataFrame, by: str, column: str, rows: list, columns: list,
+                   *, topics_on_rows: bool) -> pd.DataFrame:
+    """One column of `topic_shares` as a topics x groups (or groups x topics) matrix."""
+    if topics_on_rows:
+        return est.pivot(index="topic", columns=by, values=column).reindex(index=rows, columns=columns)
+    return est.pivot(index=by, columns="topic", values=column).reindex(index=rows, columns=columns)
+
+
+def _faded(est: pd.DataFrame, by: str, rows: list, columns: list, *, topics_on_rows: bool
+           ) -> tuple[pd.DataFrame, str]:
+    """The cells to grey and what grey means: calibrated, intervals wider than WIDE;
+    uncalibrated, fewer than MIN_UNITS coded units; either way every cell of a group under
+    FINDING_MIN_UNITS units (a share of a handful of units says nothing of the group, even
+    when readers labelled them all)."""
+    grid = lambda column: _estimate_grid(est, by, column, rows, columns,  # noqa: E731
+                                         topics_on_rows=topics_on_rows)
+    small = grid("n_units") < FINDING_MIN_UNITS
+    if est["low"].notna().all():
+        return (((grid("high") - grid("low")) > WIDE) | small,
+                f"90% 区间宽于 {WIDE * 100:.0f} 个百分点，或该组不足 {FINDING_MIN_UNITS} 个单元")
+    return ((grid("expected_units") < MIN_UNITS) | small,
+            f"不足 {MIN_UNITS} 个单元，或该组不足 {FINDING_MIN_UNITS} 个单元")
+
+
+def _group_topic_heatmap(ctx: Context, est: pd.DataFrame, by: str, shown: list,
                          labels: dict, title: str, *, cmap: str, subtitle: str,
-                         faded_rows=None) -> Figure:
-    """Groups (speakers, roles) x topics: share of each group's text in units discussing
-    the topic, n on rows and columns, cells under MIN_UNITS muted."""
+                         faded_rows=None) -> tuple[Figure, str]:
+    """Groups (speakers, roles) x topics: the estimated share of each group's text about the
+    topic (`topic_shares`), units on rows, expected units on columns, unreadable cells grey;
+    returns the figure and what grey means."""
     topics = list(ctx.book.ids)
-    matrix = (freq.pivot(index=by, columns="topic", values="share_chars")
-              .reindex(index=shown, columns=topics) * 100)
-    n = freq.pivot(index=by, columns="topic", values="n_units").reindex(index=shown,
-                                                                        columns=topics)
-    rows = with_n(labels, freq.groupby(by)["group_units"].first().reindex(shown), sep=" ")
-    return heatmap(matrix.rename(index=rows, columns=with_n(ctx.topic_names,
-                                                            n.sum())),
-                   fmt="{:.0f}%", cmap=cmap, colorbar_label="文本占比 %",
-                   faded=(n < MIN_UNITS), faded_rows=faded_rows, title=title,
-                   subtitle=subtitle)
+    calibrated = est["low"].notna().all()
+    matrix = _estimate_grid(est, by, "estimate", shown, topics, topics_on_rows=False) * 100
+    faded, grey = _faded(est, by, shown, topics, topics_on_rows=False)
+    expected = _estimate_grid(est, by, "expected_units", shown, topics, topics_on_rows=False)
+    units = est.groupby(by)["n_units"].first().reindex(shown)
+    fig = heatmap(matrix.rename(index=with_n(labels, units, sep=" "),
+                                columns=with_n(ctx.topic_names, expected.sum().round())),
+                  fmt="{:.0f}%", cmap=cmap,
+                  colorbar_label="文本占比 %（估计）" if calibrated else "文本占比 %",
+                  faded=faded, faded_rows=faded_rows, few_label=f"{grey}（灰）", title=title,
+                  subtitle=subtitle + "\n" + ctx.topic_estimates("corpus")["validated_on"].iloc[0])
+    return fig, grey
 
 
-@figure("03_topics_by_speaker", "03_topics.ipynb", "话题")
+def _group_subtitle(est: pd.DataFrame, what: str) -> str:
+    if est["low"].notna().all():
+        return (f"Estimated share of each {what}'s text per topic (n on columns = units a "
+                "reader would tag; topics overlap)")
+    return (f"Share of each {what}'s text in units coded with each topic (n on columns = "
+            "coded units; topics overlap)")
+
+
+def _talkers(ctx: Context) -> list:
+    """People with more than 1,000 characters (at most 25): the speakers a topic mix is read for."""
+    speakers = ctx.speakers
+    return list(speakers[(speakers["n_chars"] >= 1000) & speakers["is_person"]].index[:25])
+
+
+@figure("03_topics_by_speaker", "03_topics.ipynb", "话题", available=lambda ctx: bool(_talkers(ctx)),
+        unavailable="no person says more than 1,000 characters")
 def topics_by_speaker(ctx: Context) -> Chart:
     speakers = ctx.speakers
-    enough = list(speakers[(speakers["n_chars"] >= 1000) & speakers["is_person"]].index[:25])
-    freq = topic_frequencies(ctx.corpus, "speaker_id", topics=ctx.topics)
-    freq = freq[freq["speaker_id"].isin(enough)]
-    title, found = _topic_cell_finding(freq, "speaker_id", speakers["name"].to_dict(),
-                                       ctx.topic_names, "发言者 × 话题")
-    fig = _group_topic_heatmap(
-        ctx, freq, "speaker_id", enough, speakers["display"].to_dict(), title, cmap="Purples",
+    enough = _talkers(ctx)
+    est = ctx.topic_estimates("speaker_id")
+    est = est[est["speaker_id"].isin(enough)]
+    title, found = _group_leader_title(
+        est, "speaker_id", speakers["name"].to_dict(), ctx.topic_names,
+        est.groupby("speaker_id")["n_units"].first(),
+        nobody="发言者 × 话题：没有一位发言者的领先话题超出不确定范围")
+    fig, grey = _group_topic_heatmap(
+        ctx, est, "speaker_id", enough, speakers["display"].to_dict(), title, cmap="Purples",
         faded_rows=speakers["inferred_share"].reindex(enough).fillna(0) > 0.5,
-        subtitle="Share of each speaker's text in units discussing the topic "
-                 "(n = units; grey: < 3 units; striped: inferred speaker)")
-    return Chart(fig, title, "发言超过 1,000 字的个人：其发言中讨论各话题的比例；推断出的发言者加斜线，不足 3 个单元的格子为灰色。",
-                 notes=f"度量：文本占比；n：单元数；阈值 {MIN_UNITS} 个单元。", finding=found)
+        subtitle=_group_subtitle(est, "speaker") + "; striped: inferred speaker")
+    measure = "各话题所占比例的估计" if est["low"].notna().all() else "按关键词编码到各话题的比例（未校准）"
+    return Chart(fig, title, f"发言超过 1,000 字的个人：其发言中{measure}；推断出的发言者加斜线，"
+                             f"{grey}的格子为灰色。",
+                 notes=_calibration_note(est) + f"灰色：{grey}。", finding=found)
 
 
 @figure("03_topics_by_role", "03_topics.ipynb", "话题")
 def topics_by_role(ctx: Context) -> Chart:
-    freq = topic_frequencies(ctx.corpus, "role", topics=ctx.topics)
+    est = ctx.topic_estimates("role")
     role_names = ctx.roles.names()
-    shown = [r for r in role_names if r in set(freq["role"])]
-    people = freq[~freq["role"].isin(ctx.roles.pools)]
-    title, found = _topic_cell_finding(people, "role", role_names, ctx.topic_names,
-                                       "不同角色的话题占比")
-    fig = _group_topic_heatmap(ctx, freq, "role", shown, role_names, title, cmap="Greens",
-                               subtitle="Share of each role's text in units discussing the "
-                                        "topic (n = units; grey: < 3 units)")
-    return Chart(fig, title, "各角色的发言中讨论各话题的比例；不足 3 个单元的格子为灰色。",
-                 notes=f"度量：文本占比；n：单元数；阈值 {MIN_UNITS} 个单元。", finding=found)
+    shown = [r for r in role_names if r in set(est["role"])]
+    people = est[~est["role"].isin(ctx.roles.pools)]
+    title, found = _group_leader_title(people, "role", role_names, ctx.topic_names,
+                                       people.groupby("role")["n_units"].first(),
+                                       nobody="不同角色的话题占比：没有一个角色的领先话题超出不确定范围")
+    fig, grey = _group_topic_heatmap(ctx, est, "role", shown, role_names, title, cmap="Greens",
+                                     subtitle=_group_subtitle(est, "role"))
+    measure = "各话题所占比例的估计" if est["low"].notna().all() else "按关键词编码到各话题的比例（未校准）"
+    return Chart(fig, title, f"各角色的发言中{measure}；{grey}的格子为灰色。",
+                 notes=_calibration_note(est) + f"灰色：{grey}。", finding=found)
 
 
 @figure("03_topic_flow", "03_topics.ipynb", "话题")
 def topic_flow(ctx: Context) -> Chart:
-    units, topics, names = ctx.corpus.units, ctx.topics, ctx.topic_names
+    units, names = ctx.corpus.units, ctx.topic_names
     labels = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
     sizes = units.groupby("event_id").size().sort_values(ascending=False, kind="stable")
     chosen = [e for e in ctx.corpus.events.sort_values(["date", "metadata_order"])["event_id"]
               if e in sizes.index[:6] and sizes[e] >= 20]
-    carried = topics.groupby("unit_id")["topic"].agg(set)
+    # each unit counts with its chance of each topic (analysis.estimates), as the shares do
+    chances = ctx.unit_probabilities.pivot(index="unit_id", columns="topic",
+                                           values="probability").reindex(columns=list(ctx.book.ids))
     panels, moves = {}, []
     timed = False
     for event_id in chosen:
@@ -202,31 +237,41 @@ def topic_flow(ctx: Context) -> Chart:
         else:  # no clock: ten equal runs of units
             bins = pd.qcut(np.arange(len(part)), 10, labels=False)
         matrix = pd.DataFrame(0.0, index=list(ctx.book.ids), columns=range(1, 11))
+        variance = pd.DataFrame(0.0, index=list(ctx.book.ids), columns=range(1, 11))
         for b in range(10):
             piece = part[bins == b]
-            total = piece["n_chars"].sum() or 1
-            for unit_id, chars in zip(piece["unit_id"], piece["n_chars"]):
-                for topic in carried.get(unit_id, ()):
-                    matrix.loc[topic, b + 1] += chars / total * 100
+            weights = piece["n_chars"].to_numpy(float) / (piece["n_chars"].sum() or 1) * 100
+            p = chances.reindex(piece["unit_id"]).fillna(0.0).to_numpy()
+            matrix[b + 1] = weights @ p
+            # which units a reader would tag, and which units a tenth happened to hold
+            spread_of = p * (1 - p) + (p - (weights @ p) / 100) ** 2
+            variance[b + 1] = (weights ** 2 * spread_of.T).sum(axis=1)
         first, last = matrix.iloc[:, :3].mean(axis=1), matrix.iloc[:, -3:].mean(axis=1)
-        shift = (last - first)
+        shift = last - first
+        spread = np.sqrt(variance.sum(axis=1)) / 3  # sd of the difference of the two means
         if len(part) >= 50:  # a tenth of fewer than five units says little
-            moves.append((labels[event_id], shift.idxmax(), shift.max(), shift.idxmin()))
+            up, down = shift.idxmax(), shift.idxmin()
+            moves.append((labels[event_id], up, shift[up], down, shift[up] - Z90 * spread[up]))
         panels[labels[event_id]] = matrix.rename(index=names)
-    if moves:
-        event, topic, rise, _ = max(moves, key=lambda m: (m[2], m[0]))
-        title = f"{event} 越谈越多「{names[topic]}」（后段比前段多 {rise:.0f} 个百分点）"
+    sure = [m for m in moves if m[4] > 0]  # the rise's 90 % interval lies above zero
+    if sure:
+        event, topic, rise, _, low = max(sure, key=lambda m: (m[2], m[0]))
+        title = (f"{event} 的最后三成比最初三成多谈「{names[topic]}」{rise:.0f} 个百分点"
+                 + (f"（至少 {low:.0f}）" if rise - low >= 0.5 else ""))
     else:
-        title = "话题在活动中的走向"
+        title = "话题在活动中的走向：前后段的差别都在不确定范围内" if moves else "话题在活动中的走向"
     fig = panel_heatmaps(panels, title=title,
-                         subtitle="Share of each tenth of the event (by time where the "
-                                  "transcript has timestamps, else by position) "
-                                  "discussing the topic; the six largest events",
+                         subtitle="Estimated share of each tenth of the event per topic (tenths "
+                                  "of time where timed, else of units); the largest events, "
+                                  "at most six",
                          xlabel="活动进程（按时间十等分）" if timed else "活动进程（十分位）",
-                         colorbar_label="文本占比 %")
-    return Chart(fig, title, "每场活动按先后分成十段，各段发言中讨论各话题的比例，可见讨论从哪里走向哪里。",
-                 notes="；".join(f"{m[0]}：后段增加最多「{names[m[1]]}」，减少最多「{names[m[3]]}」"
-                                for m in moves), finding=bool(moves))
+                         colorbar_label="文本占比 %（估计）")
+    return Chart(fig, title, "每场活动按先后分成十段，各段发言中各话题所占比例的估计（每个单元按读者会标注"
+                             "该话题的概率计入），可见讨论从哪里走向哪里。",
+                 notes=_calibration_note(ctx.topic_estimates("corpus")) + "；".join(
+                     f"{m[0]}：最后三成比最初三成增加最多「{names[m[1]]}」（+{m[2]:.0f} 个百分点，"
+                     f"90% 区间下限 {m[4]:+.0f}），减少最多「{names[m[3]]}」" for m in moves),
+                 finding=bool(sure))
 
 
 @figure("03_coding_coverage", "03_topics.ipynb", "话题")

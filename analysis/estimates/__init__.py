@@ -5,8 +5,10 @@ probability that a careful reader would tag the unit with a topic (a logistic mo
 on units readers labelled, kept as data in the project's codebook), and `shares` turns those
 probabilities into topic shares per event, speaker or role, each with a 90 % interval that
 carries both the calibration's uncertainty and the chance in which units a reader tags.
-`labels` reads labelled units and lays them onto the corpus's current units; `features`
-describes each (unit, topic) for the model.
+Labelled units also shift the rest of their event (`Calibration.cell_effects`). `cooccurrence`
+gives topic pairs' lift the same way; `talk_time`, inferred speakers' shares of an event
+from the attribution model's posterior. `labels` reads labelled units and lays them onto the
+corpus's current units; `features` describes each (unit, topic) for the model.
 
 May import: `analysis.coding`, `analysis.corpus` and everything below them.
 """

@@ -44,23 +44,65 @@ class Calibration:
     validated_on: str = ""
     spread: float = 0.0
 
-    def probability(self, frame: pd.DataFrame) -> np.ndarray:
-        """P(a reader tags the unit with the topic) for each row of `unit_topic_frame`."""
-        return _sigmoid(design(frame, list(self.topics)) @ self.coef)
+    def probability(self, frame: pd.DataFrame, effects: pd.DataFrame | None = None) -> np.ndarray:
+        """P(a reader tags the unit with the topic) for each row of `unit_topic_frame`; with
+        `effects` (`cell_effects`), each (event, topic) shifted by what its labelled units showed."""
+        return _sigmoid(design(frame, list(self.topics)) @ self.coef
+                        + _cell_values(frame, effects, "shift", 0.0))
 
     def probability_draws(self, frame: pd.DataFrame, *, spread: float | None = None,
-                          seed: int = SEED) -> np.ndarray:
+                          effects: pd.DataFrame | None = None, seed: int = SEED) -> np.ndarray:
         """The same under each bootstrap draw (rows x draws), each draw also shifting every
-        (event, topic) by its own amount on the log-odds scale (normal, sd `spread`, default
-        the fitted one): units of one event are read in one context, so their chances move
-        together in a way the features do not see."""
+        (event, topic) by its own amount on the log-odds scale: units of one event are read in
+        one context, so their chances move together in a way the features do not see. The
+        shift is normal around 0 with sd `spread` (default the fitted one), or, for a cell in
+        `effects`, around what its labelled units showed with the sd that leaves."""
         logits = design(frame, list(self.topics)) @ self.draws.T
         spread = self.spread if spread is None else spread
-        if spread > 0:
+        centre = _cell_values(frame, effects, "shift", 0.0)
+        sd = _cell_values(frame, effects, "sd", spread)
+        if (sd > 0).any():
             cell = frame.groupby(["event_id", "topic"], sort=True).ngroup().to_numpy()
-            shifts = np.random.default_rng(seed).normal(0.0, spread, (cell.max() + 1, logits.shape[1]))
-            logits = logits + shifts[cell]
+            noise = np.random.default_rng(seed).normal(0.0, 1.0, (cell.max() + 1, logits.shape[1]))
+            logits = logits + centre[:, None] + sd[:, None] * noise[cell]
+        else:
+            logits = logits + centre[:, None]
         return _sigmoid(logits)
+
+    def cell_effects(self, frame: pd.DataFrame, truth: np.ndarray) -> pd.DataFrame:
+        """How far each (event, topic) of `frame`'s rows (units a reader labelled, with their
+        answers `truth`) strays from the model, on the log-odds scale: the shift that best
+        explains the cell's tags under a normal prior of sd `spread` (a few Newton steps), and
+        its posterior sd. Unlabelled units of the event then share the shift: a topic readers
+        found more often than its keywords say in the labelled units of a talk is, most likely,
+        more present in the rest of that talk too. Indexed by event_id, topic."""
+        keys = ["event_id", "topic"]
+        if frame.empty or self.spread <= 0:
+            return pd.DataFrame(columns=["shift", "sd"], index=pd.MultiIndex.from_tuples([], names=keys))
+        eta = design(frame, list(self.topics)) @ self.coef
+        cell = frame.groupby(keys, sort=True).ngroup().to_numpy()
+        size = cell.max() + 1
+        prior = 1.0 / self.spread ** 2
+        shift = np.zeros(size)
+        for _ in range(8):
+            p = _sigmoid(eta + shift[cell])
+            gradient = np.bincount(cell, truth - p, size) - prior * shift
+            curvature = np.bincount(cell, p * (1 - p), size) + prior
+            shift = shift + gradient / curvature
+        p = _sigmoid(eta + shift[cell])
+        curvature = np.bincount(cell, p * (1 - p), size) + prior
+        index = frame[keys].drop_duplicates().sort_values(keys).set_index(keys).index
+        return pd.DataFrame({"shift": shift, "sd": 1.0 / np.sqrt(curvature)}, index=index)
+
+
+def _cell_values(frame: pd.DataFrame, effects: pd.DataFrame | None, column: str,
+                 default: float) -> np.ndarray:
+    """`effects[column]` for each row's (event, topic), `default` where the cell has none."""
+    if effects is None or effects.empty:
+        return np.full(len(frame), default, float)
+    cells = pd.MultiIndex.from_arrays([frame["event_id"].to_numpy(), frame["topic"].to_numpy()])
+    found = effects[column].reindex(cells)
+    return found.fillna(default).to_numpy(float)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

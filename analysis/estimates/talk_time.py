@@ -1,12 +1,12 @@
 """Who talks how much, with the speakers a model inferred counted by their probabilities.
 
-The talk-time charts count each utterance for the speaker the attribution model chose when
-its confidence passes the threshold, so an unsure stretch drops out of everyone's share (a
-guest the model is unsure about shrinks). Here every inferred utterance is shared out by the
-model's posterior (expected characters), and the interval comes from drawing each
-utterance's speaker from that posterior. The interval holds the chance in which speaker says
-which line given the model, not the model's own error (it is not calibrated on labelled
-lines: `make evaluate` shows how far it is from a reading).
+Counting each utterance for the speaker the attribution model chose when its confidence
+passes the threshold drops every unsure stretch out of everyone's share (a guest the model
+is unsure about shrinks). Here every inferred utterance is shared out by the model's
+posterior (expected characters), and the interval comes from drawing whole speaker
+sequences from the model (`analysis.speakers.attribution.sample_speakers`: an unsure
+stretch moves as one turn). The interval holds the model's own uncertainty, not its error
+(it is not calibrated on labelled lines: `make evaluate` shows how far it is from a reading).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from analysis.corpus import Corpus, load_corpus
 from analysis.estimates.labels import LEVEL, SEED
 from analysis.ingest.pipeline import project_events
 from analysis.kinds import SPOKEN
-from analysis.speakers.attribution import _model_of, load_assignments, load_cues
-
+from analysis.speakers.attribution import (_model_of, load_assignments, load_cues,
+                                           sample_speakers)
 
 
 def speaker_time(corpus: Corpus, *, draws: int = 400, level: float = LEVEL,
@@ -52,9 +52,7 @@ def speaker_time(corpus: Corpus, *, draws: int = 400, level: float = LEVEL,
         chars = utterances.iloc[at]["n_chars"].to_numpy(float)
         ids = [f"{event_id}.{p.id}" for p in model.speakers]
         expected = chars @ posterior
-        cumulative = posterior.cumsum(axis=1)
-        # the speaker whose cumulative chance first passes the draw (the last one at most)
-        picks = (rng.random((len(chars), draws))[:, :, None] > cumulative[:, None, :-1]).sum(axis=2)
+        picks = sample_speakers(model, draws, rng)
         sims = np.stack([np.bincount(picks[:, b], chars, len(ids)) for b in range(draws)], axis=1)
         low, high = np.quantile(sims / total, [(1 - level) / 2, (1 + level) / 2], axis=1)
         rows += [{"event_id": event_id, "speaker_id": s, "chars": float(e),

@@ -294,20 +294,28 @@ class ExplorerWidget:
         self._timed("override", started, f"overrides.yaml: {what} for {self.unit_id}")
 
 
+TOPIC_KEYS = "1234567890qwertyuiop"
+"""With the pointer over the labelling view, these keys tick the topics in codebook order;
+Enter saves, → skips, Backspace undoes."""
+
+
 class LabellingWidget:
     """The labelling view (`.box`): the unit between its neighbours, a check box per topic, a
-    choice per stance target, and save / skip / undo with the progress. CSS classes
-    (`label-unit`, `label-topic-<id>`, `label-stance-<id>`, `label-save`, `label-skip`,
-    `label-undo`, `label-progress`) let a browser test find them."""
+    choice per stance target, and save / skip / undo with the progress; keyboard shortcuts
+    (TOPIC_KEYS, Enter, →, Backspace) through ipyevents. CSS classes (`label-unit`,
+    `label-topic-<id>`, `label-stance-<id>`, `label-save`, `label-skip`, `label-undo`,
+    `label-progress`) let a browser test find them."""
 
     def __init__(self, labelling) -> None:
         self.lab = labelling
         self.unit = w.HTML()
         self.unit.add_class("label-unit")
         self.topics = {}
-        for topic in labelling.book.ids:
-            box = w.Checkbox(value=False, description=labelling.book.names().get(topic, topic),
-                             indent=False, layout=w.Layout(width="150px"))
+        for number, topic in enumerate(labelling.book.ids):
+            key = f"[{TOPIC_KEYS[number]}] " if number < len(TOPIC_KEYS) else ""
+            box = w.Checkbox(value=False,
+                             description=key + labelling.book.names().get(topic, topic),
+                             indent=False, layout=w.Layout(width="170px"))
             box.add_class(f"label-topic-{topic}")
             self.topics[topic] = box
         self.stances = {}
@@ -328,11 +336,36 @@ class LabellingWidget:
             button.add_class(css)
             button.on_click(lambda _, action=action: action())
             buttons.append(button)
+        keys = w.HTML("<span style='color:#888'>快捷键（鼠标停在此区域内）：数字/字母键勾选话题，"
+                      "Enter 保存并下一个，→ 跳过，Backspace 撤销</span>")
         self.box = w.VBox([self.progress, self.unit,
                            w.HBox(list(self.topics.values()), layout=w.Layout(flex_flow="row wrap")),
-                           w.VBox(list(self.stances.values())), w.HBox(buttons)])
+                           w.VBox(list(self.stances.values())), w.HBox(buttons), keys])
         self.box.add_class("label-view")
+        from ipyevents import Event
+
+        self.events = Event(source=self.box, watched_events=["keydown"],
+                            prevent_default_action=True)
+        self.events.on_dom_event(self.key)
         self._show()
+
+    def key(self, event: dict) -> None:
+        """A key pressed over the view: a topic key toggles its topic; Enter saves, → skips,
+        Backspace undoes; other keys do nothing."""
+        key = event.get("key", "")
+        if event.get("ctrlKey") or event.get("metaKey") or event.get("altKey"):
+            return
+        if key == "Enter":
+            self._save()
+        elif key == "ArrowRight":
+            self._skip()
+        elif key == "Backspace":
+            self._undo()
+        elif len(key) == 1 and key.lower() in TOPIC_KEYS:
+            number = TOPIC_KEYS.index(key.lower())
+            boxes = list(self.topics.values())
+            if number < len(boxes):
+                boxes[number].value = not boxes[number].value
 
     def _show(self, note: str = "") -> None:
         unit = self.lab.current()

@@ -341,8 +341,9 @@ def infer(texts: list[str], speakers: list, roles: dict, cues: Cues,
     return posterior, posterior.argmax(axis=1) if len(posterior) else np.zeros(0, dtype=int)
 
 
-def _forward_backward(scores: np.ndarray, change, speakers: list, roles: dict,
-                      cues: Cues) -> np.ndarray:
+def _chain(scores: np.ndarray, change, speakers: list, roles: dict, cues: Cues):
+    """The hidden Markov model's pieces: emission weights, the transition matrix before each
+    line (a function of the line), and the normalised forward pass."""
     n, k = scores.shape
     emit = np.exp(scores - scores.max(axis=1, keepdims=True))
     prior = np.full(k, 1 / k)
@@ -366,12 +367,40 @@ def _forward_backward(scores: np.ndarray, change, speakers: list, roles: dict,
     for i in range(1, n):
         forward[i] = (forward[i - 1] @ transition(change[i])) * emit[i]
         forward[i] /= forward[i].sum()
+    return emit, transition, forward
+
+
+def _forward_backward(scores: np.ndarray, change, speakers: list, roles: dict,
+                      cues: Cues) -> np.ndarray:
+    n, k = scores.shape
+    emit, transition, forward = _chain(scores, change, speakers, roles, cues)
     backward = np.ones((n, k))
     for i in range(n - 2, -1, -1):
         backward[i] = transition(change[i + 1]) @ (emit[i + 1] * backward[i + 1])
         backward[i] /= backward[i].sum()
     posterior = forward * backward
     return posterior / posterior.sum(axis=1, keepdims=True)
+
+
+def sample_speakers(model: "Attributor", draws: int, rng: np.random.Generator) -> np.ndarray:
+    """Whole speaker sequences drawn from the model's last fit (lines x draws of speaker
+    indices), by forward filtering and backward sampling: unlike drawing each line from its
+    own posterior, a stretch the model is unsure of moves to another speaker as one turn, as
+    a misread turn does."""
+    scores = model.scores
+    n, k = scores.shape
+    if n == 0 or k == 0:
+        return np.zeros((n, draws), int)
+    _, transition, forward = _chain(scores, model.change, model.speakers, model.roles, model.cues)
+    paths = np.zeros((n, draws), int)
+    cumulative = forward[-1].cumsum() / forward[-1].sum()
+    paths[-1] = np.minimum((rng.random(draws)[:, None] > cumulative[None, :]).sum(axis=1), k - 1)
+    for i in range(n - 2, -1, -1):
+        weights = forward[i][None, :] * transition(model.change[i + 1])[:, paths[i + 1]].T
+        cumulative = weights.cumsum(axis=1) / weights.sum(axis=1, keepdims=True)
+        paths[i] = np.minimum((rng.random(draws)[:, None] > cumulative).sum(axis=1), k - 1)
+    return paths
+
 
 # --- analyst assignments -----------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from analysis.project.folder import REPOSITORY
 from analysis.validation.coding import (EVALUATION_DIR, UNITS_EVAL, dev_dir, evaluate_attribution,
                                         unit_report)
 from analysis.validation.sample import choose_units, labels_report
-from analysis.validation.shares import chart_report
+from analysis.validation.shares import chart_report, halving_lines
 from analysis.validation.speakers import talk_time_lines
 
 DRAWN = 60  # units an analyst labels in a new project (`validate draw 60`)
@@ -72,6 +72,7 @@ def chart_section(corpus: Corpus) -> list[str]:
                    "answered from the readers' (those units keep their labels)":
                        (new, labels, calibration, False, drawn),
                    "New transcripts, cross-fitted on their own labels": (new, labels, None, False)}
-    lines = chart_report(corpora)
-    return lines or ["Chart numbers: no labelled units in this project, so no check of the "
-                     "shares against readers (label units into evaluation/labels.yaml)."]
+    lines = chart_report(corpora) or [
+        "Chart numbers: no labelled units in this project, so no check of the shares against "
+        "readers (label units into evaluation/labels.yaml)."]
+    return lines + halving_lines(corpus)

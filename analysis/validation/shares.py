@@ -65,13 +65,16 @@ def crossfit_cells(corpus: Corpus, labels: dict[str, frozenset], *, folds: int =
     for k in range(folds):
         train = {u: labels[u] for u, f in fold_of.items() if f != k}
         cal = calibration or fit_calibration(frame, train, ids, draws=draws, seed=seed + k)
+        known = frame["labelled"].to_numpy() | ((fold != k) & (calibration is None))
+        effects = cal.cell_effects(frame[known], frame["y"].to_numpy()[known])
         held = frame[fold == k]
-        frame.loc[held.index, "p"] = np.where(held["labelled"], held["y"], cal.probability(held))
+        frame.loc[held.index, "p"] = np.where(held["labelled"], held["y"],
+                                              cal.probability(held, effects))
         held = held.assign(probability=frame.loc[held.index, "p"])
         for number, topic in enumerate(ids):
             part = held[held["topic"] == topic]
             sims = simulate_tagged(part, cal, part["code"].to_numpy(), len(events), rng,
-                                   seed=seed + 1000 * k + number)
+                                   seed=seed + 1000 * k + number, effects=effects)
             if tagged is None:
                 tagged = np.zeros((len(ids), len(events), sims.shape[1]))
             tagged[number] += sims
@@ -173,3 +176,60 @@ def report_lines(name: str, cells: pd.DataFrame) -> list[str]:
             f"it on {s['named_right']}, names another on {s['named_wrong']}, names none on "
             f"{s['clear_events'] - s['named_right'] - s['named_wrong']}; of {s['unclear_events']} "
             f"near-ties, {s['unclear_named']} named (target 0)"]
+
+
+def labels_to_halve(corpus: Corpus, *, seed: int = SEED) -> dict | None:
+    """How many more labelled units would halve the widest topic x event interval of the
+    coding (the units' sampling left aside: labels cannot shrink it): units of that event
+    not yet labelled are labelled, in a seeded random order, with answers drawn from their
+    own chances, and the cell's interval recomputed, in steps that double, until it is half
+    as wide. None when the project is uncalibrated. Returns event_id, topic,
+    low, high, unlabelled (units of the event without a label) and needed (None when even
+    all of them would not do)."""
+    from analysis.estimates.shares import topic_shares, unit_probabilities
+
+    frame = unit_probabilities(corpus)
+    if frame.attrs["calibration"] is None:
+        return None
+    shares = topic_shares(corpus, "event_id", probabilities=frame, seed=seed, sampling=False)
+    widest = shares.loc[(shares["high"] - shares["low"]).idxmax()]
+    width = widest["high"] - widest["low"]
+    part = frame[frame["event_id"] == widest["event_id"]]
+    part.attrs = frame.attrs
+    open_units = np.array(sorted(part.loc[~part["labelled"], "unit_id"].unique()))
+    rng = np.random.default_rng(seed)
+    rng.shuffle(open_units)
+    answers = rng.random(len(part)) < part["probability"].to_numpy(float)
+    found = {"event_id": widest["event_id"], "topic": widest["topic"], "low": widest["low"],
+             "high": widest["high"], "unlabelled": len(open_units), "needed": None}
+    k = 1
+    while width > 0 and k <= len(open_units):
+        chosen = part["unit_id"].isin(open_units[:k]).to_numpy()
+        trial = part.assign(labelled=part["labelled"].to_numpy() | chosen,
+                            probability=np.where(chosen, answers.astype(float), part["probability"]))
+        trial.attrs = frame.attrs
+        cell = topic_shares(corpus, "event_id", probabilities=trial, seed=seed, sampling=False)
+        cell = cell[cell["topic"] == widest["topic"]].iloc[0]
+        if cell["high"] - cell["low"] <= width / 2:
+            found["needed"] = k
+            break
+        k = len(open_units) if k * 2 > len(open_units) > k else k * 2
+    return found
+
+
+def halving_lines(corpus: Corpus) -> list[str]:
+    """`labels_to_halve` as a report line."""
+    found = labels_to_halve(corpus)
+    if found is None:
+        return []
+    where = (f"Widest interval of the coding (the units' sampling aside): "
+             f"{found['event_id']} / {found['topic']}, "
+             f"{100 * found['low']:.0f}-{100 * found['high']:.0f} % "
+             f"({100 * (found['high'] - found['low']):.0f} points)")
+    if found["high"] - found["low"] < 0.01:
+        return [f"{where}: every interval is within a point; no more labels needed"]
+    if found["needed"] is None:
+        return [f"{where}; labelling all {found['unlabelled']} unlabelled units of that event "
+                "would not halve it (the calibration's own uncertainty): label other events too"]
+    return [f"{where}; about {found['needed']} more labelled units of that event (of "
+            f"{found['unlabelled']} unlabelled) would halve it (`validate draw`)"]

@@ -212,8 +212,9 @@ def curves(spec: Path, **options) -> pd.DataFrame:
 
 def talk_time_lines(corpus, labels: Path) -> list[str]:
     """Each speaker's share of a labelled event's characters three ways: the reading labels
-    (`unclear` lines left out), the talk-time chart's count (utterances over the confidence
-    threshold) and the posterior estimate with its interval (analysis.estimates.talk_time)."""
+    (`unclear` lines left out), the count of utterances over the confidence threshold, and
+    the posterior estimate with its interval (analysis.estimates.talk_time, what the
+    talk-time chart draws)."""
     from analysis.estimates.talk_time import speaker_time
 
     gold = pd.read_csv(labels)
@@ -226,9 +227,10 @@ def talk_time_lines(corpus, labels: Path) -> list[str]:
     counted = spoken.groupby("speaker_id")["n_chars"].sum() / spoken["n_chars"].sum()
     estimates = speaker_time(corpus)
     estimates = estimates[estimates["event_id"] == event_id].set_index("speaker_id")
-    lines = [f"Talk time ({event_id}), share of characters: reading labels | chart (over the "
-             "threshold) | estimate (posterior, 90 % interval); target: within 8 points of the "
-             "reading, interval covering it"]
+    lines = [f"Talk time ({event_id}), share of characters: reading labels | lines over the "
+             "confidence threshold (what 01_talk_time drew before) | estimate (posterior "
+             "expected characters, as 01_talk_time draws it; 90 % interval from whole speaker "
+             "sequences); target: within 8 points of the reading, interval covering it"]
     for speaker, share in truth.sort_index().items():
         sid = f"{event_id}.{speaker}"
         if sid not in estimates.index:
