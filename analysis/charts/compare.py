@@ -96,11 +96,11 @@ def topic_cooccurrence(ctx: Context) -> Chart:
     rows, columns = ids[1:], ids[:-1]  # the triangle without its empty first row and last column
     grey = "区间包含 1 或不足 3 个单元" if calibrated else "不足 3 个单元"
     fig = heatmap(np.log2(lift.clip(lower=0.125, upper=8)).loc[rows, columns]
-                  .rename(index=names, columns=names), fmt="{:.1f}", diverging=True,
+                  .rename(index=names, columns=names), fmt="{:.1f}", diverging=True, vmax=2.0,
                   annotations=lift.round(1).loc[rows, columns].rename(index=names, columns=names),
                   faded=unsure.loc[rows, columns].rename(index=names, columns=names),
                   few_label=f"{grey}（灰）",
-                  colorbar_label="log2 提升度（0 = 无关，1 = 两倍，−1 = 一半）", title=title,
+                  colorbar_label="log2 提升度（0 无关，1 两倍，−1 一半）", title=title,
                   subtitle="Lift of topic pairs: units a reader would tag with both over what "
                            "their frequencies predict (1 = independent)\n"
                            + ctx.topic_estimates("corpus")["validated_on"].iloc[0])

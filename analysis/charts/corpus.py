@@ -52,23 +52,35 @@ def characters_per_event(ctx: Context) -> Chart:
 
 @figure("01_characters_per_speaker", "01_corpus_overview.ipynb", "语料概览")
 def characters_per_speaker(ctx: Context) -> Chart:
-    speakers = describe.speaker_table(ctx.corpus)
-    top = speakers[(speakers["n_chars"] > 0) & speakers["is_person"]].head(20).copy()
-    inferred = top["inferred_share"] > 0.5
-    top.loc[inferred, "display"] = (top.loc[inferred, "display"] + "（推断，置信度 "
-                                    + (top.loc[inferred, "mean_confidence"] * 100).round()
-                                    .astype(int).astype(str) + "%）")
+    speakers = describe.speaker_table(ctx.corpus).set_index("speaker_id")
+    # inferred speakers by their expected characters (the model's posterior), as 01_talk_time
+    expected = ctx.speaker_time.set_index("speaker_id")
+    speakers["n_chars"] = expected["chars"].reindex(speakers.index).fillna(speakers["n_chars"])
+    top = (speakers[(speakers["n_chars"] > 0) & speakers["is_person"]].reset_index()
+           .sort_values(["n_chars", "speaker_id"], ascending=[False, True], kind="stable")
+           .head(20).copy())
+    inferred = top["speaker_id"].map(expected["inferred"]).fillna(False).astype(bool)
+    share = top["speaker_id"].map(expected["estimate"])
+    low = (top["n_chars"] * top["speaker_id"].map(expected["low"]) / share).round(-2)
+    high = (top["n_chars"] * top["speaker_id"].map(expected["high"]) / share).round(-2)
+    if inferred.any():
+        top.loc[inferred, "display"] = (top.loc[inferred, "display"] + "（推断，约 "
+                                        + low[inferred].astype(int).map("{:,}".format) + "–"
+                                        + high[inferred].astype(int).map("{:,}".format) + " 字）")
     colors = event_colors(ctx.corpus.events)
     lead = top.iloc[0] if len(top) else None
     title = (f"{lead['name']} 说得最多：{int(lead['n_chars']):,} 字" if lead is not None
              else "发言字数最多的发言者")
+    if lead is not None and inferred.iloc[0] and len(top) > 1 and high.iloc[1] >= low.iloc[0]:
+        title = f"{lead['name']} 与 {top['name'].iloc[1]} 说得最多，差距在不确定范围内"
     fig = bar_chart(
         top, x="display", y="n_chars", horizontal=True,
         colors=dict(zip(top["display"], top["event_id"].map(colors))),
-        title=title, subtitle="Characters per person (pools of unattributed lines left out), "
-                        "coloured by event; inferred speakers with their confidence",
+        title=title, subtitle="Characters per person (unattributed pools left out), coloured "
+                        "by event; inferred: expected characters, 90 % range",
         xlabel="字数")
-    return Chart(fig, title, "发言字数最多的 20 位发言者（只计具名或推断出的个人），按活动着色。",
+    return Chart(fig, title, "发言字数最多的 20 位发言者（只计具名或推断出的个人；推断出的发言者按模型给每句话的"
+                             "概率计入期望字数），按活动着色。",
                  notes="；".join(f"{r.display} {int(r.n_chars):,} 字" for r in top.head(5).itertuples()))
 
 
@@ -141,8 +153,9 @@ def talk_time(ctx: Context) -> Chart:
         title = "各场活动的发言时间分配"
     inferred = bool(spans)
     fig = share_bars(rows, title=title,
-                     subtitle="Share of each event's spoken characters by person "
-                              "(largest six named; grey: no one person); Gini over people"
+                     subtitle="Share of each event's spoken characters by person (largest six "
+                              "named; light grey: the others; dark grey: no one person); Gini "
+                              "over people"
                               + ("\nInferred speakers (（推断）): expected characters under the "
                                  "attribution model's posterior" if inferred else ""),
                      xlabel="字数占比 %", legend={"其他个人": OTHERS_COLOR,

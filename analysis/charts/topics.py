@@ -174,13 +174,21 @@ def _group_subtitle(est: pd.DataFrame, what: str) -> str:
 
 
 def _talkers(ctx: Context) -> list:
-    """People with more than 1,000 characters (at most 25): the speakers a topic mix is read for."""
+    """People with more than 1,000 characters and MIN_UNITS units (at most 25, the most talkative first):
+    the speakers a topic mix is read for."""
     speakers = ctx.speakers
-    return list(speakers[(speakers["n_chars"] >= 1000) & speakers["is_person"]].index[:25])
+    # inferred speakers by their expected characters, as the talk-time charts count them
+    chars = ctx.speaker_time.set_index("speaker_id")["chars"].reindex(speakers.index)
+    chars = chars.fillna(speakers["n_chars"])
+    units = ctx.corpus.units.groupby("speaker_id").size().reindex(speakers.index).fillna(0)
+    # a topic mix needs units to be read from: a speaker the model is unsure of has few
+    chosen = speakers.assign(chars=chars)[(chars >= 1000) & (units >= MIN_UNITS)
+                                          & speakers["is_person"]]
+    return list(chosen.sort_values(["chars"], ascending=False, kind="stable").index[:25])
 
 
 @figure("03_topics_by_speaker", "03_topics.ipynb", "话题", available=lambda ctx: bool(_talkers(ctx)),
-        unavailable="no person says more than 1,000 characters")
+        unavailable="no person says more than 1,000 characters in 3 units or more")
 def topics_by_speaker(ctx: Context) -> Chart:
     speakers = ctx.speakers
     enough = _talkers(ctx)
@@ -195,7 +203,7 @@ def topics_by_speaker(ctx: Context) -> Chart:
         faded_rows=speakers["inferred_share"].reindex(enough).fillna(0) > 0.5,
         subtitle=_group_subtitle(est, "speaker") + "; striped: inferred speaker")
     measure = "各话题所占比例的估计" if est["low"].notna().all() else "按关键词编码到各话题的比例（未校准）"
-    return Chart(fig, title, f"发言超过 1,000 字的个人：其发言中{measure}；推断出的发言者加斜线，"
+    return Chart(fig, title, f"发言超过 1,000 字、至少 3 个单元的个人：其发言中{measure}；推断出的发言者加斜线，"
                              f"{grey}的格子为灰色。",
                  notes=_calibration_note(est) + f"灰色：{grey}。", finding=found)
 
