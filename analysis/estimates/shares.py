@@ -109,18 +109,24 @@ def _simulate(part: pd.DataFrame, cal: Calibration, groupings: list[tuple[np.nda
     known = part["labelled"].to_numpy()
     chances[known] = part["probability"].to_numpy(float)[known, None]
     draws = chances.shape[1]
-    slots = [((np.where(codes < 0, size, codes)[:, None]
-               + (size + 1) * np.arange(draws)[None, :]).ravel(), size)
-             for codes, size in groupings]
     sims: list[list[np.ndarray]] = [[] for _ in groupings]
     for n in range(passes):
         counted = chars[:, None] * (rng.random(chances.shape) < chances)
         if weights is not None:
             counted = counted * weights[:, n * draws:(n + 1) * draws]
-        for k, (slot, size) in enumerate(slots):
-            summed = np.bincount(slot, counted.ravel(), (size + 1) * draws).reshape(draws, size + 1)
-            sims[k].append(summed[:, :size].T)
+        for k, (codes, size) in enumerate(groupings):
+            sims[k].append(_group_sums(codes, size, counted))
     return [np.concatenate(found, axis=1) for found in sims]
+
+
+def _group_sums(codes: np.ndarray, size: int, values: np.ndarray) -> np.ndarray:
+    """Column by column, the sum of `values` (rows x columns) over each group's rows (groups
+    x columns), in one bincount; rows whose code is below 0 count nowhere."""
+    columns = values.shape[1]
+    slots = (np.where(codes < 0, size, codes)[:, None]
+             + (size + 1) * np.arange(columns)[None, :]).ravel()
+    summed = np.bincount(slots, values.ravel(), (size + 1) * columns)
+    return summed.reshape(columns, size + 1)[:, :size].T
 
 
 def unit_weights(n_units: int, simulations: int, seed: int) -> np.ndarray:
@@ -187,12 +193,7 @@ def topic_shares_by(corpus: Corpus, bys: list[str], *, level: float = LEVEL,
     if bootstrap is not None:
         first = np.flatnonzero(is_topic == ids[0])  # every unit has one row per topic
         chars = frame["n_chars"].to_numpy(float)[first, None] * bootstrap[unit[first]]
-        for by in bys:
-            g, size = codes[by][first], len(indexes[by])
-            slot = (np.where(g < 0, size, g)[:, None]
-                    + (size + 1) * np.arange(chars.shape[1])[None, :]).ravel()
-            weighed[by] = np.bincount(slot, chars.ravel(), (size + 1) * chars.shape[1]).reshape(
-                chars.shape[1], size + 1)[:, :size].T
+        weighed = {by: _group_sums(codes[by][first], len(indexes[by]), chars) for by in bys}
     for number, topic in enumerate(ids):
         at = np.flatnonzero(is_topic == topic)
         part = frame.iloc[at]
