@@ -77,8 +77,8 @@ def topic_cooccurrence(ctx: Context) -> Chart:
     sure = pairs[(pairs["both"] >= MIN_UNITS) & (pairs["low"] > 1)]
     if len(sure):
         best = sure.sort_values(["low", "left", "right"], ascending=[False, True, True]).iloc[0]
-        title = (f"「{names[best['left']]}」与「{names[best['right']]}」常在同一单元里一起出现"
-                 f"（独立时的 {best['lift']:.1f} 倍，至少 {best['low']:.1f} 倍）")
+        title = (f"「{names[best['left']]}」与「{names[best['right']]}」同在一个单元的次数是独立时的 "
+                 f"{best['lift']:.1f} 倍（至少 {best['low']:.1f} 倍）")
     elif calibrated:
         title = "话题共现：没有一对话题的关联超出不确定范围"
     else:

@@ -69,10 +69,12 @@ def characters_per_speaker(ctx: Context) -> Chart:
                                         + high[inferred].astype(int).map("{:,}".format) + " 字）")
     colors = event_colors(ctx.corpus.events)
     lead = top.iloc[0] if len(top) else None
-    title = (f"{lead['name']} 说得最多：{int(lead['n_chars']):,} 字" if lead is not None
-             else "发言字数最多的发言者")
+    title = (f"{ctx.who(lead['speaker_id'])} 单场说得最多："
+             f"{'约 ' if inferred.iloc[0] else ''}{int(lead['n_chars']):,} 字"
+             if lead is not None else "单场发言字数最多的发言者")
     if lead is not None and inferred.iloc[0] and len(top) > 1 and high.iloc[1] >= low.iloc[0]:
-        title = f"{lead['name']} 与 {top['name'].iloc[1]} 说得最多，差距在不确定范围内"
+        title = (f"{ctx.who(lead['speaker_id'])} 与 {ctx.who(top['speaker_id'].iloc[1])} "
+                 "单场说得最多，差距在不确定范围内")
     fig = bar_chart(
         top, x="display", y="n_chars", horizontal=True,
         colors=dict(zip(top["display"], top["event_id"].map(colors))),
@@ -156,7 +158,7 @@ def talk_time(ctx: Context) -> Chart:
                      subtitle="Share of each event's spoken characters by person (largest six "
                               "named; light grey: the others; dark grey: no one person); Gini "
                               "over people"
-                              + ("\nInferred speakers (（推断）): expected characters under the "
+                              + ("\nInferred speakers (推断): expected characters under the "
                                  "attribution model's posterior" if inferred else ""),
                      xlabel="字数占比 %", legend={"其他个人": OTHERS_COLOR,
                                               "未归属（匿名、未标注）": POOL_COLOR})

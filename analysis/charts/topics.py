@@ -86,7 +86,7 @@ def topics_by_event(ctx: Context) -> Chart:
     sizes = est.groupby("event_group")["n_units"].first()
     columns = with_n(groups.labels, sizes.reindex(groups.order))
     title, found = _group_leader_title(est, "event_group", groups.labels, names, sizes,
-                                       nobody="各场活动的话题分布：没有一场的领先话题超出不确定范围")
+                                       nobody=f"各场活动的话题分布：没有一场的领先话题可以确定{_SURE_RULE}")
     fig = heatmap(share.rename(index=with_n(names, row_n.astype(int), sep=" "), columns=columns),
                   fmt="{:.0f}%", cmap="Blues", faded=faded, few_label=f"{grey}（灰）",
                   colorbar_label="文本占比 %（估计）" if calibrated else "文本占比 %", title=title,
@@ -97,6 +97,11 @@ def topics_by_event(ctx: Context) -> Chart:
     measure = "各话题所占比例的估计" if calibrated else "按关键词编码到各话题的单元所占比例（未校准）"
     return Chart(fig, title, f"各场活动的发言文本中，{measure}；{grey}的格子为灰色。",
                  notes=_calibration_note(est) + f"灰色：{grey}。", finding=found)
+
+
+_SURE_RULE = f"（需≥{FINDING_MIN_UNITS} 个单元、区间≤{WIDE * 100:.0f} 个百分点）"
+"""What a heatmap's title rule asks of a group before it names its leader, said in the title
+that names none."""
 
 
 def _group_leader_title(est: pd.DataFrame, by: str, labels: dict, names: dict,
@@ -197,7 +202,7 @@ def topics_by_speaker(ctx: Context) -> Chart:
     title, found = _group_leader_title(
         est, "speaker_id", speakers["name"].to_dict(), ctx.topic_names,
         est.groupby("speaker_id")["n_units"].first(),
-        nobody="发言者 × 话题：没有一位发言者的领先话题超出不确定范围")
+        nobody=f"发言者 × 话题：没有一位发言者的领先话题可以确定{_SURE_RULE}")
     fig, grey = _group_topic_heatmap(
         ctx, est, "speaker_id", enough, speakers["display"].to_dict(), title, cmap="Purples",
         faded_rows=speakers["inferred_share"].reindex(enough).fillna(0) > 0.5,
@@ -216,7 +221,7 @@ def topics_by_role(ctx: Context) -> Chart:
     people = est[~est["role"].isin(ctx.roles.pools)]
     title, found = _group_leader_title(people, "role", role_names, ctx.topic_names,
                                        people.groupby("role")["n_units"].first(),
-                                       nobody="不同角色的话题占比：没有一个角色的领先话题超出不确定范围")
+                                       nobody=f"不同角色的话题占比：没有一个角色的领先话题可以确定{_SURE_RULE}")
     fig, grey = _group_topic_heatmap(ctx, est, "role", shown, role_names, title, cmap="Greens",
                                      subtitle=_group_subtitle(est, "role"))
     measure = "各话题所占比例的估计" if est["low"].notna().all() else "按关键词编码到各话题的比例（未校准）"
@@ -264,14 +269,14 @@ def topic_flow(ctx: Context) -> Chart:
     sure = [m for m in moves if m[4] > 0]  # the rise's 90 % interval lies above zero
     if sure:
         event, topic, rise, _, low = max(sure, key=lambda m: (m[2], m[0]))
-        title = (f"{event} 的最后三成比最初三成多谈「{names[topic]}」{rise:.0f} 个百分点"
+        title = (f"最大变化：{event} 后段比前段多谈「{names[topic]}」{rise:.0f} 个百分点"
                  + (f"（至少 {low:.0f}）" if rise - low >= 0.5 else ""))
     else:
         title = "话题在活动中的走向：前后段的差别都在不确定范围内" if moves else "话题在活动中的走向"
     fig = panel_heatmaps(panels, title=title,
                          subtitle="Estimated share of each tenth of the event per topic (tenths "
                                   "of time where timed, else of units); the largest events, "
-                                  "at most six",
+                                  "at most six\n前段 / 后段: the first / last three tenths",
                          xlabel="活动进程（按时间十等分）" if timed else "活动进程（十分位）",
                          colorbar_label="文本占比 %（估计）")
     return Chart(fig, title, "每场活动按先后分成十段，各段发言中各话题所占比例的估计（每个单元按读者会标注"
