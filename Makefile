@@ -17,7 +17,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lab export install lock clean browser bench bench-scale bench-bigfile bench-archive bench-estimates evaluate curve label baselines html
+.PHONY: run test lab export install lock clean browser bench bench-scale bench-bigfile bench-archive bench-estimates bench-review evaluate curve label baselines html
 
 LOCK   := requirements.lock
 # `make lock LOCK_FLAGS=` keeps the current pins and only adds what pyproject.toml newly needs
@@ -79,6 +79,9 @@ bench-bigfile: $(STAMP)
 
 bench-archive: $(STAMP)
 	$(BIN)/python benchmarks/bench_archive.py --notebooks
+
+bench-review: $(STAMP)
+	$(BIN)/python benchmarks/bench_review.py
 
 bench-estimates: $(STAMP)
 	$(BIN)/python benchmarks/bench_estimates.py

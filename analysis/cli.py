@@ -133,6 +133,16 @@ def _evaluate(args: argparse.Namespace) -> int:
                   else "this project's evaluation/")
         for path in calibrate(corpus, labels, source=f"{len(labels)} units of {source}"):
             print(f"wrote {path}")
+        from analysis.coding import stance_cues
+        from analysis.estimates.stances import fit_project_stance_model
+
+        try:
+            written = fit_project_stance_model(corpus, stance_cues(corpus.root))
+        except ValueError as err:
+            print(f"stance model not refitted: {err}")
+        else:
+            for path in written:
+                print(f"wrote {path}")
         return 0
     if args.curve:
         from analysis.validation.speakers import curves

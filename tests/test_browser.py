@@ -5,6 +5,7 @@ build/. `make test` installs Chromium when it is missing and requires this test 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -155,41 +156,54 @@ def test_search_click_through_and_override_in_jupyterlab(lab):
         "(example project, in the kernel)\n", encoding="utf-8")
 
 
-def test_labelling_view_in_jupyterlab(lab):
-    """Drawn units labelled in the browser: tick a topic, choose a stance, save; skip; undo;
-    the answers land in evaluation/labels.yaml with the labeller's name."""
+@contextlib.contextmanager
+def widget_notebook(lab, name: str, code: str, progress_css: str):
+    """A notebook of one cell (`code`) in the lab's folder, opened in Chromium and run until
+    the widget's progress line (`progress_css`) shows; yields (page, progress)."""
     import nbformat
-    import yaml
     from playwright.sync_api import expect, sync_playwright
 
-    from analysis.cli import main
-
-    project = lab["project"]
-    assert main(["--project", str(project), "validate", "draw", "4"]) == 0
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(
-        "from analysis.explorer import label_units\nlabel_units(labeller=\"browser\")")]
+    notebook.cells = [nbformat.v4.new_code_cell(code)]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
-    nbformat.write(notebook, str(project.parent / "lab" / "label.ipynb"))
+    nbformat.write(notebook, str(lab["project"].parent / "lab" / f"{name}.ipynb"))
     BUILD.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM,
                                     args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
-        page.goto(lab["url"].replace("00_explore.ipynb", "label.ipynb"))
+        page.goto(lab["url"].replace("00_explore.ipynb", f"{name}.ipynb"))
         page.locator(".jp-Notebook").first.wait_for(timeout=90_000)
         expect(page.locator(".jp-StatusBar-TextItem", has_text="Idle").first).to_be_visible(
             timeout=90_000)
-        progress = page.locator(".label-progress")
-        for attempt in range(3):
+        progress = page.locator(progress_css)
+        for attempt in range(3):  # a keypress sent while the kernel connects can be lost
             page.locator(".jp-Notebook .jp-CodeCell .jp-InputArea-editor").first.click()
             page.keyboard.press("Shift+Enter")
             try:
                 progress.wait_for(timeout=45_000)
                 break
             except Exception:
-                page.screenshot(path=str(BUILD / f"label_start_{attempt}.png"))
+                page.screenshot(path=str(BUILD / f"{name}_start_{attempt}.png"))
+        try:
+            yield page, progress
+        finally:
+            browser.close()
+
+
+def test_labelling_view_in_jupyterlab(lab):
+    """Drawn units labelled in the browser: tick a topic, choose a stance, save; skip; undo;
+    the answers land in evaluation/labels.yaml with the labeller's name."""
+    import yaml
+    from playwright.sync_api import expect
+
+    from analysis.cli import main
+
+    project = lab["project"]
+    assert main(["--project", str(project), "validate", "draw", "4"]) == 0
+    with widget_notebook(lab, "label", "from analysis.explorer import label_units\n"
+                         "label_units(labeller=\"browser\")", ".label-progress") as (page, progress):
         expect(progress).to_contain_text("0 / 4", timeout=30_000)
         first = page.locator(".label-unit [data-unit]").get_attribute("data-unit")
         page.locator(".label-topic-models input").check()
@@ -207,7 +221,36 @@ def test_labelling_view_in_jupyterlab(lab):
         page.keyboard.press("Enter")
         expect(progress).to_contain_text("2 / 4", timeout=30_000)
         page.screenshot(path=str(BUILD / "label_view.png"), full_page=True)
-        browser.close()
     labels = yaml.safe_load((project / "evaluation" / "labels.yaml").read_text(encoding="utf-8"))
     assert [(i["unit_id"], i["labeller"], i["topics"], i["stances"]) for i in labels["items"]] == [
         (first, "browser", ["models"], {"open_source": 1}), (second, "browser", ["models"], {})]
+
+
+def test_review_queue_in_jupyterlab(lab):
+    """Suggested stances answered in the browser: confirm by button, reject by key, skip and
+    undo; the answers land in overrides.yaml with the reviewer's name."""
+    import yaml
+    from playwright.sync_api import expect
+
+    project = lab["project"]
+    with widget_notebook(lab, "review", "from analysis import review_stances\n"
+                         "review_stances(reviewer=\"browser\")", ".review-progress") as (page, progress):
+        expect(progress).to_contain_text("0 answered", timeout=30_000)
+        unit = page.locator(".review-unit [data-unit]")
+        first = (unit.get_attribute("data-unit"), unit.get_attribute("data-target"))
+        page.locator(".review-confirm").click()
+        expect(progress).to_contain_text("1 answered", timeout=30_000)
+        second = (unit.get_attribute("data-unit"), unit.get_attribute("data-target"))
+        page.locator(".review-unit").hover()  # keyboard: x rejects
+        page.keyboard.press("x")
+        expect(progress).to_contain_text("2 answered", timeout=30_000)
+        page.locator(".review-skip").click()
+        expect(progress).to_contain_text("已跳过", timeout=30_000)
+        page.locator(".review-undo").click()
+        expect(progress).to_contain_text("已撤销", timeout=30_000)
+        page.screenshot(path=str(BUILD / "review_view.png"), full_page=True)
+    entries = [e for e in yaml.safe_load((project / "overrides.yaml").read_text(encoding="utf-8"))
+               ["overrides"] if e.get("by") == "browser"]
+    assert [(e["target"], e["note"]) for e in entries] == [(first[1], "review: confirm"),
+                                                           (second[1], "review: reject")]
+    assert entries[1]["stance"] is None and entries[0]["stance"] in (-1, 0, 1)

@@ -13,6 +13,8 @@ from analysis.coding import (analysis_text, codebook, load_codebook, load_overri
                              load_stance_cues, split_clauses, stance_cues, stance_table,
                              topic_table)
 from analysis.errors import TranscriptError
+from analysis.coding.stances import STANCE_FEATURES
+from analysis.coding.words import whole_quote
 
 DATA = Path(analysis.__file__).parent / "data" / "codebook"
 EXAMPLE = Path(__file__).parent / "fixtures" / "example"
@@ -149,11 +151,29 @@ def test_stance_cues_negation_and_questions(text, target, expected):
 
 def test_stance_table_columns_and_evidence(stances):
     assert list(stances.columns) == ["unit_id", "event_id", "speaker_id", "target",
-                                     "stance", "score", "cue", "evidence", "source"]
+                                     "stance", "score", "cue", "evidence", "source", "quote",
+                                     "lexicon_stance", *STANCE_FEATURES]
     assert set(stances["stance"]) <= {-1, 0, 1}
     assert set(stances["target"]) <= set(TARGETS)
     lexicon = stances[stances["source"] == "lexicon"]
     assert (lexicon["cue"].str.len() > 0).all() and (lexicon["evidence"].str.len() > 0).all()
+    assert (lexicon["lexicon_stance"] == lexicon["stance"]).all()
+    texts = dict(zip(analysis.load_corpus(EXAMPLE).units["unit_id"],
+                     analysis.load_corpus(EXAMPLE).units["text"]))
+    for row in stances.itertuples():  # a quote is whole sentences of its unit, or a clause group
+        body = row.quote.strip("…")
+        assert body and body in analysis_text(texts[row.unit_id]), row
+
+
+def test_whole_quote_keeps_sentences_whole():
+    text = "前面一句。我觉得开源模型一定会追上闭源的，因为社区很大。后面一句？"
+    (clause,) = [c for c in split_clauses(text) if "开源" in c]
+    assert whole_quote(text, clause) == "我觉得开源模型一定会追上闭源的，因为社区很大。"
+    long = "我们聊聊这个，" * 8 + "开源一定会赢，" + "大家都这么看，" * 8 + "对吧。"
+    quote = whole_quote(long, long, limit=30, anchor="一定会赢")
+    assert "开源一定会赢" in quote and quote.startswith("…") and quote.endswith("…")
+    assert all(part in long for part in quote.strip("…").split("，") if part)
+    assert whole_quote("没有标点 的 语音 识别", "语音 识别") == "语音 识别"
 
 
 def test_clauses_split_punctuated_and_asr_text():

@@ -319,18 +319,21 @@ def diverging_bars(
     order: Sequence[str] | None = None,
     min_n: int = 3,
     ncols: int = 3,
+    quote_width: int = 15,
 ) -> Figure:
     """Stances as splits: per panel (a target), one row per group with its units against
     (left), mixed (grey, straddling 0) and for (right), the counts written on the bars and n
     at the row label. Rows resting on fewer than `min_n` units are drawn in muted grey and
     say so. `quotes` puts the strongest evidence under each panel's title.
 
-    `df` columns: facet, label, n_con, n_neutral, n_pro."""
+    `df` columns: facet, label, n_con, n_neutral, n_pro; with c_con, c_neutral, c_pro (how
+    many of them are confirmed), confirmed rows are drawn solid and the rest outlined."""
     facets = _facets(df, facet, order)
     fig, axes = _panels(title, subtitle, len(facets), ncols, sharex=True)
     limit = float((df["n_con"] + df["n_neutral"] / 2).max()
                   if len(df) else 1) or 1.0
     limit = max(limit, float((df["n_pro"] + df["n_neutral"] / 2).max() if len(df) else 1))
+    split = {"c_con", "c_neutral", "c_pro"} <= set(df.columns)
     for ax, key in zip(axes.flat, facets):
         part = df[df[facet] == key].reset_index(drop=True)
         y = np.arange(len(part))
@@ -338,20 +341,35 @@ def diverging_bars(
         few = n < min_n
         half = part["n_neutral"].to_numpy(float) / 2
         con, pro = part["n_con"].to_numpy(float), part["n_pro"].to_numpy(float)
-        for start, width, color in ((-half - con, con, STANCE_COLORS["con"]),
-                                    (-half, 2 * half, STANCE_COLORS["mixed"]),
-                                    (half, pro, STANCE_COLORS["pro"])):
+        sure = {side: part[f"c_{side}"].to_numpy(float) if split else part[f"n_{side}"].to_numpy(float)
+                for side in ("con", "neutral", "pro")}
+        for side, start, width, color in (
+                ("con", -half - con, con, STANCE_COLORS["con"]),
+                ("neutral", -half, 2 * half, STANCE_COLORS["mixed"]),
+                ("pro", half, pro, STANCE_COLORS["pro"])):
             for i in range(len(part)):
                 if few[i]:  # too few units to read: muted, hatched, outlined
                     ax.barh(y[i], width[i], left=start[i], color=MUTED, hatch="///",
                             edgecolor="#AAAAAA", linewidth=0.6)
-                else:
-                    ax.barh(y[i], width[i], left=start[i], color=color)
+                    continue
+                solid = min(width[i], sure[side][i])
+                # confirmed rows solid from the centre out, automatic ones outlined beyond
+                inner = start[i] + width[i] - solid if side == "con" else start[i]
+                outer = start[i] if side == "con" else start[i] + solid
+                if solid > 0:
+                    ax.barh(y[i], solid, left=inner, color=color)
+                if width[i] - solid > 0:
+                    ax.barh(y[i], width[i] - solid, left=outer, facecolor="white",
+                            edgecolor=color, linewidth=1.6)
         for i in range(len(part)):
-            for value, x in ((con[i], -half[i] - con[i] / 2), (pro[i], half[i] + pro[i] / 2)):
+            for value, x, side in ((con[i], -half[i] - con[i] / 2, "con"),
+                                   (pro[i], half[i] + pro[i] / 2, "pro")):
                 if value:
+                    dark = few[i] or sure[side][i] < value
                     ax.text(x, i, f"{int(value)}", ha="center", va="center", fontsize=10,
-                            color="#333333" if few[i] else "white")
+                            color="#333333" if dark else "white",
+                            bbox=dict(boxstyle="round,pad=0.1", facecolor="white",
+                                      edgecolor="none") if dark and not few[i] else None)
         ax.axvline(0, color="#555555", linewidth=0.8)
         labels = [f"{l} (n={k}{'，不足' + str(min_n) if f else ''})"
                   for l, k, f in zip(part[label], n, few)]
@@ -363,13 +381,19 @@ def diverging_bars(
         ax.grid(False)
         heading = _wrap(str((facet_titles or {}).get(key, key)), 16)
         quote = (quotes or {}).get(key)
-        ax.set_title(heading + (f"\n“{_wrap(quote, 15)}”" if quote else ""), fontsize=11)
+        ax.set_title(heading + (f"\n“{_wrap(quote, quote_width)}”" if quote else ""),
+                     fontsize=11 if not quote else 10)
     handles = [mpl.patches.Patch(color=STANCE_COLORS["con"], label="反对"),
                mpl.patches.Patch(color=STANCE_COLORS["mixed"], label="中立/两面"),
-               mpl.patches.Patch(color=STANCE_COLORS["pro"], label="支持"),
-               mpl.patches.Patch(facecolor=MUTED, edgecolor="#AAAAAA", hatch="///",
-                                 label=f"不足 {min_n} 个单元")]
-    fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
+               mpl.patches.Patch(color=STANCE_COLORS["pro"], label="支持")]
+    if split:
+        handles += [mpl.patches.Patch(facecolor="#555555", label="实心：已确认"),
+                    mpl.patches.Patch(facecolor="white", edgecolor="#555555", linewidth=1.6,
+                                      label="空心：自动（未审）")]
+    if len(df) and (n_all := df["n_con"] + df["n_neutral"] + df["n_pro"]).lt(min_n).any():
+        handles.append(mpl.patches.Patch(facecolor=MUTED, edgecolor="#AAAAAA", hatch="///",
+                                         label=f"不足 {min_n} 个单元"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
     return fig
 
 

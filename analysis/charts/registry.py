@@ -89,6 +89,14 @@ class Context:
         return stance_table(self.corpus)
 
     @cached_property
+    def stance_rows(self) -> pd.DataFrame:
+        """`analysis.estimates.stances.stance_rows`: the stance table with each row's
+        probability and status (confirmed / automatic / suggested)."""
+        from analysis.estimates.stances import stance_rows
+
+        return stance_rows(self.corpus, table=self.stances)
+
+    @cached_property
     def tokens(self) -> pd.DataFrame:
         from analysis.text.tokenise import tokens_table
 

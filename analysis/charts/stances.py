@@ -1,73 +1,244 @@
-"""Figures of notebook 04, stances: units against, mixed and for on each target, by speaker
-and by event."""
+"""Figures of notebook 04, stances: rows against, mixed and for on each target, by speaker
+and by event, drawn from the rows a chart may show (analysis.estimates.stances: confirmed
+solid, automatic outlined, suggested never), with the whole sentence behind each target.
+
+A group with fewer than FEW_ROWS shown rows on a target is not drawn: `stance_minor_rows`
+lists it (the notebook shows that table under the chart)."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+import pandas as pd
+
 from analysis.charts.bars import diverging_bars
 from analysis.charts.registry import Chart, Context, figure
-from analysis.coding import MIN_UNITS, stance_summary
+from analysis.charts.style import _wrap, new_figure
+from analysis.estimates.stances import FEW_ROWS, shown_rows
+
+PANEL_ROWS = 12  # at most this many groups per target panel: the ones with most rows
+Z90 = 1.645  # a finding's majority must hold at the lower end of a 90 % Wilson interval
 
 
-def _stance_splits(ctx: Context, by: str, fallback: str, subtitle: str, caption: str) -> Chart:
-    """Diverging bars per target: each group's units against / mixed / for."""
-    stances = ctx.stances
-    speakers = ctx.speakers
+def wilson_low(k: int, n: int, z: float = Z90) -> float:
+    """Lower end of the Wilson interval of k successes in n."""
+    if n == 0:
+        return 0.0
+    p = k / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n)
+
+
+def _grouped(ctx: Context, by: str) -> tuple[pd.DataFrame, list, dict]:
+    """Shown rows of the groups a chart draws (people, or event groups), with `group`, the
+    group order and labels."""
+    rows = shown_rows(ctx.stance_rows)
     if by == "speaker_id":
-        summary = stance_summary(ctx.corpus, "speaker_id", stances=stances, quotes=1)
-        counts = summary.groupby("speaker_id")["n_units"].sum()
-        shown = [s for s in speakers.index if counts.get(s, 0) >= 3
-                 and speakers.at[s, "is_person"]][:12]
+        speakers = ctx.speakers
+        people = set(speakers.index[speakers["is_person"]])
+        rows = rows[rows["speaker_id"].isin(people)].assign(group=lambda f: f["speaker_id"])
         inferred = speakers["inferred_share"].fillna(0) > 0.5
-        labels = {s: speakers.at[s, "name"] + ("（推断）" if inferred.get(s, False) else "")
-                  for s in shown}
+        events = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
+        names = speakers["name"]
+        repeated = set(names[names.duplicated(keep=False)])
+        labels = {s: names.at[s] + (f"（{events.get(speakers.at[s, 'event_id'], '')}）"
+                                    if names.at[s] in repeated and "event_id" in speakers else "")
+                  + ("（推断）" if inferred.get(s, False) else "") for s in speakers.index}
+        order = list(speakers.index)
     else:
-        summary = stance_summary(ctx.corpus, "event_group", stances=stances,
-                                 groups=ctx.many.of, quotes=1)
-        shown = [g for g in ctx.many.order if g in set(summary["event_group"])]
-        labels = ctx.many.labels
-    summary = summary[summary[by].isin(shown)].copy()
-    summary["_row"] = summary[by].map({k: i for i, k in enumerate(shown)})
-    summary = summary.sort_values(["target", "_row"])
-    summary["label"] = summary[by].map(labels)
-    solid = summary[summary["n_units"] >= MIN_UNITS]
-    solid = solid.assign(lean=(solid["n_pro"] - solid["n_con"]) / solid["n_units"])
-    solid = solid[solid["lean"].abs() >= 0.5]  # a clear majority one way
-    found = not solid.empty
-    if found:
-        best = solid.assign(strength=solid["lean"].abs()).sort_values(
-            ["strength", "n_units", by], ascending=[False, False, True]).iloc[0]
-        side = "支持" if best["lean"] > 0 else "反对" if best["lean"] < 0 else "两面看待"
-        who = labels[best[by]]
-        title = (f"{who} 最明确{side}「{ctx.target_names[best['target']]}」"
-                 f"（{int(max(best['n_pro'], best['n_con']))}/{int(best['n_units'])} 个单元）")
-        evidence = best["evidence"]
+        rows = rows.assign(group=rows["event_id"].map(ctx.many.of))
+        labels, order = ctx.many.labels, list(ctx.many.order)
+    return rows, order, labels
+
+
+def stance_counts(ctx: Context, by: str) -> pd.DataFrame:
+    """Per group and target: shown rows against / mixed / for (`n_*`), how many of them
+    are confirmed (`c_*`), n and whether the group is drawn (n >= FEW_ROWS)."""
+    rows, order, labels = _grouped(ctx, by)
+    side = rows["stance"].map({-1: "con", 0: "neutral", 1: "pro"})
+    frame = rows.assign(side=side, sure=rows["status"] == "confirmed")
+    counts = []
+    for (group, target), part in frame.groupby(["group", "target"], sort=True):
+        entry = {"group": group, "target": target, "label": labels.get(group, str(group))}
+        for name in ("con", "neutral", "pro"):
+            entry[f"n_{name}"] = int((part["side"] == name).sum())
+            entry[f"c_{name}"] = int(((part["side"] == name) & part["sure"]).sum())
+        entry["n"] = len(part)
+        counts.append(entry)
+    table = pd.DataFrame(counts, columns=["group", "target", "label", "n_con", "c_con",
+                                          "n_neutral", "c_neutral", "n_pro", "c_pro", "n"])
+    place = {g: i for i, g in enumerate(order)}
+    table = table.assign(_row=table["group"].map(place)).sort_values(["target", "_row", "group"])
+    return table.drop(columns="_row").assign(drawn=table["n"] >= FEW_ROWS).reset_index(drop=True)
+
+
+def stance_minor_rows(ctx: Context, by: str = "speaker_id") -> pd.DataFrame:
+    """The stances of groups with fewer than FEW_ROWS shown rows on a target: one line per
+    row (group, target, stance, status, the whole sentence), for the table under a chart."""
+    rows, _, labels = _grouped(ctx, by)
+    counts = stance_counts(ctx, by)
+    minor = counts.loc[~counts["drawn"], ["group", "target"]]
+    keep = rows.merge(minor, on=["group", "target"])
+    out = keep.assign(who=keep["group"].map(labels),
+                      target_name=keep["target"].map(ctx.target_names),
+                      value=keep["stance"].map({1: "支持", 0: "两面", -1: "反对"}))
+    return (out.sort_values(["target", "who", "unit_id"])
+            [["who", "target_name", "value", "status", "unit_id", "quote"]]
+            .reset_index(drop=True))
+
+
+def _quotes(rows: pd.DataFrame) -> dict[str, pd.Series]:
+    """Per target, the row whose whole sentence a chart quotes: a row on the side most of
+    the target's drawn rows take (a quote must not contradict its bars), then confirmed rows whose value
+    the lexicon's evidence states first (a flipped row's sentence may say the opposite),
+    then the most probable, then the strongest cue; a sentence already quoted for another
+    target is not quoted again."""
+    agrees = rows["lexicon_stance"] == rows["stance"]
+    lean = np.sign(rows.groupby("target")["stance"].transform("sum"))
+    ranked = rows.assign(sure=(rows["status"] == "confirmed") & agrees, agrees=agrees,
+                         strength=rows["score"].abs(),
+                         majority=(lean == 0) | (rows["stance"] == lean))
+    ranked = ranked.sort_values(["majority", "sure", "agrees", "probability", "strength",
+                                 "unit_id"], ascending=[False, False, False, False, False, True])
+    used, chosen = set(), {}
+    for target, part in ranked.groupby("target", sort=True):
+        for row in part.itertuples():
+            if row.quote and row.quote not in used:
+                used.add(row.quote)
+                chosen[target] = row
+                break
+    return chosen
+
+
+def _waiting_figure(title: str, subtitle: str, waiting: pd.DataFrame):
+    """No stance to show yet: per target, how many suggestions wait and how likely the
+    likeliest is, and how to review them."""
+    fig = new_figure(title, subtitle)[0]
+    ax = fig.axes[0]
+    ax.axis("off")
+    ax.text(0, 0.97, "还没有分析者确认的立场，也没有概率达到阈值的自动立场。在 JupyterLab 中运行 "
+            "analysis.review_stances() 逐条审阅建议（Enter 确认，f 反转，n 两面，x 不是立场）；"
+            "确认的立场会画在这里。", fontsize=13, color="#333333", va="top", wrap=True,
+            transform=ax.transAxes)
+    if waiting.empty:
+        return fig
+    cells = [[r.name, f"{r.n}", f"{r.top:.2f}"] for r in waiting.itertuples()]
+    table = ax.table(cellText=cells, colLabels=["议题", "待审建议（行）", "最高概率"],
+                     colWidths=[0.3, 0.2, 0.15], cellLoc="left",
+                     bbox=[0, 0.8 - 0.07 * (len(cells) + 1), 0.65, 0.07 * (len(cells) + 1)])
+    table.auto_set_font_size(False)
+    table.set_fontsize(12)
+    for cell in table.get_celld().values():
+        cell.set_edgecolor("#dddddd")
+    return fig
+
+
+def _table_figure(title: str, subtitle: str, minor: pd.DataFrame, limit: int = 10):
+    """A figure that lists stance rows as a table (groups with too few rows to draw)."""
+    fig = new_figure(title, subtitle)[0]
+    ax = fig.axes[0]
+    ax.axis("off")
+    shown = minor.head(limit)
+    cells = [[r.who, r.target_name, r.value, {"confirmed": "已确认", "automatic": "自动"}.get(
+        r.status, r.status), _wrap(r.quote, 46)] for r in shown.itertuples()]
+    lines = [1] + [max(str(c).count("\n") + 1 for c in row) for row in cells]
+    top = 0.93 if len(minor) > limit else 1.0
+    table = ax.table(cellText=cells, colLabels=["谁", "议题", "立场", "状态", "原话"],
+                     colWidths=[0.14, 0.14, 0.06, 0.07, 0.59], cellLoc="left",
+                     bbox=[0, 1 - top * min(1.0, sum(lines) / 22), 1,
+                           top * min(1.0, sum(lines) / 22)])
+    table.auto_set_font_size(False)
+    table.set_fontsize(11 if sum(lines) <= 22 else 9)
+    for (r, _), cell in table.get_celld().items():
+        cell.set_edgecolor("#dddddd")
+        cell.set_height(lines[r] / sum(lines))
+    if len(minor) > limit:
+        ax.text(0, 0.0, f"另有 {len(minor) - limit} 行，见笔记本中图下的表", fontsize=11,
+                color="#666666", transform=ax.transAxes, va="bottom")
+    return fig
+
+
+def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
+    """Diverging bars per target for the groups with at least FEW_ROWS shown rows; a title
+    names a group's stance only when its majority holds at the 90 % lower bound."""
+    all_rows = ctx.stance_rows
+    rows, _, labels = _grouped(ctx, by)
+    counts = stance_counts(ctx, by)
+    drawn = counts[counts["drawn"]]
+    kept = drawn.sort_values(["n", "group"], ascending=[False, True]).groupby("target").head(
+        PANEL_ROWS).index
+    hidden = len(drawn) - len(kept)
+    drawn = drawn.loc[sorted(kept)]
+    minor = stance_minor_rows(ctx, by)
+    n_confirmed = int((rows["status"] == "confirmed").sum())
+    n_automatic = int((rows["status"] == "automatic").sum())
+    n_suggested = int((all_rows["status"] == "suggested").sum())
+    subtitle = (f"Solid: confirmed ({n_confirmed}) · outlined: automatic ({n_automatic}) · "
+                f"{n_suggested} suggested not shown (review queue) · < {FEW_ROWS} rows: table")
+    best = None
+    for entry in drawn.itertuples():
+        for side, k in (("pro", entry.n_pro), ("con", entry.n_con)):
+            low = wilson_low(k, entry.n)
+            if low > 0.5 and (best is None or (low, entry.n) > (best[0], best[1].n)):
+                best = (low, entry, side)
+    if best is not None:
+        _, entry, side = best
+        sure = entry.c_pro if side == "pro" else entry.c_con
+        title = (f"{labels.get(entry.group, entry.group)} {'支持' if side == 'pro' else '反对'}"
+                 f"「{ctx.target_names[entry.target]}」：{entry.n} 行中 "
+                 f"{entry.n_pro if side == 'pro' else entry.n_con} 行（{sure} 行已确认）")
+        behind = rows[(rows["group"] == entry.group) & (rows["target"] == entry.target)]
+    elif not drawn.empty:
+        title = f"{who}的立场：没有哪一方在 90% 区间上占多数"
+        behind = rows[rows.set_index(["group", "target"]).index.isin(
+            pd.MultiIndex.from_frame(drawn[["group", "target"]]))]
     else:
-        title, evidence = fallback, ""
-    quotes = {}
-    for target, part in summary.groupby("target"):
-        strongest = part.sort_values(["n_units"], ascending=False).iloc[0]["evidence"]
-        text = strongest.split("] ", 1)[-1] if strongest else ""
-        quotes[target] = text[:28] + ("…" if len(text) > 28 else "")
-    fig = diverging_bars(summary, facet="target", label="label", title=title,
-                         subtitle=subtitle, facet_titles=ctx.target_names, quotes=quotes,
-                         order=list(ctx.cues.ids), min_n=MIN_UNITS)
-    return Chart(fig, title, caption, notes=f"依据：{evidence}" if evidence else "",
-                 finding=found)
+        title = (f"{who}的立场：没有人在一个议题上有 {FEW_ROWS} 行以上，"
+                 f"{len(minor)} 行列在表中" if len(minor) else
+                 f"{who}的立场：还没有可以显示的立场（{n_suggested} 行待审）")
+        behind = rows
+    status = {"confirmed": "已确认", "automatic": "自动"}
+    notes = "依据：\n" + "\n".join(
+        f"[{r.unit_id}]（{status.get(r.status, r.status)}，{ctx.target_names[r.target]}，"
+        f"{ {1: '支持', 0: '两面', -1: '反对'}[r.stance]}）{r.quote}"
+        for r in behind.sort_values(["target", "unit_id"]).itertuples()) if len(behind) else ""
+    if drawn.empty and minor.empty:
+        waiting = all_rows[all_rows["status"] == "suggested"].groupby("target").agg(
+            n=("unit_id", "size"), top=("probability", "max"))
+        waiting = waiting.reindex([t for t in ctx.cues.ids if t in waiting.index])
+        waiting = waiting.assign(name=[ctx.target_names[t] for t in waiting.index])
+        return Chart(_waiting_figure(title, subtitle, waiting), title, caption, notes=notes,
+                     finding=False)
+    if drawn.empty:
+        fig = _table_figure(title, subtitle, minor)
+        return Chart(fig, title, caption, notes=notes, finding=False)
+    chosen = _quotes(rows[rows.set_index(["group", "target"]).index.isin(
+        pd.MultiIndex.from_frame(drawn[["group", "target"]]))])
+    quotes = {t: r.quote for t, r in chosen.items()}
+    fig = diverging_bars(drawn, facet="target", label="label", title=title, subtitle=subtitle,
+                         facet_titles=ctx.target_names, quotes=quotes,
+                         order=[t for t in ctx.cues.ids if t in set(drawn["target"])],
+                         min_n=FEW_ROWS, quote_width=20)
+    if len(minor) or hidden:
+        fig.text(0.01, 0.005, "；".join(part for part in (
+            f"另有 {len(minor)} 行属于不足 {FEW_ROWS} 行的人或活动，见图下的表" if len(minor) else "",
+            f"每个议题最多画行数最多的 {PANEL_ROWS} 个，另有 {hidden} 个见笔记本" if hidden else "")
+            if part) + "。", fontsize=10, color="#666666")
+    return Chart(fig, title, caption, notes=notes, finding=best is not None)
 
 
 @figure("04_stances_by_speaker", "04_stances.ipynb", "立场")
 def stances_by_speaker(ctx: Context) -> Chart:
-    return _stance_splits(ctx, "speaker_id", "发言者立场",
-                          "Units against / mixed / for per person and target (n = scored "
-                          "units; grey: fewer than 3; （推断）: speaker inferred)",
-                          "有至少 3 个表态单元的个人在各议题上的表态：左为反对、右为支持、灰为两面，"
-                          "数字为单元数；每个议题下引一句最有力的原话。")
+    return _stance_splits(ctx, "speaker_id", "发言者",
+                          f"至少有 {FEW_ROWS} 行立场的个人在各议题上的表态：左为反对、右为支持、灰为两面；"
+                          "实心为分析者确认，空心为自动判断（概率达到阈值），待审的建议不画；"
+                          "每个议题下引一句完整原话。")
 
 
 @figure("04_stances_by_event", "04_stances.ipynb", "立场")
 def stances_by_event(ctx: Context) -> Chart:
-    return _stance_splits(ctx, "event_group", "各场活动的立场",
-                          ctx.many.caption("Units against / mixed / for per event and target "
-                                           "(n = scored units; grey: fewer than 3)"),
-                          "各场活动在各议题上的表态单元（低契合的活动不计）：左为反对、右为支持、"
-                          "灰为两面。")
+    return _stance_splits(ctx, "event_group", "各场活动",
+                          "各场活动在各议题上的表态行（低契合的活动不计）：左为反对、右为支持、灰为两面；"
+                          "实心为分析者确认，空心为自动判断，待审的建议不画。")

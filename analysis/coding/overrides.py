@@ -22,7 +22,7 @@ from analysis.corpus import Corpus
 from analysis.errors import TranscriptError
 from analysis.project.folder import atomic_write
 from analysis.text.lexicons import files_stamp, line_of, load_yaml
-from analysis.text.normalise import normalise, one_match
+from analysis.text.normalise import ALIASES_FILE, normalise, one_match
 
 
 @dataclass
@@ -45,7 +45,7 @@ def load_overrides(corpus: Corpus, path: str | Path | None = None) -> Overrides:
     if not isinstance(items, list):
         raise TranscriptError(path, "`overrides` must be a list", line=1,
                               fix="write one `- {event_id: ..., snippet: ..., ...}` per override")
-    texts = corpus.units
+    pools = _event_pools(corpus)
     for item in items:
         snippet = str(item.get("snippet", "")) if isinstance(item, dict) else ""
         where = line_of(path, snippet) if snippet else None
@@ -53,12 +53,12 @@ def load_overrides(corpus: Corpus, path: str | Path | None = None) -> Overrides:
             raise TranscriptError(path, f"override {item!r} has no `snippet`", line=where,
                                   fix="quote a few words of the utterance as `snippet`")
         event = item.get("event_id")
-        pool = texts[texts["event_id"] == event]
-        if pool.empty:
+        if event not in pools:
             raise TranscriptError(path, f"unknown event_id {event!r}", line=where,
                                   fix="use an event_id from the project's events.yaml")
-        uid = pool["unit_id"].iloc[one_match(pool["text"].tolist(), snippet, path=path,
-                                             line=where, event_id=event)]
+        uids, normalised = pools[event]
+        uid = uids[one_match(normalised, snippet, path=path, line=where, event_id=event,
+                             normalised=True)]
         note = str(item.get("note", "")).strip()
         if "target" in item:
             if item["target"] not in target_ids:
@@ -83,6 +83,21 @@ def load_overrides(corpus: Corpus, path: str | Path | None = None) -> Overrides:
             raise TranscriptError(path, "an override needs `target` (with `stance`) or `topic`",
                                   line=where, fix="add target: ... or topic: ...")
     return result
+
+
+def _event_pools(corpus: Corpus) -> dict[str, tuple[list[str], list[str]]]:
+    """event_id -> (unit ids, normalised texts) of its units, built once per corpus (and
+    aliases file): an override's snippet is looked up in its event's units."""
+    def build():
+        units = corpus.units
+        pools: dict[str, tuple[list[str], list[str]]] = {}
+        for event, uid, text in zip(units["event_id"].tolist(), units["unit_id"].tolist(),
+                                    units["text"].tolist()):
+            ids, texts = pools.setdefault(event, ([], []))
+            ids.append(uid)
+            texts.append(normalise(text))
+        return pools
+    return _cached(corpus, ("override_pools", files_stamp(ALIASES_FILE)), build)
 
 
 def _overrides(corpus: Corpus, overrides) -> Overrides:
@@ -115,22 +130,21 @@ overrides:
 
 def write_override(corpus: Corpus, unit_id: str, *, topic: str | None = None,
                    remove: bool = False, target: str | None = None, stance: int | None = None,
-                   note: str = "") -> dict:
+                   note: str = "", by: str | None = None, at: str | None = None) -> dict:
     """Append one override for a unit to the project's overrides.yaml: a topic added (or
     removed with `remove=True`), or a target's stance set (None drops the row). The entry
     quotes the shortest snippet of the unit that no other unit of its event contains; the
     new file is read back through `load_overrides` (the path a hand edit takes) before it
-    replaces the old one, under the project's lock. Returns the entry written."""
+    replaces the old one, under the project's lock. `by` and `at` record who decided and
+    when (the review queue writes both). Returns the entry written."""
     if (topic is None) == (target is None):
         raise ValueError("give either a topic or a stance target")
-    units = corpus.units
-    row = units[units["unit_id"] == unit_id]
-    if row.empty:
+    event = unit_id.rsplit(".", 1)[0]
+    ids, texts = _event_pools(corpus).get(event, ([], []))
+    if unit_id not in ids:
         raise ValueError(f"unknown unit {unit_id!r}")
-    event, text = row["event_id"].iloc[0], normalise(row["text"].iloc[0])
-    others = [normalise(t) for u, t in units.loc[units["event_id"] == event,
-                                                  ["unit_id", "text"]].itertuples(index=False)
-              if u != unit_id]
+    place = ids.index(unit_id)
+    text, others = texts[place], texts[:place] + texts[place + 1:]
     snippet = next((text[i:i + size] for size in (12, 20, 32, 64, len(text))
                     for i in range(0, max(1, len(text) - size + 1), max(1, size // 2))
                     if text[i:i + size].strip() and not any(text[i:i + size] in o
@@ -139,14 +153,38 @@ def write_override(corpus: Corpus, unit_id: str, *, topic: str | None = None,
     entry |= {"topic": topic, "remove": bool(remove)} if topic else {"target": target,
                                                                      "stance": stance}
     entry["note"] = note
+    entry |= {key: value for key, value in (("by", by), ("at", at)) if value}
+    return _rewrite(corpus, lambda before: before.rstrip("\n") + "\n  - "
+                    + json.dumps(entry, ensure_ascii=False) + "\n", entry)
+
+
+def remove_override(corpus: Corpus, entry: dict) -> bool:
+    """Take back an entry `write_override` wrote (its last copy in overrides.yaml): the undo
+    of the review queue. Returns whether it was found."""
+    line = "  - " + json.dumps(entry, ensure_ascii=False)
+    found = []
+
+    def without(before: str) -> str:
+        lines = before.split("\n")
+        for i in range(len(lines) - 1, -1, -1):
+            if lines[i] == line:
+                found.append(i)
+                return "\n".join(lines[:i] + lines[i + 1:])
+        return before
+    _rewrite(corpus, without, entry)
+    return bool(found)
+
+
+def _rewrite(corpus: Corpus, change, entry: dict) -> dict:
+    """Change overrides.yaml's text under the project's lock; the new text is read back
+    through `load_overrides` (the path a hand edit takes) before it replaces the old."""
     project = corpus.project
     path = project.overrides_file
     with project.editing():
         before = path.read_text(encoding="utf-8") if path.is_file() else _OVERRIDES_HEADER
         if not (load_yaml(path).get("overrides") if path.is_file() else None):
             before = re.sub(r"(?m)^overrides:\s*\[\]\s*$", "overrides:", before)
-        line = "  - " + json.dumps(entry, ensure_ascii=False)  # JSON is YAML flow style
-        after = before.rstrip("\n") + "\n" + line + "\n"
+        after = change(before)  # entries are JSON lines: JSON is YAML flow style
         candidate = path.with_name(f".{path.name}.{os.getpid()}.candidate")
         try:
             atomic_write(candidate, after)

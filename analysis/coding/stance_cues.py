@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from analysis.coding.words import _id_section, _is_question, _word_pattern, _words, split_clauses
+from analysis.coding.words import (_id_section, _is_question, _word_pattern, _words, split_clauses,
+                                   whole_quote)
 from analysis.errors import TranscriptError
 from analysis.project.folder import Project, default_codebook_dir
 from analysis.text.lexicons import files_stamp, line_of, load_yaml, names_and_color
@@ -41,6 +42,7 @@ class Target:
     subject: re.Pattern | None = None
     relevance_words: tuple[str, ...] = ()
     subject_words: tuple[str, ...] = ()
+    own: frozenset[str] = frozenset()  # the target's own pro / con cues (not general words)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class StanceCues:
     asking: re.Pattern
     path: Path
     reported: re.Pattern | None = None
+    opinion: re.Pattern | None = None
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -81,7 +84,10 @@ class StanceCues:
         return Scanner([list(t.polarity) for t in self.targets], [t.cues for t in self.targets])
 
     def score(self, text: str) -> list[dict]:
-        """Stance rows of one analysis text: target, stance, score, cue, evidence.
+        """Stance rows of one analysis text: target, stance, score, cue, evidence, quote (the
+        whole sentence of the strongest evidence clause) and `features` (what the stance
+        model, analysis.estimates.stances, reads: cue counts and kinds, negation, hedges,
+        first-person markers, the target's subject, clauses skipped, balance, length).
 
         A stance is stated, not inferred: only cues in a sentence that names the target
         (one of its `relevance` words) count; questions, hypotheticals (`conditional`) and
@@ -96,11 +102,13 @@ class StanceCues:
         for slot, target in raised:
             relevant = [i for i, c in enumerate(clauses) if target.relevance.search(c)]
             total = pro_sum = con_sum = 0.0
-            cues, evidence = [], []
+            cues, evidence, places, weights = [], [], [], []
+            skipped = 0
             for i in relevant:
                 part = clauses[i]
                 if _is_question(part) or self.conditional.search(part) or (
                         self.reported is not None and self.reported.search(part)):
+                    skipped += 1
                     continue
                 if i not in found:
                     found[i] = self.cue_scanner.scan(part)
@@ -109,6 +117,8 @@ class StanceCues:
                     continue
                 if score[0] != score[1]:
                     evidence.append(part)
+                    places.append(i)
+                    weights.append(abs(score[0] - score[1]))
                 total += score[0] - score[1]
                 pro_sum += score[0]
                 con_sum += score[1]
@@ -117,10 +127,30 @@ class StanceCues:
             stance = 1 if total >= STANCE_MIN else -1 if total <= -STANCE_MIN else 0
             if min(pro_sum, con_sum) >= MIXED_RATIO * max(pro_sum, con_sum) > 0:
                 stance = 0  # cues on both sides of similar weight: a mixed view
+            words = [c.lstrip("+−").removesuffix("(否定)") for c in cues]
+            stated = evidence or [clauses[relevant[0]]]
+            strongest = max(zip(weights, evidence), key=lambda pair: pair[0])[1] \
+                if evidence else stated[0]
             rows.append({"target": target.id, "stance": stance, "score": round(total, 2),
                          "cue": " ".join(dict.fromkeys(cues)),
                          "evidence": " … ".join(dict.fromkeys(evidence))
-                         or clauses[relevant[0]]})
+                         or clauses[relevant[0]],
+                         "quote": whole_quote(text, strongest, anchor=next(
+                             (w for w in words if w in strongest), "")),
+                         "features": {
+                             "own_cues": sum(w.lower() in target.own for w in words),
+                             "general_cues": sum(w.lower() not in target.own for w in words),
+                             "negated": sum(c.endswith("(否定)") for c in cues),
+                             "hedged": sum(bool(self.hedges.search(c)) for c in stated),
+                             "opinion": sum(bool(self.opinion and self.opinion.search(c))
+                                            for c in stated),
+                             "subject": sum(bool(target.subject and target.subject.search(c))
+                                            for c in stated),
+                             "clauses": len(relevant), "skipped": skipped,
+                             "balance": round(min(pro_sum, con_sum)
+                                              / max(pro_sum, con_sum, 1e-9), 3),
+                             "position": places[0] / len(clauses) if places else 1.0,
+                             "n_clauses": len(clauses), "n_chars": len(text)}})
         return rows
 
     def _score_clause(self, part: str, target: Target, cues: list[str],
@@ -201,11 +231,12 @@ def load_stance_cues(path: str | Path | None = None) -> StanceCues:
                               _word_pattern(relevance, path, f"{target_id}.relevance"),
                               _word_pattern(list(polarity), path, f"{target_id}.cues"), polarity,
                               _word_pattern(subject, path, f"{target_id}.subject"),
-                              tuple(relevance), tuple(subject)))
+                              tuple(relevance), tuple(subject),
+                              frozenset(normalise(w).lower() for w in pro + con)))
     markers = {key: _word_pattern(_words(doc.get(key), path, key), path, key)
                for key in ("negators", "hedges", "contrast", "conditional", "asking")}
-    markers["reported"] = _word_pattern(_words(doc.get("reported"), path, "reported",
-                                               required=False), path, "reported")
+    for key in ("reported", "opinion"):  # optional lists
+        markers[key] = _word_pattern(_words(doc.get(key), path, key, required=False), path, key)
     return StanceCues(tuple(targets), path=path, **markers)
 
 

@@ -95,7 +95,8 @@ def stance_summary(corpus: Corpus, by: str = "speaker_id", *,
     `include_low_fit=True`: a codebook's stance cues mean little in a discussion of
     something else (a finance podcast scored for AI questions).
 
-    Columns: <by>, target, mean_stance, n_units, n_pro, n_neutral, n_con, evidence.
+    Columns: <by>, target, mean_stance, n_units, n_confirmed (rows an analyst confirmed),
+    n_pro, n_neutral, n_con, evidence.
     """
     stances = stance_table(corpus, include_low_fit=include_low_fit) if stances is None \
         else stances
@@ -110,10 +111,11 @@ def stance_summary(corpus: Corpus, by: str = "speaker_id", *,
         rows.append({by: key, "target": target,
                      "mean_stance": round(float(part["stance"].mean()), 3),
                      "n_units": int(part["unit_id"].nunique()),
+                     "n_confirmed": int((part["source"] == "override").sum()),
                      "n_pro": int((part["stance"] > 0).sum()),
                      "n_neutral": int((part["stance"] == 0).sum()),
                      "n_con": int((part["stance"] < 0).sum()),
                      "evidence": " ‖ ".join(f"[{u}] {e}" for u, e in
                                             zip(strongest["unit_id"], strongest["evidence"]))})
-    return pd.DataFrame(rows, columns=[by, "target", "mean_stance", "n_units", "n_pro",
+    return pd.DataFrame(rows, columns=[by, "target", "mean_stance", "n_units", "n_confirmed", "n_pro",
                                        "n_neutral", "n_con", "evidence"])

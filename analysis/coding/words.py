@@ -81,6 +81,50 @@ def _is_question(clause: str) -> bool:
     return clause.rstrip().endswith(("？", "?")) or bool(re.search(r"吗[？?，。]?$", clause))
 
 
+_SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+|\n|$)")
+_COMMA = re.compile(r"(?<=[，,、：:])")
+
+
+def whole_quote(text: str, clause: str, limit: int = 90, anchor: str = "") -> str:
+    """The whole sentence of `text` that holds `clause` (a clause of `split_clauses`), to
+    quote a stance without cutting it mid-sentence. A sentence longer than `limit` gives the
+    comma-separated part holding `anchor` (the cue; else the clause's start) with as many of
+    its neighbours as fit, `…` marking what was left out; unpunctuated text gives the clause
+    itself."""
+    at = text.find(clause)
+    if at < 0 or not clause or not re.search(r"[，。！？；,.!?;]", text):
+        return clause
+    for match in _SENTENCE.finditer(text):
+        if match.start() <= at < match.end() or (match.start() <= at and match.end() == len(text)):
+            sentence = match.group().strip()
+            break
+    else:
+        return clause
+    if len(sentence) <= limit or clause not in sentence:
+        return sentence
+    parts = [p for p in _COMMA.split(sentence) if p]
+    offset, first = 0, 0
+    inner = sentence.find(clause)
+    if anchor and anchor in sentence[inner:inner + len(clause)]:
+        inner = sentence.find(anchor, inner)
+    for i, part in enumerate(parts):
+        if offset <= inner < offset + len(part):
+            first = i
+            break
+        offset += len(part)
+    low = high = first
+    while True:
+        grown = False
+        for lo, hi in ((low, high + 1), (low - 1, high)):
+            if 0 <= lo and hi < len(parts) and len("".join(parts[lo:hi + 1])) <= limit:
+                low, high, grown = lo, hi, True
+                break
+        if not grown:
+            break
+    body = "".join(parts[low:high + 1]).rstrip("，,、：: ")
+    return ("…" if low > 0 else "") + body + ("…" if high < len(parts) - 1 else "")
+
+
 def split_clauses(text: str) -> list[str]:
     """Clauses at sentence punctuation; unpunctuated ASR text at spaces, merged back into
     pieces of at least 20 characters."""

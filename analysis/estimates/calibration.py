@@ -235,12 +235,18 @@ def calibrate(corpus, labels: dict[str, frozenset], *, source: str) -> list[Path
     fall back to)."""
     topics = list(codebook(corpus.root).ids)
     found = fit_calibration(unit_topic_frame(corpus), labels, topics, source=source)
-    targets = [corpus.project.codebook_dir / CALIBRATION_FILE]
+    return write_fitted(corpus, CALIBRATION_FILE, lambda path: write_calibration(found, path))
+
+
+def write_fitted(corpus, name: str, write) -> list[Path]:
+    """Write a fitted model file beside the project's codebook (`write(path)`), and for the
+    example project also as the package's default, which other projects fall back to."""
+    targets = [corpus.project.codebook_dir / name]
     if corpus.project.is_example:
-        targets.append(default_codebook_dir() / CALIBRATION_FILE)
+        targets.append(default_codebook_dir() / name)
     for target in targets:
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_calibration(found, target)
+        write(target)
     return targets
 
 

@@ -400,3 +400,92 @@ class LabellingWidget:
     def _undo(self) -> None:
         uid = self.lab.undo()
         self._show(f"已撤销 {uid}" if uid else "没有可撤销的")
+
+
+REVIEW_KEYS = {"Enter": "confirm", "y": "confirm", "f": "flip", "n": "neutral", "x": "reject",
+               "Delete": "reject"}
+
+
+class ReviewWidget:
+    """The review queue (`.box`): the suggested stance in its unit between the neighbours,
+    the whole sentence highlighted; confirm / flip / neutral / reject / skip / undo with the
+    progress; keys (REVIEW_KEYS, → skips, Backspace undoes) through ipyevents. CSS classes
+    (`review-unit`, `review-confirm`, `review-flip`, `review-neutral`, `review-reject`,
+    `review-skip`, `review-undo`, `review-progress`) let a browser test find them."""
+
+    def __init__(self, review) -> None:
+        self.review = review
+        self.unit = w.HTML()
+        self.unit.add_class("review-unit")
+        self.progress = w.HTML()
+        self.progress.add_class("review-progress")
+        buttons = []
+        for text, css, action in (("确认 [Enter]", "review-confirm", lambda: self._answer("confirm")),
+                                  ("反转 [f]", "review-flip", lambda: self._answer("flip")),
+                                  ("两面 [n]", "review-neutral", lambda: self._answer("neutral")),
+                                  ("不是立场 [x]", "review-reject", lambda: self._answer("reject")),
+                                  ("跳过 [→]", "review-skip", self._skip),
+                                  ("撤销 [Backspace]", "review-undo", self._undo)):
+            button = w.Button(description=text, layout=w.Layout(width="auto"))
+            button.add_class(css)
+            button.on_click(lambda _, action=action: action())
+            buttons.append(button)
+        keys = w.HTML("<span style='color:#888'>快捷键（鼠标停在此区域内）：Enter/y 确认，f 反转，"
+                      "n 两面，x 不是立场，→ 跳过，Backspace 撤销</span>")
+        self.box = w.VBox([self.progress, self.unit, w.HBox(buttons), keys])
+        self.box.add_class("review-view")
+        from ipyevents import Event
+
+        self.events = Event(source=self.box, watched_events=["keydown"],
+                            prevent_default_action=True)
+        self.events.on_dom_event(self.key)
+        self._show()
+
+    def key(self, event: dict) -> None:
+        """A key pressed over the view: REVIEW_KEYS answer, → skips, Backspace undoes."""
+        key = event.get("key", "")
+        if event.get("ctrlKey") or event.get("metaKey") or event.get("altKey"):
+            return
+        if key in REVIEW_KEYS:
+            self._answer(REVIEW_KEYS[key])
+        elif key == "ArrowRight":
+            self._skip()
+        elif key == "Backspace":
+            self._undo()
+
+    def _show(self, note: str = "") -> None:
+        unit = self.review.current()
+        self.progress.value = (f"<b>{html.escape(self.review.progress)}</b> "
+                               f"<span>{html.escape(note)}</span>")
+        if unit is None:
+            self.unit.value = "<p>审阅队列已经做完。</p>"
+            return
+        text = html.escape(unit["text"])
+        quote = html.escape(unit["quote"].strip("…"))
+        if quote and quote in text:
+            text = text.replace(quote, f"<mark>{quote}</mark>", 1)
+        grey = "".join(f"<p style='color:#888'>{html.escape(t)}</p>" for t in unit["before"])
+        after = "".join(f"<p style='color:#888'>{html.escape(t)}</p>" for t in unit["after"])
+        self.unit.value = (
+            f"<div data-unit='{html.escape(unit['unit_id'])}' "
+            f"data-target='{html.escape(unit['target'])}'>"
+            f"<p><b>{html.escape(unit['target_name'])}</b>：{html.escape(unit['question'])}</p>"
+            f"<p>建议：<b>{html.escape(unit['value'])}</b>（概率 {unit['probability']:.2f}，"
+            f"{html.escape(unit['speaker'])}，{html.escape(unit['unit_id'])}）</p>"
+            f"{grey}<p style='font-size:1.15em'>{text}</p>{after}</div>")
+
+    def _answer(self, decision: str) -> None:
+        try:
+            entry = self.review.answer(decision)
+        except ValueError as err:
+            self._show(str(err))
+            return
+        self._show(f"已记录：{entry['target']} = {entry['stance']}")
+
+    def _skip(self) -> None:
+        unit = self.review.skip()
+        self._show(f"已跳过 {unit['unit_id']}" if unit else "")
+
+    def _undo(self) -> None:
+        unit = self.review.undo()
+        self._show("已撤销" if unit else "没有可撤销的")

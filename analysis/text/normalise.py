@@ -251,11 +251,14 @@ def _aliases(path: str | None, stamp: tuple) -> Aliases:
     return Aliases(path)
 
 
-def one_match(texts: list[str], snippet: str, *, path, line: int | None, event_id: str) -> int:
+def one_match(texts: list[str], snippet: str, *, path, line: int | None, event_id: str,
+              normalised: bool = False) -> int:
     """Index of the one text (of an event) containing `snippet`, compared in normalised
-    form; anything else is an error naming the file and line of the quoting entry."""
+    form (`normalised=True`: the texts already are); anything else is an error naming the
+    file and line of the quoting entry."""
     needle = normalise(snippet)
-    hits = [i for i, text in enumerate(texts) if needle in normalise(text)]
+    hits = [i for i, text in enumerate(texts)
+            if needle in (text if normalised else normalise(text))]
     if len(hits) != 1:
         raise TranscriptError(path, f"snippet {snippet!r} matches {len(hits)} utterances of "
                               f"{event_id}", line=line,

@@ -33,6 +33,7 @@ def report(corpus: Corpus) -> str:
         lines = ["No unit evaluation set in this project (evaluation/gold.yaml): the example "
                  "project's, scored with this project's codebook where its corpora are used.",
                  unit_report()]
+    lines += ["", *stance_section(corpus)]
     lines += ["", *chart_section(corpus)]
     for labels in sorted(dev_dir(corpus).glob("speaker_labels_*.csv")):
         result = evaluate_attribution(corpus, labels)
@@ -44,6 +45,19 @@ def report(corpus: Corpus) -> str:
         lines += talk_time_lines(corpus, labels)
     lines += ["", *labels_report(corpus)]
     return "\n".join(lines)
+
+
+def stance_section(corpus: Corpus) -> list[str]:
+    """Stance rows against the readers: this project's evaluation set, else the example's
+    (the example project and the new transcripts)."""
+    from analysis.validation.stances import stance_lines
+
+    own = corpus.root / EVALUATION_DIR
+    if (own / "gold.yaml").is_file():
+        return stance_lines({"project": corpus}, own)
+    new = load_corpus(REPOSITORY / "tests" / "fixtures" / "new_transcripts")
+    example = corpus if corpus.project.is_example else load_corpus(REPOSITORY / "seeds")
+    return stance_lines({"example": example, "new": new}, UNITS_EVAL)
 
 
 def chart_section(corpus: Corpus) -> list[str]:
