@@ -314,3 +314,16 @@ def test_coding_on_two_processes_gives_the_same_tables(monkeypatch):
     pd.testing.assert_frame_equal(stance_table(one, jobs=1), stance_table(three, jobs=2))
     pd.testing.assert_frame_equal(topic_table(one, jobs=1, mentions=True),
                                   topic_table(three, jobs=2, mentions=True))
+
+
+def test_quotes_are_in_the_words_of_the_transcript():
+    from analysis.coding.words import verbatim_quote
+
+    text = "我觉得阿里和微软都很强，但是安卓当年也是这样。大语言模型会推理吗？"
+    read = analysis_text(text)
+    assert "Microsoft" in read  # the coder reads canonical names...
+    (clause,) = [c for c in split_clauses(read) if "Microsoft" in c]
+    assert verbatim_quote(text, whole_quote(read, clause)) == "我觉得阿里和微软都很强，但是安卓当年也是这样。"
+    asr = "嗯 我觉得 这个 大语言模型 其实 呃 还是 不行 的 对吧 然后 我们 再 看看 别的"
+    quote = verbatim_quote(asr, "大模型 其实")  # ...the quote says what was said
+    assert "大语言模型" in quote and quote.strip("…").replace(" ", "") in asr.replace(" ", "")

@@ -244,3 +244,14 @@ def test_stance_lines_report_every_half_and_the_queue(corpus):
                    "precision", "spurious rate", "p@10", "p@30", "after 30 answers: recall"):
         assert needle in text
     assert stance_table is not None
+
+
+def test_quotes_of_rows_are_the_transcripts_words(corpus):
+    rows = stance_rows(corpus)
+    texts = dict(zip(corpus.units["unit_id"], corpus.units["text"]))
+    from analysis.coding.words import verbatim_quote
+
+    rows = rows.assign(quote=[verbatim_quote(texts[u], q) if s == "suggested" else q
+                              for u, q, s in zip(rows["unit_id"], rows["quote"], rows["status"])])
+    for row in rows.itertuples():
+        assert row.quote.strip("…").replace(" ", "") in texts[row.unit_id].replace(" ", ""), row

@@ -320,6 +320,7 @@ def diverging_bars(
     min_n: int = 3,
     ncols: int = 3,
     quote_width: int = 15,
+    automatic: bool = True,
 ) -> Figure:
     """Stances as splits: per panel (a target), one row per group with its units against
     (left), mixed (grey, straddling 0) and for (right), the counts written on the bars and n
@@ -387,9 +388,10 @@ def diverging_bars(
                mpl.patches.Patch(color=STANCE_COLORS["mixed"], label="中立/两面"),
                mpl.patches.Patch(color=STANCE_COLORS["pro"], label="支持")]
     if split:
-        handles += [mpl.patches.Patch(facecolor="#555555", label="实心：已确认"),
-                    mpl.patches.Patch(facecolor="white", edgecolor="#555555", linewidth=1.6,
-                                      label="空心：自动（未审）")]
+        handles.append(mpl.patches.Patch(facecolor="#555555", label="实心：已确认"))
+        if automatic:  # the outlined key only where something is outlined
+            handles.append(mpl.patches.Patch(facecolor="white", edgecolor="#555555",
+                                             linewidth=1.6, label="空心：自动（未审）"))
     if len(df) and (n_all := df["n_con"] + df["n_neutral"] + df["n_pro"]).lt(min_n).any():
         handles.append(mpl.patches.Patch(facecolor=MUTED, edgecolor="#AAAAAA", hatch="///",
                                          label=f"不足 {min_n} 个单元"))

@@ -31,6 +31,14 @@ def wilson_low(k: int, n: int, z: float = Z90) -> float:
     return (centre - spread) / (1 + z * z / n)
 
 
+def _unnamed(ctx: Context) -> int:
+    """Shown rows of speakers who are not people (an article's editor, an anonymous
+    participant): the speaker chart leaves them out and says how many."""
+    rows = shown_rows(ctx.stance_rows)
+    people = set(ctx.speakers.index[ctx.speakers["is_person"]])
+    return int((~rows["speaker_id"].isin(people)).sum())
+
+
 def _grouped(ctx: Context, by: str) -> tuple[pd.DataFrame, list, dict]:
     """Shown rows of the groups a chart draws (people, or event groups), with `group`, the
     group order and labels."""
@@ -112,37 +120,39 @@ def _quotes(rows: pd.DataFrame) -> dict[str, pd.Series]:
     return chosen
 
 
-def _waiting_figure(title: str, subtitle: str, waiting: pd.DataFrame):
+def _waiting_figure(title: str, subtitle: str, waiting: pd.DataFrame, threshold: float):
     """No stance to show yet: per target, how many suggestions wait and how likely the
     likeliest is, and how to review them."""
     fig = new_figure(title, subtitle)[0]
     ax = fig.axes[0]
     ax.axis("off")
-    ax.text(0, 0.97, "还没有分析者确认的立场，也没有概率达到阈值的自动立场。在 JupyterLab 中运行 "
-            "analysis.review_stances() 逐条审阅建议（Enter 确认，f 反转，n 两面，x 不是立场）；"
-            "确认的立场会画在这里。", fontsize=13, color="#333333", va="top", wrap=True,
-            transform=ax.transAxes)
+    why = ("立场模型在带标注的样本上达不到要求的精确度，所以阈值为 1：没有自动立场，只画分析者确认的。"
+           if threshold >= 1 else f"自动立场需要概率 ≥ {threshold:.2f}。")
+    ax.text(0, 0.97, _wrap("还没有分析者确认的立场，也没有概率达到阈值的自动立场。" + why
+                           + "在 JupyterLab 中运行 analysis.review_stances() 逐条审阅建议"
+                           "（Enter 确认，f 反转，n 两面，x 不是立场）；确认的立场会画在这里。", 60),
+            fontsize=15, color="#333333", va="top", transform=ax.transAxes)
     if waiting.empty:
         return fig
     cells = [[r.name, f"{r.n}", f"{r.top:.2f}"] for r in waiting.itertuples()]
-    table = ax.table(cellText=cells, colLabels=["议题", "待审建议（行）", "最高概率"],
+    table = ax.table(cellText=cells, colLabels=["议题", "待审建议（段）", "最高概率"],
                      colWidths=[0.3, 0.2, 0.15], cellLoc="left",
-                     bbox=[0, 0.8 - 0.07 * (len(cells) + 1), 0.65, 0.07 * (len(cells) + 1)])
+                     bbox=[0, 0.72 - 0.08 * (len(cells) + 1), 0.65, 0.08 * (len(cells) + 1)])
     table.auto_set_font_size(False)
-    table.set_fontsize(12)
+    table.set_fontsize(14)
     for cell in table.get_celld().values():
         cell.set_edgecolor("#dddddd")
     return fig
 
 
-def _table_figure(title: str, subtitle: str, minor: pd.DataFrame, limit: int = 10):
+def _table_figure(title: str, subtitle: str, minor: pd.DataFrame, limit: int = 8):
     """A figure that lists stance rows as a table (groups with too few rows to draw)."""
     fig = new_figure(title, subtitle)[0]
     ax = fig.axes[0]
     ax.axis("off")
     shown = minor.head(limit)
     cells = [[r.who, r.target_name, r.value, {"confirmed": "已确认", "automatic": "自动"}.get(
-        r.status, r.status), _wrap(r.quote, 46)] for r in shown.itertuples()]
+        r.status, r.status), _wrap(r.quote, 44)] for r in shown.itertuples()]
     lines = [1] + [max(str(c).count("\n") + 1 for c in row) for row in cells]
     top = 0.93 if len(minor) > limit else 1.0
     table = ax.table(cellText=cells, colLabels=["谁", "议题", "立场", "状态", "原话"],
@@ -175,8 +185,10 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
     n_confirmed = int((rows["status"] == "confirmed").sum())
     n_automatic = int((rows["status"] == "automatic").sum())
     n_suggested = int((all_rows["status"] == "suggested").sum())
+    left_out = _unnamed(ctx) if by == "speaker_id" else 0
     subtitle = (f"Solid: confirmed ({n_confirmed}) · outlined: automatic ({n_automatic}) · "
-                f"{n_suggested} suggested not shown (review queue) · < {FEW_ROWS} rows: table")
+                f"{n_suggested} suggested, not drawn"
+                + (f" · {left_out} by unnamed speakers left out" if left_out else ""))
     best = None
     for entry in drawn.itertuples():
         for side, k in (("pro", entry.n_pro), ("con", entry.n_con)):
@@ -186,41 +198,53 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
     if best is not None:
         _, entry, side = best
         sure = entry.c_pro if side == "pro" else entry.c_con
-        title = (f"{labels.get(entry.group, entry.group)} {'支持' if side == 'pro' else '反对'}"
-                 f"「{ctx.target_names[entry.target]}」：{entry.n} 行中 "
-                 f"{entry.n_pro if side == 'pro' else entry.n_con} 行（{sure} 行已确认）")
         behind = rows[(rows["group"] == entry.group) & (rows["target"] == entry.target)]
+        voices = behind["speaker_id"].nunique()
+        title = (f"{labels.get(entry.group, entry.group)} {'支持' if side == 'pro' else '反对'}"
+                 f"「{ctx.target_names[entry.target]}」：{entry.n} 段发言中 "
+                 f"{entry.n_pro if side == 'pro' else entry.n_con} 段"
+                 + (f"（{voices} 位发言者，" if by != "speaker_id" else "（")
+                 + (f"均已确认）" if sure == entry.n else f"{sure} 段已确认）"))
     elif not drawn.empty:
         title = f"{who}的立场：没有哪一方在 90% 区间上占多数"
         behind = rows[rows.set_index(["group", "target"]).index.isin(
             pd.MultiIndex.from_frame(drawn[["group", "target"]]))]
     else:
-        title = (f"{who}的立场：没有人在一个议题上有 {FEW_ROWS} 行以上，"
-                 f"{len(minor)} 行列在表中" if len(minor) else
-                 f"{who}的立场：还没有可以显示的立场（{n_suggested} 行待审）")
+        nobody = "没有人" if by == "speaker_id" else "没有哪场活动"
+        title = (f"{who}的立场：{nobody}在一个议题上有 {FEW_ROWS} 段以上的表态，"
+                 f"{len(minor)} 段列在表中" if len(minor) else
+                 f"{who}的立场：还没有可以显示的立场（{n_suggested} 段待审）")
         behind = rows
     status = {"confirmed": "已确认", "automatic": "自动"}
     notes = "依据：\n" + "\n".join(
         f"[{r.unit_id}]（{status.get(r.status, r.status)}，{ctx.target_names[r.target]}，"
         f"{ {1: '支持', 0: '两面', -1: '反对'}[r.stance]}）{r.quote}"
         for r in behind.sort_values(["target", "unit_id"]).itertuples()) if len(behind) else ""
+    if len(minor) and not drawn.empty:
+        notes += "\n不足 3 段、未画出的：\n" + "\n".join(
+            f"{r.who}｜{r.target_name}｜{r.value}｜{r.quote}" for r in minor.itertuples())
     if drawn.empty and minor.empty:
         waiting = all_rows[all_rows["status"] == "suggested"].groupby("target").agg(
             n=("unit_id", "size"), top=("probability", "max"))
         waiting = waiting.reindex([t for t in ctx.cues.ids if t in waiting.index])
         waiting = waiting.assign(name=[ctx.target_names[t] for t in waiting.index])
-        return Chart(_waiting_figure(title, subtitle, waiting), title, caption, notes=notes,
-                     finding=False)
+        model = ctx.stance_rows.attrs["stance_model"]
+        return Chart(_waiting_figure(title, subtitle, waiting, model.threshold), title,
+                     f"还没有可以显示的立场：各议题待审的建议数（阈值 {model.threshold:.2f}）。",
+                     notes=notes, finding=False)
     if drawn.empty:
         fig = _table_figure(title, subtitle, minor)
-        return Chart(fig, title, caption, notes=notes, finding=False)
+        return Chart(fig, title, f"{who}的已确认立场，每行一段发言（不足 {FEW_ROWS} 段，"
+                     "不画成条形）：立场、状态和完整原话。", notes=notes, finding=False)
     chosen = _quotes(rows[rows.set_index(["group", "target"]).index.isin(
         pd.MultiIndex.from_frame(drawn[["group", "target"]]))])
     quotes = {t: r.quote for t, r in chosen.items()}
     fig = diverging_bars(drawn, facet="target", label="label", title=title, subtitle=subtitle,
                          facet_titles=ctx.target_names, quotes=quotes,
                          order=[t for t in ctx.cues.ids if t in set(drawn["target"])],
-                         min_n=FEW_ROWS, quote_width=20)
+                         min_n=FEW_ROWS, quote_width=18,
+                         automatic=bool((drawn[["n_con", "n_neutral", "n_pro"]].to_numpy().sum()
+                                         > drawn[["c_con", "c_neutral", "c_pro"]].to_numpy().sum())))
     if len(minor) or hidden:
         fig.text(0.01, 0.005, "；".join(part for part in (
             f"另有 {len(minor)} 行属于不足 {FEW_ROWS} 行的人或活动，见图下的表" if len(minor) else "",

@@ -45,7 +45,7 @@ def load_overrides(corpus: Corpus, path: str | Path | None = None) -> Overrides:
     if not isinstance(items, list):
         raise TranscriptError(path, "`overrides` must be a list", line=1,
                               fix="write one `- {event_id: ..., snippet: ..., ...}` per override")
-    pools = _event_pools(corpus)
+    pools = event_pools(corpus)
     for item in items:
         snippet = str(item.get("snippet", "")) if isinstance(item, dict) else ""
         where = line_of(path, snippet) if snippet else None
@@ -85,7 +85,7 @@ def load_overrides(corpus: Corpus, path: str | Path | None = None) -> Overrides:
     return result
 
 
-def _event_pools(corpus: Corpus) -> dict[str, tuple[list[str], list[str]]]:
+def event_pools(corpus: Corpus) -> dict[str, tuple[list[str], list[str]]]:
     """event_id -> (unit ids, normalised texts) of its units, built once per corpus (and
     aliases file): an override's snippet is looked up in its event's units."""
     def build():
@@ -140,7 +140,7 @@ def write_override(corpus: Corpus, unit_id: str, *, topic: str | None = None,
     if (topic is None) == (target is None):
         raise ValueError("give either a topic or a stance target")
     event = unit_id.rsplit(".", 1)[0]
-    ids, texts = _event_pools(corpus).get(event, ([], []))
+    ids, texts = event_pools(corpus).get(event, ([], []))
     if unit_id not in ids:
         raise ValueError(f"unknown unit {unit_id!r}")
     place = ids.index(unit_id)

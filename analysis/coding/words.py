@@ -83,9 +83,10 @@ def _is_question(clause: str) -> bool:
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+|\n|$)")
 _COMMA = re.compile(r"(?<=[，,、：:])")
+_PHRASE = re.compile(r"(?<=[，,、：:\s])")
 
 
-def whole_quote(text: str, clause: str, limit: int = 90, anchor: str = "") -> str:
+def whole_quote(text: str, clause: str, limit: int = 120, anchor: str = "") -> str:
     """The whole sentence of `text` that holds `clause` (a clause of `split_clauses`), to
     quote a stance without cutting it mid-sentence. A sentence longer than `limit` gives the
     comma-separated part holding `anchor` (the cue; else the clause's start) with as many of
@@ -123,6 +124,51 @@ def whole_quote(text: str, clause: str, limit: int = 90, anchor: str = "") -> st
             break
     body = "".join(parts[low:high + 1]).rstrip("，,、：: ")
     return ("…" if low > 0 else "") + body + ("…" if high < len(parts) - 1 else "")
+
+
+def verbatim_quote(original: str, quote: str) -> str:
+    """The words of `original` (a unit's text as transcribed) that `quote` (cut from its
+    analysis text, where spellings are made canonical) stands for: the shortest run of its
+    comma-separated parts whose analysis text holds the quote, `…` where it does not start or
+    end a sentence. A quote is what was said, not what the coder reads; `quote` itself when
+    no run matches."""
+    body = re.sub(r"\s+", "", quote.strip("…"))
+    if not body:
+        return quote
+    for splitter in (_PHRASE, _COMMA):  # at pauses first; an alias may span a space
+        parts = [p for p in splitter.split(original) for p in _split_sentences(p) if p]
+        found = _shortest_run(parts, body)
+        if found is not None:
+            break
+    else:
+        return quote
+    start, end = found
+    run = "".join(parts[start:end + 1]).strip()
+    opens = start == 0 or parts[start - 1].rstrip().endswith(tuple("。！？!?；;\n"))
+    closes = run.endswith(tuple("。！？!?；;")) or end == len(parts) - 1
+    return ("" if opens else "…") + run.rstrip("，,、：: ") + ("" if closes else "…")
+
+
+def _shortest_run(parts: list[str], body: str) -> tuple[int, int] | None:
+    """(first, last) index of the shortest run of `parts` whose analysis text (spaces
+    compared away: normalising moves them) holds `body`."""
+    read = [re.sub(r"\s+", "", analysis_text(p)) for p in parts]
+    found = None
+    for start in range(len(parts)):
+        text = ""
+        for end in range(start, len(parts)):
+            text += read[end]
+            if body in text:
+                if found is None or end - start < found[1] - found[0]:
+                    found = (start, end)
+                break
+            if len(text) > len(body) + 200:
+                break
+    return found
+
+
+def _split_sentences(text: str) -> list[str]:
+    return [m.group() for m in _SENTENCE.finditer(text) if m.group()]
 
 
 def split_clauses(text: str) -> list[str]:

@@ -32,6 +32,7 @@ import yaml
 
 from analysis.coding import analysis_text, stance_table
 from analysis.coding.stances import STANCE_FEATURES
+from analysis.coding.words import verbatim_quote
 from analysis.coding.stance_cues import StanceCues
 from analysis.corpus import Corpus
 from analysis.errors import TranscriptError
@@ -226,7 +227,10 @@ def load_stance_model(project: Project | str | Path | None = None) -> StanceMode
 def stance_rows(corpus: Corpus, *, table: pd.DataFrame | None = None,
                 model: StanceModel | None = None) -> pd.DataFrame:
     """The stance table with `probability` and `status` (confirmed / automatic / suggested,
-    STATUSES). Confirmed rows are the analyst's overrides (probability 1)."""
+    STATUSES), and the `quote` of shown rows in the words of the transcript
+    (`verbatim_quote`: the table's is cut from the analysis text, where spellings are
+    canonical; the review queue maps a suggestion's when it shows it). Confirmed rows are the
+    analyst's overrides (probability 1)."""
     table = stance_table(corpus) if table is None else table
     model = load_stance_model(corpus.root) if model is None else model
     probability = model.probability(table)
@@ -234,7 +238,10 @@ def stance_rows(corpus: Corpus, *, table: pd.DataFrame | None = None,
     probability = np.where(confirmed, 1.0, probability).round(4)
     status = np.where(confirmed, "confirmed",
                       np.where(probability >= model.threshold, "automatic", "suggested"))
-    frame = table.assign(probability=probability, status=status)
+    texts = dict(zip(corpus.units["unit_id"], corpus.units["text"]))
+    said = [verbatim_quote(texts[u], q) if s != "suggested" and u in texts else q
+            for u, q, s in zip(table["unit_id"], table["quote"], status)]
+    frame = table.assign(quote=said, probability=probability, status=status)
     frame.attrs["stance_model"] = model
     return frame
 

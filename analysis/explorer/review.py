@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 
 from analysis.coding import stance_cues
-from analysis.coding.overrides import remove_override, write_override
+from analysis.coding.overrides import event_pools, remove_override, write_override
+from analysis.coding.words import verbatim_quote
 from analysis.corpus import Corpus, load_corpus
 from analysis.estimates.stances import review_queue, stance_rows
 
@@ -41,6 +42,7 @@ class StanceReview:
         self.texts = dict(zip(units["unit_id"], units["text"]))
         self.speakers = dict(zip(units["unit_id"], units["speaker"]))
         self.order = {event: list(part["unit_id"]) for event, part in units.groupby("event_id")}
+        event_pools(self.corpus)  # built now, so that the first answer is as quick as the rest
         self.at = 0
         self.history: list[tuple[int, dict | None]] = []  # (queue position, entry written)
 
@@ -68,8 +70,9 @@ class StanceReview:
                 "target_name": self.names.get(row["target"], row["target"]),
                 "question": self.questions.get(row["target"], ""),
                 "stance": int(row["stance"]), "value": VALUES[int(row["stance"])],
-                "probability": float(row["probability"]), "quote": row["quote"],
-                "text": self.texts.get(uid, ""),
+                "probability": float(row["probability"]),
+                "quote": verbatim_quote(self.texts[uid], row["quote"]) if uid in self.texts
+                else row["quote"], "text": self.texts.get(uid, ""),
                 "before": [self.texts[u] for u in units[max(0, place - self.around):place]],
                 "after": [self.texts[u] for u in units[place + 1:place + 1 + self.around]]}
 
