@@ -120,24 +120,27 @@ def _quotes(rows: pd.DataFrame) -> dict[str, pd.Series]:
     return chosen
 
 
-def _waiting_figure(title: str, subtitle: str, waiting: pd.DataFrame, threshold: float):
+def _waiting_figure(title: str, subtitle: str, waiting: pd.DataFrame, threshold: float,
+                    precision: float):
     """No stance to show yet: per target, how many suggestions wait and how likely the
     likeliest is, and how to review them."""
     fig = new_figure(title, subtitle)[0]
     ax = fig.axes[0]
     ax.axis("off")
-    why = ("立场模型在带标注的样本上达不到要求的精确度，所以阈值为 1：没有自动立场，只画分析者确认的。"
-           if threshold >= 1 else f"自动立场需要概率 ≥ {threshold:.2f}。")
-    ax.text(0, 0.97, _wrap("还没有分析者确认的立场，也没有概率达到阈值的自动立场。" + why
-                           + "在 JupyterLab 中运行 analysis.review_stances() 逐条审阅建议"
-                           "（Enter 确认，f 反转，n 两面，x 不是立场）；确认的立场会画在这里。", 60),
+    why = (f"立场模型在带标注的样本上达不到要求的精确度（{precision:.0%}），所以阈值为 1："
+           "没有自动立场，只画分析者确认的。" if threshold >= 1
+           else f"自动立场需要概率 ≥ {threshold:.2f}（精确度 {precision:.0%}）。")
+    ax.text(0.02, 0.97, _wrap("还没有分析者确认的立场，也没有概率达到阈值的自动立场。" + why
+                              + "在 JupyterLab 中运行 analysis.review_stances() 逐条审阅建议；"
+                              "确认的立场会画在这里。", 56),
             fontsize=15, color="#333333", va="top", transform=ax.transAxes)
     if waiting.empty:
         return fig
     cells = [[r.name, f"{r.n}", f"{r.top:.2f}"] for r in waiting.itertuples()]
-    table = ax.table(cellText=cells, colLabels=["议题", "待审建议（段）", "最高概率"],
-                     colWidths=[0.3, 0.2, 0.15], cellLoc="left",
-                     bbox=[0, 0.72 - 0.08 * (len(cells) + 1), 0.65, 0.08 * (len(cells) + 1)])
+    table = ax.table(cellText=cells, colLabels=["议题", "待审建议（段）",
+                                                f"最高概率（阈值 {threshold:.2f}）"],
+                     colWidths=[0.3, 0.2, 0.2], cellLoc="left",
+                     bbox=[0.02, 0.72 - 0.08 * (len(cells) + 1), 0.65, 0.08 * (len(cells) + 1)])
     table.auto_set_font_size(False)
     table.set_fontsize(14)
     for cell in table.get_celld().values():
@@ -165,7 +168,7 @@ def _table_figure(title: str, subtitle: str, minor: pd.DataFrame, limit: int = 8
         cell.set_edgecolor("#dddddd")
         cell.set_height(lines[r] / sum(lines))
     if len(minor) > limit:
-        ax.text(0, 0.0, f"另有 {len(minor) - limit} 行，见笔记本中图下的表", fontsize=11,
+        ax.text(0, 0.0, f"另有 {len(minor) - limit} 段，见笔记本中图下的表", fontsize=11,
                 color="#666666", transform=ax.transAxes, va="bottom")
     return fig
 
@@ -199,18 +202,16 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
         _, entry, side = best
         sure = entry.c_pro if side == "pro" else entry.c_con
         behind = rows[(rows["group"] == entry.group) & (rows["target"] == entry.target)]
-        voices = behind["speaker_id"].nunique()
         title = (f"{labels.get(entry.group, entry.group)} {'支持' if side == 'pro' else '反对'}"
                  f"「{ctx.target_names[entry.target]}」：{entry.n} 段发言中 "
                  f"{entry.n_pro if side == 'pro' else entry.n_con} 段"
-                 + (f"（{voices} 位发言者，" if by != "speaker_id" else "（")
-                 + (f"均已确认）" if sure == entry.n else f"{sure} 段已确认）"))
+                 + ("（均已确认）" if sure == entry.n else f"（{sure} 段已确认）"))
     elif not drawn.empty:
         title = f"{who}的立场：没有哪一方在 90% 区间上占多数"
         behind = rows[rows.set_index(["group", "target"]).index.isin(
             pd.MultiIndex.from_frame(drawn[["group", "target"]]))]
     else:
-        nobody = "没有人" if by == "speaker_id" else "没有哪场活动"
+        nobody = "具名发言者中没有人" if by == "speaker_id" else "没有哪场活动"
         title = (f"{who}的立场：{nobody}在一个议题上有 {FEW_ROWS} 段以上的表态，"
                  f"{len(minor)} 段列在表中" if len(minor) else
                  f"{who}的立场：还没有可以显示的立场（{n_suggested} 段待审）")
@@ -229,7 +230,8 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
         waiting = waiting.reindex([t for t in ctx.cues.ids if t in waiting.index])
         waiting = waiting.assign(name=[ctx.target_names[t] for t in waiting.index])
         model = ctx.stance_rows.attrs["stance_model"]
-        return Chart(_waiting_figure(title, subtitle, waiting, model.threshold), title,
+        return Chart(_waiting_figure(title, subtitle, waiting, model.threshold,
+                                     model.precision), title,
                      f"还没有可以显示的立场：各议题待审的建议数（阈值 {model.threshold:.2f}）。",
                      notes=notes, finding=False)
     if drawn.empty:
@@ -247,7 +249,7 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
                                          > drawn[["c_con", "c_neutral", "c_pro"]].to_numpy().sum())))
     if len(minor) or hidden:
         fig.text(0.01, 0.005, "；".join(part for part in (
-            f"另有 {len(minor)} 行属于不足 {FEW_ROWS} 行的人或活动，见图下的表" if len(minor) else "",
+            f"另有 {len(minor)} 段属于不足 {FEW_ROWS} 段的人或活动，见笔记本中图下的表" if len(minor) else "",
             f"每个议题最多画行数最多的 {PANEL_ROWS} 个，另有 {hidden} 个见笔记本" if hidden else "")
             if part) + "。", fontsize=10, color="#666666")
     return Chart(fig, title, caption, notes=notes, finding=best is not None)
@@ -256,9 +258,9 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
 @figure("04_stances_by_speaker", "04_stances.ipynb", "立场")
 def stances_by_speaker(ctx: Context) -> Chart:
     return _stance_splits(ctx, "speaker_id", "发言者",
-                          f"至少有 {FEW_ROWS} 行立场的个人在各议题上的表态：左为反对、右为支持、灰为两面；"
+                          f"至少有 {FEW_ROWS} 段表态的具名发言者在各议题上的立场：左为反对、右为支持、灰为两面；"
                           "实心为分析者确认，空心为自动判断（概率达到阈值），待审的建议不画；"
-                          "每个议题下引一句完整原话。")
+                          "每个议题下引一句原话（整句，过长时在逗号处截取）。")
 
 
 @figure("04_stances_by_event", "04_stances.ipynb", "立场")
