@@ -124,3 +124,14 @@ def test_keyness_by_equals_keyness_of_each_group(corpus):
                            tokens=tokens).head(8)
             mine = fast[fast[column] == group].drop(columns=column).reset_index(drop=True)
             pd.testing.assert_frame_equal(mine, slow, check_dtype=False)
+
+
+def test_distinctive_terms_need_a_minimum_count_in_their_own_group(corpus):
+    from analysis.measures.compare import keyness_by
+
+    loose = keyness_by(corpus, "event_id", top=30, min_count=5)
+    strict = keyness_by(corpus, "event_id", top=30, min_count=5, min_target=5)
+    assert (strict["target_count"] >= 5).all()
+    assert (loose["target_count"] < 5).any()  # the rule removes something
+    kept = strict.merge(loose, on=["event_id", "term"])  # and changes nothing else
+    assert (kept["z_x"] == kept["z_y"]).all()

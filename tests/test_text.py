@@ -292,3 +292,19 @@ def test_an_edited_lexicon_is_read_again_after_reload(tmp_path, monkeypatch):
     analysis.reload()
     assert "量子纠缠芯片" in analysis.tokenize("量子纠缠芯片很贵")
     analysis.reload()
+
+
+def test_stopword_patterns_and_fillers_are_data(tmp_path):
+    """A `/pattern/` line of the stopword list stops whole tokens it matches (an ASR stutter
+    such as 会会会), not words that merely contain it; a bad pattern names its line."""
+    from analysis.errors import TranscriptError
+    from analysis.text.tokenise import Tokenizer, read_stopwords
+
+    tokenizer = Tokenizer()
+    assert tokenizer.is_stopword("会会会") and tokenizer.is_stopword("感谢")
+    assert not tokenizer.is_stopword("妈妈") and not tokenizer.is_stopword("算力")
+    bad = tmp_path / "stopwords.txt"
+    bad.write_text("嗯\n/(unclosed/\n", encoding="utf-8")
+    with pytest.raises(TranscriptError, match="bad pattern") as err:
+        read_stopwords(bad)
+    assert "line 2" in str(err.value) or ":2" in str(err.value)

@@ -18,11 +18,11 @@ from analysis.measures import describe
 
 @figure("05_fightin_words_by_event", "05_cross_event.ipynb", "跨场对比")
 def fightin_words(ctx: Context) -> Chart:
-    from analysis.measures.compare import keyness_by
+    from analysis.measures.compare import MIN_TERM_COUNT, keyness_by
 
     few, panels = ctx.few, ctx.pooled_few
     key = keyness_by(panels, "event_id", groups=few.order, top=10, min_count=5,
-                     tokens=ctx.tokens)
+                     min_target=MIN_TERM_COUNT, tokens=ctx.tokens)
     best = key.sort_values(["z", "event_id", "term"], ascending=[False, True, True]).head(1)
     title = (f"最有区分度的词：{few.labels[best['event_id'].iloc[0]]} 的「{best['term'].iloc[0]}」"
              f"（z = {best['z'].iloc[0]:.1f}）" if len(best) else "各场活动的特征词")
@@ -30,7 +30,8 @@ def fightin_words(ctx: Context) -> Chart:
     fig = facet_bars(key, facet="event_id", label="term", value="z",
                      colors=event_colors(panels.events), facet_titles=few.labels,
                      order=few.order, xlabel="对数几率 z 值", title=title,
-                     annotate="count", reference=(1.96, "z = 1.96（p < 0.05）；条末数字为该场出现次数"),
+                     annotate="count", reference=(1.96, f"z = 1.96（p < 0.05）；条末数字为该场出现次数"
+                                                        f"（至少 {MIN_TERM_COUNT} 次）"),
                      subtitle=few.caption("Distinctive terms: each event vs the rest "
                                           "(weighted log-odds z-score, Monroe et al. "
                                           "2008)"))

@@ -20,9 +20,17 @@ def speakers_by_role(ctx: Context) -> Chart:
     table = describe.speakers_by_role(ctx.pooled_many)
     people = table[~table["role"].isin(book.pools)] if "role" in table else table
     per_event = people.groupby("label", sort=False)["n_speakers"].sum()
+    drawn = table.groupby("label", sort=False)["n_speakers"].sum()
     top = per_event.idxmax() if len(per_event) else None
-    title = (f"{top} 的发言者最多（{int(per_event.max())} 人）" if top is not None
-             and (per_event == per_event.max()).sum() == 1 else "各场活动的发言者构成")
+    # pooled groups (periods, series) hold different numbers of events: a count across them
+    # says how many events a group has, not who talks, so no finding is named
+    pooled = len(set(ctx.many.of.values())) < len(ctx.corpus.events)
+    if top is not None and not pooled and (per_event == per_event.max()).sum() == 1:
+        others = int(drawn[top] - per_event[top])
+        title = (f"{top} 的发言者最多：{int(per_event[top])} 人"
+                 + (f"（另有 {others} 个匿名或集体席位）" if others else ""))
+    else:
+        title = "各场活动的发言者构成"
     fig = stacked_bar_chart(
         table, index="label", columns="role_name", values="n_speakers",
         colors=by_name(book.names(), book.colors()),

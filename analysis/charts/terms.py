@@ -45,25 +45,33 @@ def entity_heatmap(ctx: Context) -> Chart:
     matrix = (counts[counts["entity"].isin(top_entities)]
               .pivot(index="entity", columns="event_id", values="per_10k_chars")
               .reindex(index=top_entities, columns=columns.events["event_id"]).fillna(0))
-    title = (f"{order.index[0]} 被提及最多（{int(order.iloc[0])} 次）" if len(order)
-             else "实体提及热度")
     labels = dict(zip(columns.events["event_id"], columns.events["label"]))
+    # the title names the darkest cell the chart draws, among cells of at least 5 mentions
+    cells = counts[counts["entity"].isin(top_entities) & (counts["n"] >= 5)]
+    if len(cells):
+        best = cells.sort_values(["per_10k_chars", "entity", "event_id"],
+                                 ascending=[False, True, True]).iloc[0]
+        title = (f"「{best['entity']}」在{labels[best['event_id']]}被提及最密：每万字 "
+                 f"{matrix.at[best['entity'], best['event_id']]:.1f} 次（{int(best['n'])} 次）")
+    else:
+        title = "实体提及热度"
     fig = heatmap(matrix.rename(columns=labels), fmt="{:.1f}", cmap="Blues",
                   colorbar_label="每万字提及次数", title=title,
                   subtitle=ctx.many.caption("Entity mentions per 10,000 characters, "
                                             "by event"))
     return Chart(fig, title, "提及最多的 25 个实体在各场活动中每万字被提及的次数（各种写法归为同一名称）。",
-                 notes="提及次数：" + "，".join(f"{k} {int(v)}" for k, v in order.head(8).items()))
+                 notes="提及次数：" + "，".join(f"{k} {int(v)}" for k, v in order.head(8).items()),
+                 finding=bool(len(cells)))
 
 
 @figure("02_word_clouds", "02_terms_and_entities.ipynb", "词语与实体")
 def word_clouds(ctx: Context) -> Chart:
-    from analysis.measures.compare import keyness_by
+    from analysis.measures.compare import MIN_TERM_COUNT, keyness_by
 
     panels, few = ctx.pooled_few, ctx.few
-    key = keyness_by(panels, "event_id", groups=few.order, top=40, min_count=3,
-                     tokens=ctx.tokens)
-    key = key[key["z"] > 0]
+    key = keyness_by(panels, "event_id", groups=few.order, top=40, min_count=5,
+                     min_target=MIN_TERM_COUNT, tokens=ctx.tokens)
+    key = key[key["z"] >= 1.96]  # only terms that stand out beyond chance
     clouds = {e: dict(zip(part["term"], part["z"])) for e, part in
               key.groupby("event_id", sort=False)}
     clouds = {e: clouds[e] for e in few.order if e in clouds}
@@ -72,5 +80,6 @@ def word_clouds(ctx: Context) -> Chart:
                            title=title, subtitle=few.caption("Word clouds of each event's "
                                                              "distinctive terms, sized by "
                                                              "log-odds z against the rest"))
-    return Chart(fig, title, "各场活动相对其余活动最有区分度的词，字号按加权对数几率 z 值"
+    return Chart(fig, title, "各场活动相对其余活动最有区分度的词（z ≥ 1.96，本场至少出现 "
+                             f"{MIN_TERM_COUNT} 次），字号按加权对数几率 z 值"
                              "（不是词频：人人都说的词不会出现）；布局随机种子固定。", finding=False)

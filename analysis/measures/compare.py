@@ -173,12 +173,17 @@ def _keyness_table(t: pd.Series, r: pd.Series, sizes: tuple[int, int] | None,
         .reset_index(drop=True)
 
 
+MIN_TERM_COUNT = 5
+"""Charts of distinctive terms need a term said at least this often in its own group."""
+
+
 def keyness_by(corpus: Corpus, column: str = "event_id", *, groups: list[str] | None = None,
                top: int = 10, unit: str = "token", min_count: int = 5,
                prior_strength: float = PRIOR_STRENGTH, tokens: pd.DataFrame | None = None,
-               kinds=SPOKEN) -> pd.DataFrame:
+               kinds=SPOKEN, min_target: int = 0) -> pd.DataFrame:
     """Each group of `column` against the other groups (given, or all): its `top` terms by
-    z, with the group in the first column. The same figures as `keyness` for each group,
+    z, with the group in the first column; a term must be seen `min_count` times in all and
+    `min_target` times in the group itself. The same figures as `keyness` for each group,
     from one table of counts per term and group (linear in the number of groups). (For
     pools of events, pass describe.pooled_corpus(...).)"""
     if unit not in ("token", "utterance"):
@@ -200,7 +205,7 @@ def keyness_by(corpus: Corpus, column: str = "event_id", *, groups: list[str] | 
                                shape=(len(vocabulary), len(groups))).tocsc()
     return _keyness_groups(matrix, vocabulary.astype(object), groups, column, top=top,
                            min_count=min_count, prior_strength=prior_strength,
-                           members=members)
+                           members=members, min_target=min_target)
 
 
 def keyness_from_counts(counts: pd.DataFrame, groups: list, column: str, *, top: int = 10,
@@ -222,7 +227,7 @@ _KEYNESS_COLUMNS = ["term", "target_count", "reference_count", "target_total",
 
 def _keyness_groups(matrix, terms: np.ndarray, groups: list, column: str, *, top: int,
                     min_count: int, prior_strength: float,
-                    members: pd.Series | None) -> pd.DataFrame:
+                    members: pd.Series | None, min_target: int = 0) -> pd.DataFrame:
     """The rows `_keyness_table(...).head(top)` gives for each group, computed on arrays:
     one vectorised pass over the vocabulary per group, and tables only for the rows kept
     (so a thousand groups cost a thousand array passes, not a thousand full tables)."""
@@ -244,7 +249,7 @@ def _keyness_groups(matrix, terms: np.ndarray, groups: list, column: str, *, top
             n_t, n_r = int(t.sum()), int(r.sum())
         delta, z = log_odds_dirichlet(t, r, alpha)
         z4 = np.round(z, 4)
-        candidates = np.flatnonzero(counted)
+        candidates = np.flatnonzero(counted & (t >= min_target))
         if len(candidates) > top:
             cut = np.partition(z4[candidates], len(candidates) - top)[len(candidates) - top]
             candidates = candidates[z4[candidates] >= cut]

@@ -88,14 +88,33 @@ def read_userdict(path: Path) -> list[tuple[str, int | None, str | None]]:
 
 
 def read_stopwords(path: Path) -> frozenset[str]:
-    """Stopwords: one per line, `#` starts a comment line. Punctuation, digits and symbols
-    need no entry: a token without a letter or Chinese character is a stopword anyway."""
-    words = {normalise(line.strip()).lower()
-             for line in path.read_text(encoding="utf-8").splitlines()
-             if line.strip() and not line.lstrip().startswith("#")}
+    """Stopwords: one per line, `#` starts a comment line; a line `/pattern/` is a regular
+    expression a whole token may match (kept in the set as written, see `stopword_patterns`).
+    Punctuation, digits and symbols need no entry: a token without a letter or Chinese
+    character is a stopword anyway."""
+    words = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if len(line) > 2 and line.startswith("/") and line.endswith("/"):
+            try:
+                re.compile(line[1:-1])
+            except re.error as err:
+                raise TranscriptError(path, f"bad pattern {line!r} ({err})", line=number,
+                                      fix="fix the regular expression or write a plain word")
+            words.add(line)
+        else:
+            words.add(normalise(line).lower())
     if not words:
         raise TranscriptError(path, "the stopword list is empty", fix="add one word per line")
     return frozenset(words)
+
+
+def stopword_patterns(words: frozenset[str]) -> re.Pattern | None:
+    """One regex of the `/pattern/` lines of a stopword list (whole-token matches)."""
+    patterns = sorted(w[1:-1] for w in words if len(w) > 2 and w[0] == "/" and w[-1] == "/")
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
 
 class Tokenizer:
@@ -113,6 +132,7 @@ class Tokenizer:
         self.aliases: Aliases = aliases(str(self.aliases_path))
         self.userdict = read_userdict(self.userdict_path)
         self.stopwords = read_stopwords(self.stopwords_path)
+        self._stop_pattern = stopword_patterns(self.stopwords)
         self._cut = self._make_engine()
         spellings = {key: entity.name for key, entity in self.aliases._by_key.items()}
         for term, _, _ in self.userdict:
@@ -163,8 +183,10 @@ class Tokenizer:
         return [token for token in tokens if not token.isspace()]
 
     def is_stopword(self, token: str) -> bool:
-        """Listed stopword, or a token with no letter and no Chinese character."""
-        return token.lower() in self.stopwords or not _WORDLIKE.search(token)
+        """Listed stopword, a token matching a `/pattern/` line, or a token with no letter
+        and no Chinese character."""
+        return (token.lower() in self.stopwords or not _WORDLIKE.search(token)
+                or bool(self._stop_pattern and self._stop_pattern.fullmatch(token)))
 
     def tokenize_many(self, texts: Iterable[str], cache: "TokenCache | None" = None,
                       jobs: int | None = 1) -> pa.ListArray:
