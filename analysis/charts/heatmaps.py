@@ -95,7 +95,9 @@ def heatmap(
         norm = mpl.colors.Normalize(vmin=0, vmax=vmax or (np.nanmax(values) if finite else 1))
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto")
     if matrix.shape[1] > 8:  # many columns: slanted labels instead of overlapping ones
-        ax.set_xticks(np.arange(matrix.shape[1]), [str(c) for c in matrix.columns],
+        # one line each: two-line labels slanted side by side overlap their neighbours
+        ax.set_xticks(np.arange(matrix.shape[1]),
+                      [str(c).replace("\n", " ") for c in matrix.columns],
                       rotation=35, ha="right", rotation_mode="anchor")
     else:
         ax.set_xticks(np.arange(matrix.shape[1]), [_wrap(str(c), 14) for c in matrix.columns])
