@@ -101,6 +101,18 @@ def test_deck_text_stays_inside_the_slide_in_an_east_asian_sans_font(tmp_path):
                         assert ea is not None and ea.get("typeface") == EA_FONT, number
 
 
+def test_no_slide_shows_a_unit_id_or_a_file_path(tmp_path):
+    """Raw ids and paths are for whoever checks a figure: the speaker notes keep them, the
+    slides (takeaways included) never show them."""
+    import re
+
+    deck = _slides(build_deck(ROOT, figure_manifest(ROOT), tmp_path / "deck.pptx"))
+    for number, slide in enumerate(deck.slides, 1):
+        shown = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+        assert not re.search(r"\.u\d{4}\b", shown), (number, shown[:200])
+        assert not re.search(r"\w+/\w+\.(yaml|csv|ipynb|py)\b", shown), (number, shown[:200])
+
+
 def test_deck_slides_show_each_chart_once_under_its_finding_with_notes(tmp_path):
     """The slide carries the finding and the caption; the picture is cropped below the chart's
     own title band (recorded by charts.save), so no slide shows its title twice; the speaker

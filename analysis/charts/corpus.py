@@ -36,7 +36,7 @@ def speakers_by_role(ctx: Context) -> Chart:
         colors=by_name(book.names(), book.colors()),
         title=title, subtitle=ctx.many.caption("Speakers who spoke, by role"),
         xlabel="发言者人数")
-    return Chart(fig, title, "各场活动中开口发言的人数，按角色着色（角色来自 codebook/roles.yaml）。",
+    return Chart(fig, title, "各场活动中开口发言的人数，按角色着色（角色来自项目代码本的角色表）。",
                  notes="人数：说过话的发言者；" + "，".join(f"{k} {int(v)} 人"
                                                   for k, v in per_event.items()),
                  finding=title != "各场活动的发言者构成")

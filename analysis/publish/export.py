@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -149,8 +150,8 @@ def build_deck(root: Path, entries: list[dict], path: Path | None = None,
         text(slide, MARGIN, 400000, inner, 500000, f"要点 {number} / {len(findings)}", 16,
              color="777777")
         text(slide, MARGIN, 1500000, inner, 1800000, entry["title"], 36, bold=True)
-        text(slide, MARGIN, 3600000, inner, 1800000, [entry["caption"], entry["notes"]], 16,
-             color="444444")
+        text(slide, MARGIN, 3600000, inner, 1800000,
+             [entry["caption"], *_for_slide(entry["notes"]).split("\n")[:6]], 16, color="444444")
         notes(slide, f"见图：{entry['title']}\n{entry['notes']}")
 
     section = None
@@ -186,6 +187,16 @@ def build_deck(root: Path, entries: list[dict], path: Path | None = None,
     deck.save(buffer)
     _restamp_zip(buffer.getvalue(), path)
     return path
+
+
+_UNIT_ID = re.compile(r"\[[a-z0-9_\-]+\.u\d{4}\]\s*")
+_PATH = re.compile(r"\S+/\S+\.(?:yaml|csv|ipynb|py|txt)\b")
+
+
+def _for_slide(text: str) -> str:
+    """Evidence as a slide shows it: without unit ids and file paths (the speaker notes keep
+    them, for whoever checks a figure)."""
+    return _PATH.sub("", _UNIT_ID.sub("", text)).strip()
 
 
 def _takeaways(entries: list[dict]) -> list[dict]:
