@@ -82,11 +82,13 @@ def stance_counts(ctx: Context, by: str) -> pd.DataFrame:
     return table.drop(columns="_row").assign(drawn=table["n"] >= FEW_ROWS).reset_index(drop=True)
 
 
-def stance_minor_rows(ctx: Context, by: str = "speaker_id") -> pd.DataFrame:
+def stance_minor_rows(ctx: Context, by: str = "speaker_id", *,
+                      counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """The stances of groups with fewer than FEW_ROWS shown rows on a target: one line per
-    row (group, target, stance, status, the whole sentence), for the table under a chart."""
+    row (group, target, stance, status, the whole sentence), for the table under a chart
+    (`counts`: `stance_counts`, when the caller has it)."""
     rows, _, labels = _grouped(ctx, by)
-    counts = stance_counts(ctx, by)
+    counts = stance_counts(ctx, by) if counts is None else counts
     minor = counts.loc[~counts["drawn"], ["group", "target"]]
     keep = rows.merge(minor, on=["group", "target"])
     out = keep.assign(who=keep["group"].map(labels),
@@ -184,7 +186,7 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
         PANEL_ROWS).index
     hidden = len(drawn) - len(kept)
     drawn = drawn.loc[sorted(kept)]
-    minor = stance_minor_rows(ctx, by)
+    minor = stance_minor_rows(ctx, by, counts=counts)
     n_confirmed = int((rows["status"] == "confirmed").sum())
     n_automatic = int((rows["status"] == "automatic").sum())
     n_suggested = int((all_rows["status"] == "suggested").sum())

@@ -36,7 +36,7 @@ from analysis.coding.words import verbatim_quote
 from analysis.coding.stance_cues import StanceCues
 from analysis.corpus import Corpus
 from analysis.errors import TranscriptError
-from analysis.estimates.calibration import write_fitted
+from analysis.estimates.calibration import _fit, _sigmoid, write_fitted
 from analysis.estimates.labels import EVALUATION_DIR, LABEL_FILES, SEED
 from analysis.project.folder import Project, atomic_write, default_codebook_dir
 from analysis.project.yamlfile import parse as parse_yaml
@@ -83,7 +83,7 @@ class StanceModel:
         """P(a careful reader gives this row's value for its target in its unit)."""
         if frame.empty:
             return np.zeros(0)
-        return 1.0 / (1.0 + np.exp(-np.clip(stance_design(frame) @ self.coef, -30, 30)))
+        return _sigmoid(stance_design(frame) @ self.coef)
 
 
 def labelled_stance_rows(items: pd.DataFrame, cues: StanceCues) -> pd.DataFrame:
@@ -103,15 +103,6 @@ def labelled_stance_rows(items: pd.DataFrame, cues: StanceCues) -> pd.DataFrame:
                                        "right", *STANCE_FEATURES])
 
 
-def _fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    from sklearn.linear_model import LogisticRegression
-
-    if y.min() == y.max():
-        return np.zeros(x.shape[1])
-    model = LogisticRegression(C=REGULARISATION, fit_intercept=False, max_iter=5000, tol=1e-8)
-    return model.fit(x, y).coef_[0]
-
-
 def out_of_fold(rows: pd.DataFrame, folds: int = FOLDS, seed: int = SEED) -> np.ndarray:
     """Each row's probability from a model fitted without the units of its fold (units, not
     rows, are split, so a unit's rows never teach the model about themselves)."""
@@ -123,7 +114,7 @@ def out_of_fold(rows: pd.DataFrame, folds: int = FOLDS, seed: int = SEED) -> np.
     for k in range(folds):
         test = fold == k
         if test.any():
-            found[test] = 1.0 / (1.0 + np.exp(-np.clip(x[test] @ _fit(x[~test], y[~test]), -30, 30)))
+            found[test] = _sigmoid(x[test] @ _fit(x[~test], y[~test], REGULARISATION))
     return found
 
 
@@ -149,7 +140,7 @@ def fit_stance_model(rows: pd.DataFrame, *, precision: float = PRECISION,
     probabilities so that it is not chosen on the rows it was fitted on."""
     if rows.empty or rows["right"].nunique() < 2:
         raise ValueError("the labelled units give no stance rows both right and wrong")
-    coef = _fit(stance_design(rows), rows["right"].to_numpy(bool))
+    coef = _fit(stance_design(rows), rows["right"].to_numpy(bool), REGULARISATION)
     held_out = out_of_fold(rows)
     right = rows["right"].to_numpy(bool)
     threshold = choose_threshold(held_out, right, precision)
