@@ -17,6 +17,7 @@ from analysis.charts.registry import Chart, Context, figure
 from analysis.charts.style import _wrap, new_figure
 from analysis.estimates.stances import FEW_ROWS, shown_rows
 
+TABLE_ROWS = 8  # stance rows a chart lists as a table (the notebook lists them all)
 PANEL_ROWS = 12  # at most this many groups per target panel: the ones with most rows
 Z90 = 1.645  # a finding's majority must hold at the lower end of a 90 % Wilson interval
 
@@ -150,7 +151,7 @@ def _waiting_figure(title: str, subtitle: str, waiting: pd.DataFrame, threshold:
     return fig
 
 
-def _table_figure(title: str, subtitle: str, minor: pd.DataFrame, limit: int = 8):
+def _table_figure(title: str, subtitle: str, minor: pd.DataFrame, limit: int = TABLE_ROWS):
     """A figure that lists stance rows as a table (groups with too few rows to draw)."""
     fig = new_figure(title, subtitle)[0]
     ax = fig.axes[0]
@@ -215,7 +216,8 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
     else:
         nobody = "具名发言者中没有人" if by == "speaker_id" else "没有哪场活动"
         title = (f"{who}的立场：{nobody}在一个议题上有 {FEW_ROWS} 段以上的表态，"
-                 f"{len(minor)} 段列在表中" if len(minor) else
+                 + (f"共 {len(minor)} 段，表中列出 {TABLE_ROWS} 段" if len(minor) > TABLE_ROWS
+                    else f"{len(minor)} 段列在表中") if len(minor) else
                  f"{who}的立场：还没有可以显示的立场（{n_suggested} 段待审）")
         behind = rows
     status = {"confirmed": "已确认", "automatic": "自动"}
