@@ -85,6 +85,11 @@ def _slides(args: argparse.Namespace) -> int:
 
     result = export_all(_project(args))
     print(f"{result['figures']} figures: " + ", ".join(str(p) for p in result["written"]))
+    if args.pdf:
+        from analysis.publish.export import deck_pdf
+
+        deck = next(p for p in result["written"] if p.suffix == ".pptx")
+        print(f"rendered through LibreOffice: {deck_pdf(deck, args.pdf)}")
     return 0
 
 
@@ -254,6 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
     lab.set_defaults(run=_lab)
     slides = commands.add_parser("slides", help="rebuild index.md, index.csv and deck.pptx from "
                                                "the figures on disk in the output folder")
+    slides.add_argument("--pdf", metavar="FOLDER", type=Path,
+                        help="also render the deck through LibreOffice (soffice) into FOLDER, "
+                             "with the charts' Chinese font standing in for the deck's, to look "
+                             "at it as an audience would")
     slides.set_defaults(run=_slides)
     baselines = commands.add_parser("baselines", help="accept the current figures as the "
                                                      "chart regression baselines (on purpose)")

@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from analysis import charts, load_corpus
-from analysis.charts.stances import stance_counts, stance_minor_rows, wilson_low
+from analysis.charts.stances import stance_counts, stance_minor_rows
+from analysis.estimates.intervals import wilson_low
 from analysis.coding import stance_table
 from analysis.coding.stances import STANCE_FEATURES
 from analysis.errors import TranscriptError

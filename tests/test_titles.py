@@ -40,6 +40,7 @@ def test_stance_title_counts_what_the_panel_draws(corpus, tmp_path):
 
 
 def test_entity_heatmap_title_is_its_darkest_cell(corpus):
+    from analysis.charts.terms import ENTITY_ROWS
     from analysis.measures.terms import entity_counts, entity_mentions
 
     ctx = charts.Context(corpus)
@@ -48,7 +49,8 @@ def test_entity_heatmap_title_is_its_darkest_cell(corpus):
     counts = entity_counts(ctx.pooled_many, "event_id", mentions=mentions)
     if not chart.finding:
         return
-    drawn = mentions.groupby("entity").size().sort_values(ascending=False, kind="stable").head(25)
+    drawn = mentions.groupby("entity").size().sort_values(ascending=False, kind="stable").head(
+        ENTITY_ROWS)
     cells = counts[counts["entity"].isin(drawn.index) & (counts["n"] >= 5)]
     rate = float(re.search(r"每万字 ([\d.]+) 次", chart.title).group(1))
     assert rate == round(cells["per_10k_chars"].max(), 1)

@@ -37,8 +37,10 @@ from analysis.charts.style import (CJK_FONT_FAMILY, DPI, FIGSIZE, PALETTE, by_na
 from analysis.charts import corpus, terms, topics, stances, compare  # isort: skip (order matters)
 
 _FAMILIES = (corpus, terms, topics, stances, compare)
+talk_time_table = corpus.talk_time_table  # the table beside 01_talk_time (every event)
 
 __all__ = ["CJK_FONT_FAMILY", "Chart", "Context", "DPI", "FIGSIZE", "FigureSpec", "PALETTE",
     "REGISTRY", "bar_chart", "by_name", "color_map", "draw", "event_colors", "facet_bars",
     "figure", "heatmap", "line_chart", "network", "new_figure", "register_cjk_font", "render",
-    "save", "show", "stacked_bar_chart", "topic_colors", "use_house_style", "word_clouds"]
+    "save", "show", "stacked_bar_chart", "talk_time_table", "topic_colors", "use_house_style",
+    "word_clouds"]

@@ -17,8 +17,8 @@ from matplotlib import font_manager, ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from analysis.charts.style import (_GRID_COLOR, MUTED, PALETTE, STANCE_COLORS, _ordered_unique,
-                                   _panels, _wrap, color_map, new_figure)
+from analysis.charts.style import (_GRID_COLOR, MUTED, PALETTE, SMALL_PT, STANCE_COLORS,
+                                   _ordered_unique, _panels, _wrap, color_map, new_figure)
 
 __all__ = ["bar_chart", "diverging_bars", "facet_bars", "share_bars", "stacked_bar_chart"]
 
@@ -124,6 +124,7 @@ def stacked_bar_chart(
     horizontal: bool = True,
     xlabel: str | None = None,
     ylabel: str | None = None,
+    totals: Mapping[str, str] | None = None,
 ) -> Figure:
     """Draw stacked bars from a tidy (long) frame.
 
@@ -144,6 +145,8 @@ def stacked_bar_chart(
         horizontal: Horizontal bars (default), first bar at the top.
         xlabel: Label of the horizontal axis.
         ylabel: Label of the vertical axis.
+        totals: Text written after each horizontal bar's end, by bar (e.g. the number a
+            title quotes), the value axis widened to hold it.
 
     Returns:
         The figure.
@@ -171,6 +174,8 @@ def stacked_bar_chart(
         base = base + part
     _style_category_axis(fig, ax, positions, [str(k) for k in bar_keys], horizontal)
     _style_value_axis(ax, base, horizontal)
+    if horizontal and totals:
+        _bar_end_labels(fig, ax, positions, base, [totals.get(k, "") for k in bar_keys])
 
     if horizontal and len(segment_keys) <= 4:
         # direct labels inside segments wide enough to hold them; a legend only when some
@@ -184,7 +189,7 @@ def stacked_bar_chart(
             for i, width in enumerate(part):
                 if width / total >= 0.12:
                     ax.text(left[i] + width / 2, positions[i], str(key), ha="center",
-                            va="center", fontsize=10, color="white" if dark else "#222222")
+                            va="center", fontsize=SMALL_PT, color="white" if dark else "#222222")
                     labelled.add(key)
             left += part
         if labelled == set(segment_keys):
@@ -233,6 +238,24 @@ def _style_category_axis(
         width = max(1, int(0.9 * slot_in / char_in))
         ax.set_xticks(positions, [_wrap(label, width) for label in labels])
         ax.tick_params(axis="x", length=0)
+
+
+def _bar_end_labels(fig: Figure, ax: Axes, positions, ends, texts: list[str]) -> None:
+    """Write `texts` just past each horizontal bar's end and widen the value axis so the
+    longest stays inside the axes."""
+    labels = [ax.annotate(text, (end, y), xytext=(4, 0), textcoords="offset points",
+                          va="center", fontsize=SMALL_PT, color="#333333")
+              for y, end, text in zip(positions, ends, texts) if text]
+    if not labels:
+        return
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    right = max(label.get_window_extent(renderer).x1 for label in labels)
+    inverse = ax.transData.inverted()
+    needed = inverse.transform((right, 0))[0]
+    low, high = ax.get_xlim()
+    if needed > high:
+        ax.set_xlim(low, low + (needed - low) * 1.03)
 
 
 def _style_value_axis(ax: Axes, values: np.ndarray, horizontal: bool) -> None:
@@ -287,23 +310,23 @@ def facet_bars(
         bars = ax.barh(positions, part[value].to_numpy(float),
                        color=(colors or {}).get(key, PALETTE[0]))
         if annotate:
-            ax.bar_label(bars, labels=[str(v) for v in part[annotate]], padding=2, fontsize=9,
+            ax.bar_label(bars, labels=[str(v) for v in part[annotate]], padding=2, fontsize=SMALL_PT,
                          color="#444444")
         if reference:
             ax.axvline(reference[0], color="#444444", linestyle="--", linewidth=0.9)
         ax.set_yticks(positions, [str(v) for v in part[label]])
         ax.invert_yaxis()
-        ax.tick_params(axis="y", length=0, labelsize=12)
-        ax.tick_params(axis="x", labelsize=11)
+        ax.tick_params(axis="y", length=0, labelsize=SMALL_PT)
+        ax.tick_params(axis="x", labelsize=SMALL_PT)
         ax.grid(False)
         ax.grid(True, axis="x", color=_GRID_COLOR)
         ax.set_title(_wrap(str((facet_titles or {}).get(key, key)), 14), fontsize=15)
         if xlabel:
-            ax.set_xlabel(xlabel, fontsize=12)
+            ax.set_xlabel(xlabel, fontsize=SMALL_PT)
     if reference:
         fig.legend(handles=[mpl.lines.Line2D([], [], color="#444444", linestyle="--",
                                              label=reference[1])],
-                   loc="outside lower center", frameon=False, fontsize=11)
+                   loc="outside lower center", frameon=False, fontsize=SMALL_PT)
     return fig
 
 
@@ -319,8 +342,9 @@ def diverging_bars(
     order: Sequence[str] | None = None,
     min_n: int = 3,
     ncols: int = 3,
-    quote_width: int = 15,
+    quote_width: int | None = None,
     automatic: bool = True,
+    footnote: str = "",
 ) -> Figure:
     """Stances as splits: per panel (a target), one row per group with its units against
     (left), mixed (grey, straddling 0) and for (right), the counts written on the bars and n
@@ -330,6 +354,8 @@ def diverging_bars(
     `df` columns: facet, label, n_con, n_neutral, n_pro; with c_con, c_neutral, c_pro (how
     many of them are confirmed), confirmed rows are drawn solid and the rest outlined."""
     facets = _facets(df, facet, order)
+    # two wide panels a row when four or fewer: room for the quotes and the row labels
+    ncols = 2 if len(facets) in (2, 4) else ncols
     fig, axes = _panels(title, subtitle, len(facets), ncols, sharex=True)
     limit = float((df["n_con"] + df["n_neutral"] / 2).max()
                   if len(df) else 1) or 1.0
@@ -367,7 +393,7 @@ def diverging_bars(
                                    (pro[i], half[i] + pro[i] / 2, "pro")):
                 if value:
                     dark = few[i] or sure[side][i] < value
-                    ax.text(x, i, f"{int(value)}", ha="center", va="center", fontsize=10,
+                    ax.text(x, i, f"{int(value)}", ha="center", va="center", fontsize=SMALL_PT,
                             color="#333333" if dark else "white",
                             bbox=dict(boxstyle="round,pad=0.1", facecolor="white",
                                       edgecolor="none") if dark and not few[i] else None)
@@ -377,13 +403,13 @@ def diverging_bars(
         ax.set_yticks(y, labels)
         ax.invert_yaxis()
         ax.set_xlim(-limit * 1.1, limit * 1.1)
-        ax.tick_params(axis="y", length=0, labelsize=10)
-        ax.tick_params(axis="x", labelsize=9)
+        ax.tick_params(axis="y", length=0, labelsize=SMALL_PT)
+        ax.tick_params(axis="x", labelsize=SMALL_PT)
         ax.grid(False)
         heading = _wrap(str((facet_titles or {}).get(key, key)), 16)
         quote = (quotes or {}).get(key)
-        ax.set_title(heading + (f"\n“{_wrap(quote, quote_width)}”" if quote else ""),
-                     fontsize=11 if not quote else 10)
+        ax.set_title(heading + (f"\n“{_wrap(quote, quote_width or 18)}”" if quote else ""),
+                     fontsize=SMALL_PT)
     handles = [mpl.patches.Patch(color=STANCE_COLORS["con"], label="反对"),
                mpl.patches.Patch(color=STANCE_COLORS["mixed"], label="中立/两面"),
                mpl.patches.Patch(color=STANCE_COLORS["pro"], label="支持")]
@@ -395,7 +421,18 @@ def diverging_bars(
     if len(df) and (n_all := df["n_con"] + df["n_neutral"] + df["n_pro"]).lt(min_n).any():
         handles.append(mpl.patches.Patch(facecolor=MUTED, edgecolor="#AAAAAA", hatch="///",
                                          label=f"不足 {min_n} 个单元"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    # a footnote (what is not drawn) heads the key, where the layout keeps room for it
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False,
+               title=footnote or None, title_fontsize=SMALL_PT)
+    if quotes and not quote_width:
+        # the laid-out axes are narrower than their panels: wrap each quote to its own axes
+        fig.canvas.draw()
+        for ax, key in zip(axes.flat, facets):
+            if (quote := quotes.get(key)):
+                width = ax.get_position().width * fig.get_figwidth() / (SMALL_PT / 72)
+                heading = ax.get_title().split("\n“")[0]
+                ax.set_title(f"{heading}\n“{_wrap(quote, max(8, int(width * 0.95)))}”",
+                             fontsize=SMALL_PT)
     return fig
 
 
@@ -408,19 +445,16 @@ def share_bars(rows: list[tuple[str, list[tuple[str, float, str]]]], *, title: s
     (direct labels instead of a legend; `legend` adds entries for colours that mean a kind,
     such as pools)."""
     fig, ax = new_figure(title, subtitle)
+    placed = []
     for i, (_, segments) in enumerate(rows):
         left = 0.0
         for name, share, color, *span in segments:
             ax.barh(i, share * 100, left=left * 100, color=color, edgecolor="white",
                     linewidth=0.8)
             if share >= min_label:
-                dark = sum(int(color[k:k + 2], 16) for k in (1, 3, 5)) < 380
                 interval = (f"（{span[0][0] * 100:.0f}–{span[0][1] * 100:.0f}%）"
                             if span and span[0][1] - span[0][0] >= 0.005 else "")
-                ax.text((left + share / 2) * 100, i,
-                        f"{_wrap(name, 10)}\n{share * 100:.0f}%{interval}",
-                        ha="center", va="center", fontsize=9,
-                        color="white" if dark else "#222222")
+                placed.append((i, left, share, color, name, interval))
             left += share
     ax.set_yticks(range(len(rows)), [label for label, _ in rows])
     ax.invert_yaxis()
@@ -433,4 +467,27 @@ def share_bars(rows: list[tuple[str, list[tuple[str, float, str]]]], *, title: s
         handles = [mpl.patches.Patch(color=c, label=l) for l, c in legend.items()]
         fig.legend(handles=handles, loc="outside lower center", ncols=len(handles),
                    frameon=False)
+    _label_segments(fig, ax, placed)
     return fig
+
+
+def _label_segments(fig: Figure, ax: Axes, placed: list) -> None:
+    """Write each segment's name and share inside it, in the longest form that fits its
+    width and its row's height (two lines, one line, the share alone), or not at all: a
+    label never spills into its neighbours."""
+    fig.canvas.draw()  # the laid-out axes size decides what fits
+    renderer = fig.canvas.get_renderer()
+    to_px = ax.transData.transform
+    row_px = abs(to_px((0, 1))[1] - to_px((0, 0))[1]) * 0.8  # a bar is 0.8 of its row
+    for i, left, share, color, name, interval in placed:
+        width_px = to_px(((left + share) * 100, 0))[0] - to_px((left * 100, 0))[0]
+        dark = sum(int(color[k:k + 2], 16) for k in (1, 3, 5)) < 380
+        pct = f"{share * 100:.0f}%"
+        for text in (f"{_wrap(name, 10)}\n{pct}{interval}", f"{name} {pct}{interval}",
+                     f"{name} {pct}", pct):
+            label = ax.text((left + share / 2) * 100, i, text, ha="center", va="center",
+                            fontsize=SMALL_PT, color="white" if dark else "#222222")
+            box = label.get_window_extent(renderer)
+            if box.width <= width_px - 4 and box.height <= row_px + 2:
+                break
+            label.remove()

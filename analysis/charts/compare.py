@@ -10,7 +10,7 @@ from analysis.charts.bars import facet_bars
 from analysis.charts.heatmaps import heatmap
 from analysis.charts.lines import line_chart
 from analysis.charts.networks import network
-from analysis.charts.registry import Chart, Context, figure
+from analysis.charts.registry import Chart, Context, Evidence, figure
 from analysis.charts.style import event_colors
 from analysis.coding import MIN_UNITS
 from analysis.measures import describe
@@ -23,9 +23,14 @@ def fightin_words(ctx: Context) -> Chart:
     few, panels = ctx.few, ctx.pooled_few
     key = keyness_by(panels, "event_id", groups=few.order, top=10, min_count=5,
                      min_target=MIN_TERM_COUNT, tokens=ctx.tokens)
-    best = key.sort_values(["z", "event_id", "term"], ascending=[False, True, True]).head(1)
+    # a term in the event's own name (「GPT-4」 in 拾象 GPT-4 纪要) is distinctive because the
+    # event is about it: true by design, so never the title's finding
+    named = [term.lower() in str(few.labels[group]).lower()
+             for group, term in zip(key["event_id"], key["term"])]
+    best = key[~pd.Series(named, index=key.index, dtype=bool)].sort_values(
+        ["z", "event_id", "term"], ascending=[False, True, True]).head(1)
     title = (f"最有区分度的词：{few.labels[best['event_id'].iloc[0]]} 的「{best['term'].iloc[0]}」"
-             f"（z = {best['z'].iloc[0]:.1f}）" if len(best) else "各场活动的特征词")
+             if len(best) else "各场活动的特征词")
     key = key.assign(count=key["target_count"].astype(int))
     fig = facet_bars(key, facet="event_id", label="term", value="z",
                      colors=event_colors(panels.events), facet_titles=few.labels,
@@ -36,10 +41,21 @@ def fightin_words(ctx: Context) -> Chart:
                                           "(weighted log-odds z-score, Monroe et al. "
                                           "2008)"))
     top3 = key.groupby("event_id", sort=False).head(3)
+    evidence = None
+    if len(best):
+        group, term, z = best["event_id"].iloc[0], best["term"].iloc[0], float(best["z"].iloc[0])
+        in_group = ctx.corpus.units["event_id"].map(few.of) == group
+        quote, speaker = ctx.quote(ctx.corpus.units[in_group], term)
+        evidence = Evidence(effect=max(0.0, 1 - 1.96 / z), n=int(best["target_count"].iloc[0]),
+                            measure=(f"「{term}」在{few.labels[group]}出现 "
+                                     f"{int(best['target_count'].iloc[0])} 次，加权对数几率 z = {z:.1f}"
+                                     f"（90% 区间 {z - 1.645:.1f}–{z + 1.645:.1f}；z ≥ 1.96 即 p < 0.05）"),
+                            quote=quote, speaker=speaker)
     return Chart(fig, title, "每场活动相对其余活动最有区分度的 10 个词（加权对数几率 z 值，Monroe 等 2008）。",
-                 notes="；".join(f"{few.labels[e]}：" + "、".join(part["term"])
-                                for e, part in top3.groupby("event_id", sort=False)),
-                 finding=bool(len(best)))
+                 notes=(f"最高：「{best['term'].iloc[0]}」z = {best['z'].iloc[0]:.1f}。" if len(best)
+                        else "") + "；".join(f"{few.labels[e]}：" + "、".join(part["term"])
+                                             for e, part in top3.groupby("event_id", sort=False)),
+                 finding=bool(len(best)), evidence=evidence)
 
 
 def _dated_enough(ctx: Context) -> bool:
@@ -79,7 +95,7 @@ def topic_cooccurrence(ctx: Context) -> Chart:
     if len(sure):
         best = sure.sort_values(["low", "left", "right"], ascending=[False, True, True]).iloc[0]
         title = (f"「{names[best['left']]}」与「{names[best['right']]}」同在一个单元的次数是独立时的 "
-                 f"{best['lift']:.1f} 倍（至少 {best['low']:.1f} 倍）")
+                 f"{best['lift']:.1f} 倍")
     elif calibrated:
         title = "话题共现：没有一对话题的关联超出不确定范围"
     else:
@@ -105,6 +121,20 @@ def topic_cooccurrence(ctx: Context) -> Chart:
                   subtitle="Lift of topic pairs: units a reader would tag with both over what "
                            "their frequencies predict (1 = independent)\n"
                            + ctx.topic_estimates("corpus")["validated_on"].iloc[0])
+    evidence = None
+    if len(sure):
+        chances = ctx.unit_probabilities.pivot(index="unit_id", columns="topic",
+                                               values="probability")
+        both = (chances[best["left"]] * chances[best["right"]]).rename("p")
+        units = ctx.corpus.units
+        ranked = units.assign(p=units["unit_id"].map(both).fillna(0.0)).sort_values(
+            ["p", "unit_id"], ascending=[False, True])
+        quote, speaker = ctx.quote(ranked[ranked["n_chars"] >= 20])
+        evidence = Evidence(effect=float(1 - 1 / best["low"]), n=int(round(best["both"])),
+                            measure=(f"「{names[best['left']]}」与「{names[best['right']]}」的提升度 "
+                                     f"{best['lift']:.1f}（90% 区间 {best['low']:.1f}–{best['high']:.1f}），"
+                                     f"约 {best['both']:.0f} 个单元两者都谈"),
+                            quote=quote, speaker=speaker)
     shown = pairs[pairs["both"] >= MIN_UNITS].sort_values(["lift", "left", "right"],
                                                           ascending=[False, True, True]).head(5)
     return Chart(fig, title, "两个话题在同一单元中一起出现的次数与各自频率所预期的比值（提升度，1 表示无关；"
@@ -113,7 +143,7 @@ def topic_cooccurrence(ctx: Context) -> Chart:
                  notes="；".join(f"{names[r.left]}×{names[r.right]} 提升度 {r.lift:.1f}"
                                 + (f"（{r.low:.1f}–{r.high:.1f}）" if calibrated else "")
                                 + f"，约 {r.both:.0f} 个单元" for r in shown.itertuples()),
-                 finding=len(sure) > 0)
+                 finding=len(sure) > 0, evidence=evidence)
 
 
 @figure("05_entity_network", "05_cross_event.ipynb", "跨场对比",

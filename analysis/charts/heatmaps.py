@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib import patheffects
 from matplotlib.figure import Figure
 
-from analysis.charts.style import MUTED_CELL, _panels, _wrap, new_figure
+from analysis.charts.style import MUTED_CELL, SMALL_PT, _panels, _wrap, new_figure
 
 __all__ = ["heatmap", "panel_heatmaps", "with_n"]
 
@@ -32,15 +32,15 @@ def panel_heatmaps(panels: Mapping[str, pd.DataFrame], *, title: str,
         matrix = panels[key]
         image = ax.imshow(np.ma.masked_invalid(matrix.to_numpy(float)), cmap=cmap, vmin=0,
                           vmax=top, aspect="auto")
-        ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns], fontsize=8)
+        ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns], fontsize=SMALL_PT)
         if number % axes.shape[1] == 0:
-            ax.set_yticks(range(matrix.shape[0]), [str(r) for r in matrix.index], fontsize=9)
+            ax.set_yticks(range(matrix.shape[0]), [str(r) for r in matrix.index], fontsize=SMALL_PT)
         else:
             ax.set_yticks([])
-        ax.set_title(_wrap(str(key), 16), fontsize=12)
+        ax.set_title(_wrap(str(key), 16), fontsize=SMALL_PT)
         ax.grid(False)
         if xlabel:
-            ax.set_xlabel(xlabel, fontsize=9)
+            ax.set_xlabel(xlabel, fontsize=SMALL_PT)
     if image is not None:
         bar = fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6)
         if colorbar_label:
@@ -102,7 +102,7 @@ def heatmap(
     else:
         ax.set_xticks(np.arange(matrix.shape[1]), [_wrap(str(c), 14) for c in matrix.columns])
     ax.set_yticks(np.arange(matrix.shape[0]), [str(r) for r in matrix.index])
-    ax.tick_params(length=0, labelsize=12)
+    ax.tick_params(length=0, labelsize=SMALL_PT)
     ax.grid(False)
     for spine in ax.spines.values():
         spine.set_visible(False)
@@ -115,7 +115,7 @@ def heatmap(
         for j in range(matrix.shape[1]):
             value = values[i, j]
             if not np.isfinite(value):  # no data: a dash on white, unlike any value
-                ax.text(j, i, "—", ha="center", va="center", fontsize=10, color="#BBBBBB")
+                ax.text(j, i, "—", ha="center", va="center", fontsize=SMALL_PT, color="#BBBBBB")
                 used.add("blank")
                 continue
             rgba = colormap(norm(value))
@@ -136,7 +136,7 @@ def heatmap(
             if note is None or (isinstance(note, float) and math.isnan(note)):
                 continue
             text = fmt.format(note) if not isinstance(note, str) else note
-            ax.text(j, i, text, ha="center", va="center", fontsize=11,
+            ax.text(j, i, text, ha="center", va="center", fontsize=SMALL_PT,
                     color="white" if dark else "#222222",  # a halo in the cell colour
                     path_effects=[patheffects.withStroke(linewidth=3, foreground=rgba)])
     bar = fig.colorbar(image, ax=ax, shrink=0.8)
@@ -150,7 +150,7 @@ def heatmap(
     handles = [keys[k] for k in ("few", "inferred", "blank") if k in used]
     if handles:
         fig.legend(handles=handles, loc="outside lower center", ncols=len(handles),
-                   frameon=False, fontsize=11)
+                   frameon=False, fontsize=SMALL_PT)
     if scale_ends:
         low, high = norm.vmin, norm.vmax
         bar.set_ticks([low, (low + high) / 2, high],

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib import patheffects
 from matplotlib.figure import Figure
 
-from analysis.charts.style import color_map, new_figure
+from analysis.charts.style import SMALL_PT, color_map, new_figure
 
 __all__ = ["network", "stress_layout"]
 
@@ -50,7 +50,7 @@ def network(
                            node_color=[palette[t] for t in types], alpha=0.9,
                            edgecolors="white", linewidths=1.0)
     halo = [patheffects.withStroke(linewidth=3, foreground="white")]
-    texts = [ax.text(*pos[n], str(n), fontsize=13, ha="center", va="center", path_effects=halo)
+    texts = [ax.text(*pos[n], str(n), fontsize=SMALL_PT, ha="center", va="center", path_effects=halo)
              for n in nodes]
     xs, ys = np.array([pos[n] for n in nodes]).T
     ax.set_xlim(xs.min() - 0.15, xs.max() + 0.15)

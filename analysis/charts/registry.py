@@ -30,6 +30,19 @@ from analysis.corpus import Corpus
 
 
 @dataclass
+class Evidence:
+    """What a takeaway slide shows beside a finding, and what ranks it among the takeaways:
+    the effect on a 0-1 scale (each chart's measure is in docs/charts.md), the units behind
+    it, one sentence that says it with its speaker, and the measure with its interval."""
+
+    effect: float
+    n: int
+    measure: str               # e.g. "占比 46%（90% 区间 39–53%），n = 312 个单元"
+    quote: str = ""
+    speaker: str = ""          # who said the quote, and where
+
+
+@dataclass
 class Chart:
     """A rendered chart and the words that go with it."""
 
@@ -38,6 +51,7 @@ class Chart:
     caption: str               # Chinese, for the manifest and the slide
     notes: str = ""            # speaker notes: measure, n, evidence
     finding: bool = True       # False when the title is the generic fallback
+    evidence: Evidence | None = None  # a takeaway candidate (a finding about what was said)
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,8 @@ class FigureSpec:
 REGISTRY: dict[str, FigureSpec] = {}
 FINDING_MIN_UNITS = 10
 """A finding title names a group only if it has at least this many units."""
+QUOTE_CHARS = 90
+"""Longest quote a takeaway slide shows (longer sentences are cut at commas)."""
 
 
 def figure(name: str, notebook: str, section: str, *, available=None, unavailable: str = ""):
@@ -164,6 +180,52 @@ class Context:
         """Turns of people, named or inferred (`_turns`)."""
         return _turns(self)
 
+    def quote(self, units: pd.DataFrame, term: str = "") -> tuple[str, str]:
+        """(sentence, who and where) from the first of `units` (ranked by the caller) that a
+        person said and that holds `term` (when given): the whole sentence around the term,
+        else the unit's opening sentence, cut at commas beyond QUOTE_CHARS."""
+        from analysis.coding.words import whole_quote
+
+        people = set(self.speakers.index[self.speakers["is_person"]])
+        spoken = units[units["kind"].isin(("speech", "question"))]
+        # a person's statement first, then a person's question, then anyone's
+        order = (~spoken["speaker_id"].isin(people)).astype(int) * 2 + (spoken["kind"] != "speech")
+        ranked = spoken.assign(_order=order.to_numpy()).sort_values("_order", kind="stable")
+        labels = dict(zip(self.corpus.events["event_id"], self.corpus.events["label"]))
+        for row in ranked.itertuples():
+            text = str(row.text)
+            if term and term not in text:
+                continue
+            clause = term or text[:12]
+            quote = whole_quote(text, clause, limit=QUOTE_CHARS, anchor=term)
+            if len(quote) >= 8:
+                return quote, f"{self.who(row.speaker_id)}，{labels.get(row.event_id, row.event_id)}"
+        return "", ""
+
+    def topic_evidence(self, topic: str, row, *, by: str = "corpus", group=None,
+                       where: str = "全部发言", units: pd.DataFrame | None = None) -> Evidence:
+        """A topic share's evidence: effect = the low end of its 90 % interval (the share a
+        sceptic grants), n = the group's units, the quote from the unit a reader would most
+        surely tag with the topic (among `units` when given, else the group's)."""
+        if units is None:
+            units = self.corpus.units
+            if by == "event_group":
+                units = units[units["event_id"].map(self.many.of) == group]
+            elif by == "speaker_id":
+                units = units[units["speaker_id"] == group]
+            elif by == "role":
+                units = units[units["speaker_id"].map(self.speakers["role"]) == group]
+        chances = self.unit_probabilities
+        chances = chances[chances["topic"] == topic].set_index("unit_id")["probability"]
+        ranked = units.assign(p=units["unit_id"].map(chances).fillna(0.0)).sort_values(
+            ["p", "n_chars", "unit_id"], ascending=[False, False, True])
+        quote, speaker = self.quote(ranked[ranked["n_chars"] >= 20])
+        low, high = float(row["low"]), float(row["high"])
+        return Evidence(effect=low, n=int(row["n_units"]),
+                        measure=(f"{where}中「{self.topic_names[topic]}」占 {row['estimate']:.0%}"
+                                 f"（90% 区间 {low:.0%}–{high:.0%}），共 {int(row['n_units'])} 个单元"),
+                        quote=quote, speaker=speaker)
+
     def who(self, speaker_id: str) -> str:
         """A person's name for chart labels, marked （推断） when their lines are mostly
         inferred."""
@@ -231,7 +293,9 @@ def draw(name: str, ctx: Context, *, save: bool = True, folder=None) -> Figure:
     chart = render(name, ctx)
     if save:
         style.save(chart.fig, name, caption=chart.caption, notes=chart.notes,
-                   finding=chart.finding, folder=folder or ctx.corpus.project.figures_dir)
+                   finding=chart.finding, folder=folder or ctx.corpus.project.figures_dir,
+                   evidence=chart.evidence.__dict__ if chart.evidence and chart.finding
+                   else None)
     return chart.fig
 
 
@@ -249,8 +313,9 @@ def show(name: str, ctx: Context, *, folder=None) -> Figure | None:
 
 
 def render(name: str, ctx: Context) -> Chart:
-    spec = REGISTRY[name]
-    return spec.draw(ctx)
+    """The registered figure, drawn in the house style whatever the caller's rcParams."""
+    with style.house_style():
+        return REGISTRY[name].draw(ctx)
 
 
 def _pct(value: float) -> str:

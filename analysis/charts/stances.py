@@ -7,29 +7,18 @@ lists it (the notebook shows that table under the chart)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
 from analysis.charts.bars import diverging_bars
-from analysis.charts.registry import Chart, Context, figure
-from analysis.charts.style import _wrap, new_figure
+from analysis.charts.registry import Chart, Context, Evidence, figure
+from analysis.charts.style import SMALL_PT, _wrap, new_figure
+from analysis.estimates.intervals import wilson_low
 from analysis.estimates.stances import FEW_ROWS, shown_rows
 
 TABLE_ROWS = 8  # stance rows a chart lists as a table (the notebook lists them all)
+TABLE_LINES = 17  # text lines a table figure holds at SMALL_PT
 PANEL_ROWS = 12  # at most this many groups per target panel: the ones with most rows
-Z90 = 1.645  # a finding's majority must hold at the lower end of a 90 % Wilson interval
-
-
-def wilson_low(k: int, n: int, z: float = Z90) -> float:
-    """Lower end of the Wilson interval of k successes in n."""
-    if n == 0:
-        return 0.0
-    p = k / n
-    centre = p + z * z / (2 * n)
-    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (centre - spread) / (1 + z * z / n)
 
 
 def _unnamed(ctx: Context) -> int:
@@ -151,27 +140,39 @@ def _waiting_figure(title: str, subtitle: str, waiting: pd.DataFrame, threshold:
     return fig
 
 
+def _table_cells(minor: pd.DataFrame, limit: int = TABLE_ROWS) -> tuple[list, list]:
+    """The table's rows (at most `limit`, whole rows only, within TABLE_LINES text lines at
+    SMALL_PT) and each row's height in lines, the header's first."""
+    cells, lines = [], [1]
+    for r in minor.head(limit).itertuples():
+        row = [_wrap(r.who, 8), _wrap(r.target_name, 8), r.value, {"confirmed": "已确认", "automatic": "自动"}.get(
+            r.status, r.status), _wrap(r.quote, 36)]
+        height = max(str(c).count("\n") + 1 for c in row)
+        if sum(lines) + height > TABLE_LINES:  # only whole rows, at a legible size
+            break
+        cells.append(row)
+        lines.append(height)
+    return cells, lines
+
+
 def _table_figure(title: str, subtitle: str, minor: pd.DataFrame, limit: int = TABLE_ROWS):
     """A figure that lists stance rows as a table (groups with too few rows to draw)."""
     fig = new_figure(title, subtitle)[0]
     ax = fig.axes[0]
     ax.axis("off")
-    shown = minor.head(limit)
-    cells = [[r.who, r.target_name, r.value, {"confirmed": "已确认", "automatic": "自动"}.get(
-        r.status, r.status), _wrap(r.quote, 44)] for r in shown.itertuples()]
-    lines = [1] + [max(str(c).count("\n") + 1 for c in row) for row in cells]
+    cells, lines = _table_cells(minor, limit)
+    limit = len(cells)
     top = 0.93 if len(minor) > limit else 1.0
     table = ax.table(cellText=cells, colLabels=["谁", "议题", "立场", "状态", "原话"],
                      colWidths=[0.14, 0.14, 0.06, 0.07, 0.59], cellLoc="left",
-                     bbox=[0, 1 - top * min(1.0, sum(lines) / 22), 1,
-                           top * min(1.0, sum(lines) / 22)])
+                     bbox=[0, 1 - top * sum(lines) / TABLE_LINES, 1, top * sum(lines) / TABLE_LINES])
     table.auto_set_font_size(False)
-    table.set_fontsize(11 if sum(lines) <= 22 else 9)
+    table.set_fontsize(SMALL_PT)
     for (r, _), cell in table.get_celld().items():
         cell.set_edgecolor("#dddddd")
         cell.set_height(lines[r] / sum(lines))
     if len(minor) > limit:
-        ax.text(0, 0.0, f"另有 {len(minor) - limit} 段，见笔记本中图下的表", fontsize=11,
+        ax.text(0, 0.0, f"另有 {len(minor) - limit} 段，见笔记本中图下的表", fontsize=SMALL_PT,
                 color="#666666", transform=ax.transAxes, va="bottom")
     return fig
 
@@ -195,7 +196,7 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
     subtitle = (f"Solid: confirmed ({n_confirmed}) · outlined: automatic ({n_automatic}) · "
                 f"{n_suggested} suggested, not drawn"
                 + (f" · {left_out} by unnamed speakers left out" if left_out else ""))
-    best = None
+    best, evidence = None, None
     for entry in drawn.itertuples():
         for side, k in (("pro", entry.n_pro), ("con", entry.n_con)):
             low = wilson_low(k, entry.n)
@@ -209,6 +210,22 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
                  f"「{ctx.target_names[entry.target]}」：{entry.n} 段发言中 "
                  f"{entry.n_pro if side == 'pro' else entry.n_con} 段"
                  + ("（均已确认）" if sure == entry.n else f"（{sure} 段已确认）"))
+        k = entry.n_pro if side == "pro" else entry.n_con
+        value = 1 if side == "pro" else -1
+        said = behind[behind["stance"] == value]
+        person = said["speaker_id"].map(ctx.speakers["is_person"]).fillna(False).astype(bool)
+        said = said.assign(unsure=said["status"] != "confirmed", unnamed=~person).sort_values(
+            ["unsure", "unnamed", "probability", "unit_id"], ascending=[True, True, False, True])
+        quote = said.iloc[0] if len(said) else None
+        labels_of = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
+        evidence = Evidence(
+            effect=2 * best[0] - 1, n=int(entry.n),
+            measure=(f"{labels.get(entry.group, entry.group)} 在「{ctx.target_names[entry.target]}」上 "
+                     f"{entry.n} 段表态中 {k} 段{'支持' if side == 'pro' else '反对'}"
+                     f"（该方占比 90% 区间下限 {best[0]:.0%}），{sure} 段经分析者确认"),
+            quote=quote.quote if quote is not None else "",
+            speaker=(f"{ctx.who(quote.speaker_id)}，{labels_of.get(quote.event_id, quote.event_id)}"
+                     if quote is not None else ""))
     elif not drawn.empty:
         title = f"{who}的立场：没有哪一方在 90% 区间上占多数"
         behind = rows[rows.set_index(["group", "target"]).index.isin(
@@ -216,7 +233,8 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
     else:
         nobody = "具名发言者中没有人" if by == "speaker_id" else "没有哪场活动"
         title = (f"{who}的立场：{nobody}在一个议题上有 {FEW_ROWS} 段以上的表态，"
-                 + (f"共 {len(minor)} 段，表中列出 {TABLE_ROWS} 段" if len(minor) > TABLE_ROWS
+                 + (f"共 {len(minor)} 段，表中列出 {listed} 段"
+                    if len(minor) > (listed := len(_table_cells(minor)[0]))
                     else f"{len(minor)} 段列在表中") if len(minor) else
                  f"{who}的立场：还没有可以显示的立场（{n_suggested} 段待审）")
         behind = rows
@@ -245,18 +263,17 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
     chosen = _quotes(rows[rows.set_index(["group", "target"]).index.isin(
         pd.MultiIndex.from_frame(drawn[["group", "target"]]))])
     quotes = {t: r.quote for t, r in chosen.items()}
+    footnote = "；".join(part for part in (
+        f"另有 {len(minor)} 段属于不足 {FEW_ROWS} 段的人或活动，见笔记本中图下的表" if len(minor) else "",
+        f"每个议题最多画行数最多的 {PANEL_ROWS} 个，另有 {hidden} 个见笔记本" if hidden else "")
+        if part)
     fig = diverging_bars(drawn, facet="target", label="label", title=title, subtitle=subtitle,
                          facet_titles=ctx.target_names, quotes=quotes,
                          order=[t for t in ctx.cues.ids if t in set(drawn["target"])],
-                         min_n=FEW_ROWS, quote_width=18,
+                         min_n=FEW_ROWS, footnote=footnote and footnote + "。",
                          automatic=bool((drawn[["n_con", "n_neutral", "n_pro"]].to_numpy().sum()
                                          > drawn[["c_con", "c_neutral", "c_pro"]].to_numpy().sum())))
-    if len(minor) or hidden:
-        fig.text(0.01, 0.005, "；".join(part for part in (
-            f"另有 {len(minor)} 段属于不足 {FEW_ROWS} 段的人或活动，见笔记本中图下的表" if len(minor) else "",
-            f"每个议题最多画行数最多的 {PANEL_ROWS} 个，另有 {hidden} 个见笔记本" if hidden else "")
-            if part) + "。", fontsize=10, color="#666666")
-    return Chart(fig, title, caption, notes=notes, finding=best is not None)
+    return Chart(fig, title, caption, notes=notes, finding=best is not None, evidence=evidence)
 
 
 @figure("04_stances_by_speaker", "04_stances.ipynb", "立场")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 import math
 import os
 import re
@@ -46,6 +47,7 @@ from analysis.project.folder import atomic_write
 __all__ = [
     "CJK_FONT_FAMILY",
     "DPI",
+    "SMALL_PT",
     "FIGSIZE",
     "MUTED",
     "MUTED_CELL",
@@ -82,6 +84,9 @@ _GRID_COLOR = "#dddddd"
 _SUBTITLE_COLOR = "#666666"
 _TITLE_SIZE = 22
 _SUBTITLE_SIZE = 15
+SMALL_PT = 14
+"""The smallest text any chart draws: 12 pt once the deck scales the chart onto a 16:9 slide
+(analysis.charts.legibility checks every chart against it)."""
 
 # Space around the title block, in inches.
 _TOP_PAD = 0.15
@@ -143,6 +148,43 @@ def _cjk_font_path() -> Path:
     )
 
 
+HOUSE_RC = {
+    "figure.figsize": FIGSIZE,
+    "figure.facecolor": "white",
+    "figure.edgecolor": "white",
+    "figure.constrained_layout.use": True,
+    "figure.constrained_layout.h_pad": 0.08,
+    "figure.constrained_layout.w_pad": 0.08,
+    "figure.titlesize": _TITLE_SIZE,
+    # The font has no bold face: asking for one makes matplotlib log a
+    # "Failed to find font weight bold" warning. new_figure emulates
+    # bold for the figure title instead.
+    "figure.titleweight": "normal",
+    "font.size": 14,
+    "axes.facecolor": "white",
+    "axes.edgecolor": "#333333",
+    "axes.titlesize": 18,
+    "axes.titleweight": "normal",
+    "axes.labelsize": 16,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "axes.axisbelow": True,
+    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "grid.color": _GRID_COLOR,
+    "grid.linewidth": 0.8,
+    "xtick.labelsize": 14,
+    "ytick.labelsize": 14,
+    "legend.fontsize": 14,
+    "legend.title_fontsize": 14,
+    "legend.frameon": False,
+    "savefig.dpi": DPI,
+    "savefig.facecolor": "white",
+}
+"""The rcParams of the house style (see :func:`use_house_style`)."""
+
+
 def use_house_style() -> None:
     """Apply the slide house style to matplotlib's rcParams.
 
@@ -153,42 +195,14 @@ def use_house_style() -> None:
     resets any rcParams it sets.
     """
     register_cjk_font()
-    mpl.rcParams.update(
-        {
-            "figure.figsize": FIGSIZE,
-            "figure.facecolor": "white",
-            "figure.edgecolor": "white",
-            "figure.constrained_layout.use": True,
-            "figure.constrained_layout.h_pad": 0.08,
-            "figure.constrained_layout.w_pad": 0.08,
-            "figure.titlesize": _TITLE_SIZE,
-            # The font has no bold face: asking for one makes matplotlib log a
-            # "Failed to find font weight bold" warning. new_figure emulates
-            # bold for the figure title instead.
-            "figure.titleweight": "normal",
-            "font.size": 14,
-            "axes.facecolor": "white",
-            "axes.edgecolor": "#333333",
-            "axes.titlesize": 18,
-            "axes.titleweight": "normal",
-            "axes.labelsize": 16,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.grid": True,
-            "axes.grid.axis": "y",
-            "axes.axisbelow": True,
-            "axes.prop_cycle": mpl.cycler(color=PALETTE),
-            "grid.color": _GRID_COLOR,
-            "grid.linewidth": 0.8,
-            "xtick.labelsize": 14,
-            "ytick.labelsize": 14,
-            "legend.fontsize": 14,
-            "legend.title_fontsize": 14,
-            "legend.frameon": False,
-            "savefig.dpi": DPI,
-            "savefig.facecolor": "white",
-        }
-    )
+    mpl.rcParams.update(HOUSE_RC)
+
+
+def house_style():
+    """The house style for the duration of a `with` block (rcParams restored after), so a
+    chart renders the same whether or not its caller applied the style."""
+    register_cjk_font()
+    return mpl.rc_context(HOUSE_RC)
 
 
 def color_map(keys: Iterable[str]) -> dict[str, str]:
@@ -219,9 +233,14 @@ def color_map(keys: Iterable[str]) -> dict[str, str]:
 def event_colors(events: pd.DataFrame, *, key: str = "event_id") -> dict[str, str]:
     """One colour per event, by the order of the metadata file (which only grows, so an
     event keeps its colour), keyed by the column `key` (`event_id`, or `label` for charts
-    whose categories are the events' labels)."""
+    whose categories are the events' labels); one shared colour when there are more events
+    than PALETTE has colours."""
     if "metadata_order" in events:
         events = events.sort_values("metadata_order")
+    if len(events) > len(PALETTE):
+        # more events than distinct colours: one colour for all, the labels name the event
+        # (cycling would give two events one colour)
+        return dict.fromkeys(events[key], PALETTE[0])
     by_id = color_map(events["event_id"])
     return dict(zip(events[key], events["event_id"].map(by_id)))
 
@@ -303,6 +322,10 @@ def _add_titles(fig: Figure, title: str, subtitle: str | None) -> None:
         y -= _TITLE_GAP / height_in
         sub = fig.text(0.5, y, subtitle, ha="center", va="top", fontsize=_SUBTITLE_SIZE, color=_SUBTITLE_COLOR)
         sub.set_in_layout(False)
+        wide = sub.get_window_extent(renderer).width / (0.94 * fig.bbox.width)
+        if wide > 1:  # wrap at words (or characters) rather than run past the edge
+            lines = math.ceil(wide)
+            sub.set_text(_wrap(subtitle, math.ceil(len(subtitle) / lines) + 4))
         y -= sub.get_window_extent(renderer).height / fig.bbox.height
     y -= _BELOW_TITLES / height_in
     fig.get_layout_engine().set(rect=(0, 0, 1, y))
@@ -310,13 +333,18 @@ def _add_titles(fig: Figure, title: str, subtitle: str | None) -> None:
 
 
 def save(fig: Figure, name: str, *, caption: str | None = None, notes: str = "",
-         finding: bool = True, folder: str | os.PathLike | None = None) -> list[Path]:
+         finding: bool = True, folder: str | os.PathLike | None = None,
+         evidence: Mapping[str, object] | None = None) -> list[Path]:
     """Write a figure as ``<folder>/<name>.png`` (200 dpi) and ``<folder>/<name>.svg``.
 
     The figure's title and ``caption`` (default: its subtitle) are written into both
     files' metadata (and ``notes``, the slide's speaker notes, into the PNG's); the figure manifest and the slide deck read them from there. The PNG
     also records ``TitleBand``, the share of its height above the plot that the titles
     take, so the deck can show the chart under its own slide title without repeating it.
+
+    ``evidence`` (effect, n, measure, quote, speaker: a takeaway candidate, see
+    ``charts.registry.Evidence``) goes into the PNG's metadata as ``Evidence`` (JSON), for the
+    deck's takeaway slides.
 
     The PNG records the versions of the packages that shaped it (``Versions``, see
     :mod:`analysis.project.versions`), so a failed comparison can say what moved.
@@ -359,6 +387,8 @@ def save(fig: Figure, name: str, *, caption: str | None = None, notes: str = "",
                     metadata={"Software": None, "Title": title, "Description": caption,
                               "TitleBand": band, "Comment": notes,
                               "Finding": "1" if finding else "0",
+                              "Evidence": json.dumps(dict(evidence), ensure_ascii=False,
+                                                     sort_keys=True) if evidence else "",
                               "Versions": versions_line()})
         fig.savefig(svg_bytes, format="svg", facecolor="white",
                     metadata={"Date": None, "Creator": None, "Title": title,

@@ -4,10 +4,8 @@ and word clouds of each event's distinctive terms."""
 from __future__ import annotations
 
 from analysis.charts.bars import facet_bars
-# the figure `word_clouds` below takes the chart kind's name
-from analysis.charts.clouds import word_clouds as draw_word_clouds
 from analysis.charts.heatmaps import heatmap
-from analysis.charts.registry import Chart, Context, figure
+from analysis.charts.registry import Chart, Context, Evidence, figure
 from analysis.charts.style import event_colors
 
 
@@ -33,6 +31,9 @@ def top_terms_per_event(ctx: Context) -> Chart:
                  finding=title != "各场活动的高频词")
 
 
+ENTITY_ROWS = 20  # entities the heatmap draws, the most mentioned (one row each at SMALL_PT)
+
+
 @figure("02_entity_heatmap", "02_terms_and_entities.ipynb", "词语与实体")
 def entity_heatmap(ctx: Context) -> Chart:
     from analysis.measures.terms import entity_counts, entity_mentions
@@ -41,45 +42,57 @@ def entity_heatmap(ctx: Context) -> Chart:
     mentions = entity_mentions(columns)
     counts = entity_counts(columns, "event_id", mentions=mentions)
     order = mentions.groupby("entity").size().sort_values(ascending=False, kind="stable")
-    top_entities = order.head(25).index
+    top_entities = order.head(ENTITY_ROWS).index
     matrix = (counts[counts["entity"].isin(top_entities)]
               .pivot(index="entity", columns="event_id", values="per_10k_chars")
               .reindex(index=top_entities, columns=columns.events["event_id"]).fillna(0))
     labels = dict(zip(columns.events["event_id"], columns.events["label"]))
-    # the title names the darkest cell the chart draws, among cells of at least 5 mentions
-    cells = counts[counts["entity"].isin(top_entities) & (counts["n"] >= 5)]
-    if len(cells):
-        best = cells.sort_values(["per_10k_chars", "entity", "event_id"],
-                                 ascending=[False, True, True]).iloc[0]
-        title = (f"「{best['entity']}」在{labels[best['event_id']]}被提及最密：每万字 "
-                 f"{matrix.at[best['entity'], best['event_id']]:.1f} 次（{int(best['n'])} 次）")
-    else:
-        title = "实体提及热度"
+    title, best = _densest_title(counts[counts["entity"].isin(top_entities)], matrix, labels)
+    evidence = None
+    if best is not None and title.startswith("「"):
+        from analysis.estimates.intervals import poisson_interval
+
+        rate = matrix.at[best["entity"], best["event_id"]]
+        low = poisson_interval(int(best["n"]))[0] * rate / best["n"]
+        others = matrix.loc[best["entity"]].drop(best["event_id"]).max()
+        in_group = ctx.corpus.units["event_id"].map(ctx.many.of) == best["event_id"]
+        surfaces = mentions[(mentions["entity"] == best["entity"])
+                            & (mentions["event_id"] == best["event_id"])]["surface"]
+        term = surfaces.mode().iloc[0] if len(surfaces) else best["entity"]
+        quote, speaker = ctx.quote(ctx.corpus.units[in_group], term)
+        evidence = Evidence(effect=float(1 - others / low), n=int(best["n"]),
+                            measure=(f"「{best['entity']}」在{labels[best['event_id']]}每万字 "
+                                     f"{rate:.1f} 次（90% 区间下限 {low:.1f}，共 {int(best['n'])} 次），"
+                                     f"别处最多 {others:.1f}"),
+                            quote=quote, speaker=speaker)
     fig = heatmap(matrix.rename(columns=labels), fmt="{:.1f}", cmap="Blues",
                   colorbar_label="每万字提及次数", title=title,
                   subtitle=ctx.many.caption("Entity mentions per 10,000 characters, "
                                             "by event"))
-    return Chart(fig, title, "提及最多的 25 个实体在各场活动中每万字被提及的次数（各种写法归为同一名称）。",
-                 notes="提及次数：" + "，".join(f"{k} {int(v)}" for k, v in order.head(8).items()),
-                 finding=bool(len(cells)))
+    return Chart(fig, title, f"提及最多的 {ENTITY_ROWS} 个实体在各场活动中每万字被提及的次数（各种写法归为同一名称）。",
+                 notes=(f"最密的格子：{best['entity']} 在 {labels[best['event_id']]} 共 "
+                        f"{int(best['n'])} 次。" if best is not None else "")
+                 + "提及次数：" + "，".join(f"{k} {int(v)}" for k, v in order.head(8).items()),
+                 finding=title.startswith("「"), evidence=evidence)
 
 
-@figure("02_word_clouds", "02_terms_and_entities.ipynb", "词语与实体")
-def word_clouds(ctx: Context) -> Chart:
-    from analysis.measures.compare import MIN_TERM_COUNT, keyness_by
+def _densest_title(counts, matrix, labels) -> tuple[str, object]:
+    """'「E」在 X 被提及最密：每万字 R 次' for the darkest drawn cell with at least
+    MIN_TERM_COUNT mentions, when the low end of its 90 % Poisson interval (as a rate) is
+    above the entity's rate in every other column; else a descriptive title."""
+    from analysis.estimates.intervals import poisson_interval
+    from analysis.measures.compare import MIN_TERM_COUNT
 
-    panels, few = ctx.pooled_few, ctx.few
-    key = keyness_by(panels, "event_id", groups=few.order, top=40, min_count=5,
-                     min_target=MIN_TERM_COUNT, tokens=ctx.tokens)
-    key = key[key["z"] >= 1.96]  # only terms that stand out beyond chance
-    clouds = {e: dict(zip(part["term"], part["z"])) for e, part in
-              key.groupby("event_id", sort=False)}
-    clouds = {e: clouds[e] for e in few.order if e in clouds}
-    title = "各场活动的特色词云"
-    fig = draw_word_clouds(clouds, colors=event_colors(panels.events), titles=few.labels,
-                           title=title, subtitle=few.caption("Word clouds of each event's "
-                                                             "distinctive terms, sized by "
-                                                             "log-odds z against the rest"))
-    return Chart(fig, title, "各场活动相对其余活动最有区分度的词（z ≥ 1.96，本场至少出现 "
-                             f"{MIN_TERM_COUNT} 次），字号按加权对数几率 z 值"
-                             "（不是词频：人人都说的词不会出现）；布局随机种子固定。", finding=False)
+    cells = counts[counts["n"] >= MIN_TERM_COUNT]
+    if cells.empty:
+        return "各场活动每万字提及实体的次数", None
+    best = cells.sort_values(["per_10k_chars", "entity", "event_id"],
+                             ascending=[False, True, True]).iloc[0]
+    rate = matrix.at[best["entity"], best["event_id"]]
+    low = poisson_interval(int(best["n"]))[0] * rate / best["n"]
+    others = matrix.loc[best["entity"]].drop(best["event_id"])
+    if len(others) and low > others.max():
+        return (f"「{best['entity']}」在{labels[best['event_id']]}被提及最密：每万字 "
+                f"{rate:.1f} 次"), best
+    return (f"各场活动每万字提及实体的次数：「{best['entity']}」在{labels[best['event_id']]}最密"
+            f"（{rate:.1f}），但不比它在别处明显更多"), best

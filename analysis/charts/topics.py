@@ -62,10 +62,13 @@ def topics_overall(ctx: Context) -> Chart:
                               "(n = units a reader would tag; topics overlap)" if calibrated
                               else "Share of all spoken text in units coded with each topic "
                               "(n = coded units)") + f"\n{est['validated_on'].iloc[0]}")
+    top = est.iloc[0]
+    evidence = (ctx.topic_evidence(top["topic"], {**top.to_dict(), "n_units": len(ctx.corpus.units)})
+                if found else None)
     return Chart(fig, title, ("全部发言文本中，各话题所占字数比例的估计（每个单元按读者会标注该话题的"
                               "概率计入），横线为 90% 区间。" if calibrated else
                               "全部发言文本中，按关键词编码到各话题的分析单元所占的字数比例（未校准）。"),
-                 finding=found,
+                 finding=found, evidence=evidence,
                  notes=_calibration_note(est) + "；".join(
                      f"{names[r.topic]} {r.share:.1f}%" + (f"（{r.low_pct:.1f}–{r.high_pct:.1f}%）"
                                                            if calibrated else "")
@@ -85,8 +88,9 @@ def topics_by_event(ctx: Context) -> Chart:
                            topics_on_rows=True).sum(axis=1).round()
     sizes = est.groupby("event_group")["n_units"].first()
     columns = with_n(groups.labels, sizes.reindex(groups.order))
-    title, found = _group_leader_title(est, "event_group", groups.labels, names, sizes,
-                                       nobody=f"各场活动的话题分布：没有一场的领先话题可以确定{_SURE_RULE}")
+    title, found, best = _group_leader_title(
+        est, "event_group", groups.labels, names, sizes,
+        nobody=f"各场活动的话题分布：没有一场的领先话题可以确定{_SURE_RULE}")
     fig = heatmap(share.rename(index=with_n(names, row_n.astype(int), sep=" "), columns=columns),
                   fmt="{:.0f}%", cmap="Blues", faded=faded, few_label=f"{grey}（灰）",
                   colorbar_label="文本占比 %（估计）" if calibrated else "文本占比 %", title=title,
@@ -96,7 +100,9 @@ def topics_by_event(ctx: Context) -> Chart:
                       "each topic (n = coded units)") + "\n" + est["validated_on"].iloc[0])
     measure = "各话题所占比例的估计" if calibrated else "按关键词编码到各话题的单元所占比例（未校准）"
     return Chart(fig, title, f"各场活动的发言文本中，{measure}；{grey}的格子为灰色。",
-                 notes=_calibration_note(est) + f"灰色：{grey}。", finding=found)
+                 notes=_calibration_note(est) + f"灰色：{grey}。", finding=found,
+                 evidence=best and ctx.topic_evidence(best[1]["topic"], best[1], by="event_group",
+                                                      group=best[0], where=groups.labels[best[0]]))
 
 
 _SURE_RULE = f"（需≥{FINDING_MIN_UNITS} 个单元、区间≤{WIDE * 100:.0f} 个百分点）"
@@ -105,13 +111,14 @@ that names none."""
 
 
 def _group_leader_title(est: pd.DataFrame, by: str, labels: dict, names: dict,
-                        sizes: pd.Series, *, nobody: str) -> tuple[str, bool]:
+                        sizes: pd.Series, *, nobody: str) -> tuple[str, bool, tuple | None]:
     """'X 以「T」为主（share 的发言）' for the group whose sure leader (analysis.estimates.leader)
     is largest, among groups large enough (FINDING_MIN_UNITS) whose leader's interval is
     readable (no wider than WIDE): said within the group, never as the chart's largest cell.
-    Without such a group, `nobody` says so; uncalibrated, nothing is a finding."""
+    Without such a group, `nobody` says so; uncalibrated, nothing is a finding. Returns the
+    title, whether it is a finding, and (group, its leader's row) when it is."""
     if est["low"].isna().all():
-        return nobody.split("：")[0] + "（按关键词，未校准）", False
+        return nobody.split("：")[0] + "（按关键词，未校准）", False, None
     best = None
     for group, rows in est.groupby(by, sort=True):
         top, sure = leader(rows)
@@ -119,10 +126,10 @@ def _group_leader_title(est: pd.DataFrame, by: str, labels: dict, names: dict,
                 and (best is None or top["estimate"] > best[1]["estimate"])):
             best = (group, top)
     if best is None:
-        return nobody, False
+        return nobody, False, None
     group, top = best
     return (f"{labels.get(group, group)} 以「{names[top['topic']]}」为主"
-            f"（{_pct(top['estimate'])} 的发言）"), True
+            f"（{_pct(top['estimate'])} 的发言）"), True, best
 
 
 def _estimate_grid(est: pd.DataFrame, by: str, column: str, rows: list, columns: list,
@@ -199,8 +206,9 @@ def topics_by_speaker(ctx: Context) -> Chart:
     enough = _talkers(ctx)
     est = ctx.topic_estimates("speaker_id")
     est = est[est["speaker_id"].isin(enough)]
-    title, found = _group_leader_title(
-        est, "speaker_id", speakers["name"].to_dict(), ctx.topic_names,
+    # the display name (with the event): a name can recur across events
+    title, found, best = _group_leader_title(
+        est, "speaker_id", speakers["display"].to_dict(), ctx.topic_names,
         est.groupby("speaker_id")["n_units"].first(),
         nobody=f"发言者 × 话题：没有一位发言者的领先话题可以确定{_SURE_RULE}")
     fig, grey = _group_topic_heatmap(
@@ -210,7 +218,10 @@ def topics_by_speaker(ctx: Context) -> Chart:
     measure = "各话题所占比例的估计" if est["low"].notna().all() else "按关键词编码到各话题的比例（未校准）"
     return Chart(fig, title, f"发言超过 1,000 字、至少 3 个单元的个人：其发言中{measure}；推断出的发言者加斜线，"
                              f"{grey}的格子为灰色。",
-                 notes=_calibration_note(est) + f"灰色：{grey}。", finding=found)
+                 notes=_calibration_note(est) + f"灰色：{grey}。", finding=found,
+                 evidence=best and ctx.topic_evidence(best[1]["topic"], best[1], by="speaker_id",
+                                                      group=best[0],
+                                                      where=speakers.at[best[0], "display"]))
 
 
 @figure("03_topics_by_role", "03_topics.ipynb", "话题")
@@ -219,14 +230,19 @@ def topics_by_role(ctx: Context) -> Chart:
     role_names = ctx.roles.names()
     shown = [r for r in role_names if r in set(est["role"])]
     people = est[~est["role"].isin(ctx.roles.pools)]
-    title, found = _group_leader_title(people, "role", role_names, ctx.topic_names,
-                                       people.groupby("role")["n_units"].first(),
-                                       nobody=f"不同角色的话题占比：没有一个角色的领先话题可以确定{_SURE_RULE}")
+    title, found, best = _group_leader_title(
+        people, "role", role_names, ctx.topic_names, people.groupby("role")["n_units"].first(),
+        nobody=f"不同角色的话题占比：没有一个角色的领先话题可以确定{_SURE_RULE}")
     fig, grey = _group_topic_heatmap(ctx, est, "role", shown, role_names, title, cmap="Greens",
                                      subtitle=_group_subtitle(est, "role"))
     measure = "各话题所占比例的估计" if est["low"].notna().all() else "按关键词编码到各话题的比例（未校准）"
     return Chart(fig, title, f"各角色的发言中{measure}；{grey}的格子为灰色。",
-                 notes=_calibration_note(est) + f"灰色：{grey}。", finding=found)
+                 notes=_calibration_note(est) + f"灰色：{grey}。", finding=found,
+                 evidence=best and ctx.topic_evidence(best[1]["topic"], best[1], by="role",
+                                                      group=best[0], where=role_names[best[0]]))
+
+
+FLOW_PANELS = 3
 
 
 @figure("03_topic_flow", "03_topics.ipynb", "话题")
@@ -235,11 +251,11 @@ def topic_flow(ctx: Context) -> Chart:
     labels = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
     sizes = units.groupby("event_id").size().sort_values(ascending=False, kind="stable")
     chosen = [e for e in ctx.corpus.events.sort_values(["date", "metadata_order"])["event_id"]
-              if e in sizes.index[:6] and sizes[e] >= 20]
+              if e in sizes.index and sizes[e] >= 20]
     # each unit counts with its chance of each topic (analysis.estimates), as the shares do
     chances = ctx.unit_probabilities.pivot(index="unit_id", columns="topic",
                                            values="probability").reindex(columns=list(ctx.book.ids))
-    panels, moves = {}, []
+    panels, moves, rank = {}, [], {}
     timed = False
     for event_id in chosen:
         part = units[units["event_id"] == event_id].sort_values("seq")
@@ -262,29 +278,47 @@ def topic_flow(ctx: Context) -> Chart:
         first, last = matrix.iloc[:, :3].mean(axis=1), matrix.iloc[:, -3:].mean(axis=1)
         shift = last - first
         spread = np.sqrt(variance.sum(axis=1)) / 3  # sd of the difference of the two means
+        heading = labels[event_id]
         if len(part) >= 50:  # a tenth of fewer than five units says little
             up, down = shift.idxmax(), shift.idxmin()
-            moves.append((labels[event_id], up, shift[up], down, shift[up] - Z90 * spread[up]))
-        panels[labels[event_id]] = matrix.rename(index=names)
+            moves.append((labels[event_id], up, shift[up], down, shift[up] - Z90 * spread[up],
+                          part[bins >= 7]))
+            if moves[-1][4] > 0:  # the panel says its sure rise, the number a title quotes
+                heading += f"\n后段「{names[up]}」+{shift[up]:.0f} 个百分点"
+                rank[heading] = (1, shift[up], sizes[event_id])
+        panels[heading] = matrix.rename(index=names)
+        rank.setdefault(heading, (0, 0.0, sizes[event_id]))
+    # FLOW_PANELS panels (a row, legible at SMALL_PT): the largest sure rises, then the largest
+    # events; in date order
+    keep = set(sorted(panels, key=lambda h: rank[h], reverse=True)[:FLOW_PANELS])
+    panels = {h: m for h, m in panels.items() if h in keep}
     sure = [m for m in moves if m[4] > 0]  # the rise's 90 % interval lies above zero
     if sure:
-        event, topic, rise, _, low = max(sure, key=lambda m: (m[2], m[0]))
-        title = (f"最大变化：{event} 后段比前段多谈「{names[topic]}」{rise:.0f} 个百分点"
-                 + (f"（至少 {low:.0f}）" if rise - low >= 0.5 else ""))
+        event, topic, rise, _, low, late = max(sure, key=lambda m: (m[2], m[0]))
+        title = f"最大变化：{event} 后段比前段多谈「{names[topic]}」{rise:.0f} 个百分点"
+        row = {"estimate": rise / 100, "low": low / 100, "high": (2 * rise - low) / 100,
+               "n_units": int(sizes[late["event_id"].iloc[0]])}
+        evidence = ctx.topic_evidence(topic, row, units=late, where=f"{event} 后三成比前三成")
+        evidence.measure = (f"{event}：后三成比前三成多谈「{names[topic]}」{rise:.0f} 个百分点"
+                            f"（90% 区间下限 {low:.0f}），共 {row['n_units']} 个单元")
+        evidence.effect = min(1.0, low / 100 * 2)  # a sure rise of 50 points counts as 1
     else:
         title = "话题在活动中的走向：前后段的差别都在不确定范围内" if moves else "话题在活动中的走向"
+        evidence = None
     fig = panel_heatmaps(panels, title=title,
                          subtitle="Estimated share of each tenth of the event per topic (tenths "
-                                  "of time where timed, else of units); the largest events, "
-                                  "at most six\n前段 / 后段: the first / last three tenths",
+                                  f"of time where timed, else of units); at most {FLOW_PANELS} "
+                                  "events: the largest sure shifts, then the largest events"
+                                  "\n前段 / 后段: the first / last three tenths",
                          xlabel="活动进程（按时间十等分）" if timed else "活动进程（十分位）",
                          colorbar_label="文本占比 %（估计）")
     return Chart(fig, title, "每场活动按先后分成十段，各段发言中各话题所占比例的估计（每个单元按读者会标注"
                              "该话题的概率计入），可见讨论从哪里走向哪里。",
                  notes=_calibration_note(ctx.topic_estimates("corpus")) + "；".join(
                      f"{m[0]}：最后三成比最初三成增加最多「{names[m[1]]}」（+{m[2]:.0f} 个百分点，"
-                     f"90% 区间下限 {m[4]:+.0f}），减少最多「{names[m[3]]}」" for m in moves),
-                 finding=bool(sure))
+                     f"90% 区间下限 {m[4]:+.0f}），减少最多「{names[m[3]]}」"
+                     for m in sorted(moves, key=lambda m: -m[4])[:10]),
+                 finding=bool(sure), evidence=evidence)
 
 
 @figure("03_coding_coverage", "03_topics.ipynb", "话题")
@@ -292,24 +326,29 @@ def coding_coverage(ctx: Context) -> Chart:
     units = ctx.corpus.units
     with_topic = set(ctx.topics["unit_id"])
     with_stance = set(ctx.stances["unit_id"])
-    labels = dict(zip(ctx.corpus.events["event_id"], ctx.corpus.events["label"]))
+    groups = ctx.many  # at most 20 rows: events, else series or periods
+    parts = dict(list(units.groupby(units["event_id"].map(groups.of), sort=False)))
     rows = []
-    for event_id, part in units.groupby("event_id", sort=False):
+    for group in groups.order:
+        if group not in parts:
+            continue
+        part = parts[group]
         total = part["n_chars"].sum() or 1
-        rows.append({"event": labels[event_id], "measure": "没有话题",
+        rows.append({"event": groups.labels[group], "measure": "没有话题",
                      "share": part.loc[~part["unit_id"].isin(with_topic), "n_chars"].sum()
                      / total * 100})
-        rows.append({"event": labels[event_id], "measure": "没有立场",
+        rows.append({"event": groups.labels[group], "measure": "没有立场",
                      "share": part.loc[~part["unit_id"].isin(with_stance), "n_chars"].sum()
                      / total * 100})
     frame = pd.DataFrame(rows)
+    frame["label"] = frame["share"].map(lambda v: f"{v:.0f}%")
     none = frame[frame["measure"] == "没有话题"].set_index("event")["share"]
     top = none.idxmax()
     title = f"{top} 有 {none.max():.0f}% 的发言不属于任何话题"
     fig = facet_bars(frame, facet="measure", label="event", value="share",
                      colors={"没有话题": "#0072B2", "没有立场": "#D55E00"}, ncols=2,
-                     xlabel="文本占比 %", order=["没有话题", "没有立场"], title=title,
-                     subtitle="Share of each event's spoken text in units with no "
-                              "discussed topic, and with no stance")
+                     xlabel="文本占比 %", order=["没有话题", "没有立场"], title=title, annotate="label",
+                     subtitle=groups.caption("Share of each event's spoken text in units "
+                                             "with no discussed topic, and with no stance"))
     return Chart(fig, title, "各场活动的发言中，没有任何话题、没有任何立场的单元所占字数比例：编码没覆盖到的部分。",
                  notes="无话题：" + "，".join(f"{k} {v:.0f}%" for k, v in none.items()))

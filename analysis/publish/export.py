@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import json
+import math
 import re
 import zipfile
 from datetime import datetime
@@ -49,6 +52,7 @@ def figure_manifest(root: Path) -> list[dict]:
                         "finding": info.get("Finding", "1") == "1",
                         "title_band": float(info.get("TitleBand", 0) or 0),
                         "made_with": info.get("Versions", ""),
+                        "evidence": json.loads(info["Evidence"]) if info.get("Evidence") else None,
                         "png": f"{name}.png", "svg": f"{name}.svg"})
     if not entries:
         raise FileNotFoundError(f"{figures}: no registered figure has been drawn -> run the "
@@ -84,24 +88,37 @@ def write_manifest(root: Path, entries: list[dict]) -> list[Path]:
     return [csv_path, md_path]
 
 
-EA_FONT = "Microsoft YaHei"
-"""The East-Asian typeface set on every text run of the deck (`a:ea`): a sans-serif CJK face
-PowerPoint has on Windows; LibreOffice and Keynote substitute their own sans-serif CJK."""
+DECK_FONT = "Microsoft YaHei"
+"""The one typeface of every text run (Latin, East-Asian and complex script alike, so no line
+mixes two faces and no title is half bold): PowerPoint's Chinese sans on Windows and in Office
+for Mac. Where it is missing, its PANOSE, pitch family and GB2312 charset (`FONT_HINTS`) lead
+PowerPoint and Keynote to their own Chinese sans (PingFang SC on macOS); LibreOffice follows
+fontconfig, where `make deck-pdf` maps it to the Noto Sans CJK SC the charts use."""
+FONT_HINTS = {"panose": "020B0503020204020204", "pitchFamily": "34", "charset": "-122"}
+EA_FONT = DECK_FONT  # the name earlier code and tests use
 SLIDE_W, SLIDE_H = 12192000, 6858000  # EMU: 13.333 x 7.5 in, 16:9
+EMU_IN = 914400
 MARGIN = 457200
 TAKEAWAYS = 5
+TITLE_STEPS = ((24, 1), (20, 2), (18, 2))
+"""(size in pt, most lines): a figure slide's title takes the first step it fits, so it never
+runs into the chart below it."""
 
 
 def build_deck(root: Path, entries: list[dict], path: Path | None = None,
                facts: dict | None = None) -> Path:
     """figures/deck.pptx, ready to present: a cover (the corpus's title, date range and
-    counts), up to five takeaway slides (the computed findings), then per section a section
-    slide and one slide per figure with its finding as the title, the chart (cropped below
-    its own titles), a wrapped caption and speaker notes (caption, measure, n, evidence).
-    Every text run has an East-Asian font; every text box lies inside the slide.
+    counts), up to five takeaway slides (the strongest findings about what was said, each
+    with its measure, a quote and its speaker beside its chart), then per section a section
+    slide and one slide per figure with its finding as the title (two lines at most), the
+    chart (cropped below its own titles, placed by `charts.legibility.slide_box`), a wrapped
+    caption and speaker notes (caption, measure, n, interval, evidence).
+    One typeface on every run, no bold; every text box lies inside the slide.
     Byte-stable: fixed document dates and zip timestamps."""
     from pptx import Presentation
     from pptx.util import Emu, Pt
+
+    from analysis.charts.legibility import SLIDE_CAPTION_IN, SLIDE_TITLE_IN, slide_box
 
     facts = facts or {}
     path = path or root / "figures" / "deck.pptx"
@@ -110,7 +127,7 @@ def build_deck(root: Path, entries: list[dict], path: Path | None = None,
     blank = deck.slide_layouts[6]
     inner = SLIDE_W - 2 * MARGIN
 
-    def text(slide, left, top, width, height, lines, size, *, bold=False, color=None):
+    def text(slide, left, top, width, height, lines, size, *, color=None):
         frame = slide.shapes.add_textbox(Emu(left), Emu(top), Emu(width), Emu(height)).text_frame
         frame.word_wrap = True
         for i, line in enumerate([lines] if isinstance(lines, str) else lines):
@@ -118,11 +135,10 @@ def build_deck(root: Path, entries: list[dict], path: Path | None = None,
             run = paragraph.add_run()
             run.text = line
             run.font.size = Pt(size)
-            run.font.bold = bold
             if color:
                 from pptx.dml.color import RGBColor
                 run.font.color.rgb = RGBColor.from_string(color)
-            _east_asian(run)
+            _typeface(run)
         return frame
 
     def notes(slide, body: str) -> None:
@@ -130,11 +146,22 @@ def build_deck(root: Path, entries: list[dict], path: Path | None = None,
         frame.text = body
         for paragraph in frame.paragraphs:
             for run in paragraph.runs:
-                _east_asian(run)
+                _typeface(run)
+
+    def picture(slide, entry, left, top, width, height):
+        """The chart without its title band, as large as fits the box, centred in it."""
+        band = entry.get("title_band", 0.0)  # the slide's own title replaces the chart's
+        with Image.open(root / "figures" / entry["png"]) as image:
+            ratio = image.width / (image.height * (1 - band))
+        pic_w = min(width, int(height * ratio))
+        pic_h = int(pic_w / ratio)
+        shape = slide.shapes.add_picture(str(root / "figures" / entry["png"]),
+                                         left + (width - pic_w) // 2, top, pic_w, pic_h)
+        shape.crop_top = band
+        return shape
 
     cover = deck.slides.add_slide(blank)
-    text(cover, MARGIN, 2000000, inner, 1000000, facts.get("title", "中文讨论记录分析"), 40,
-         bold=True)
+    text(cover, MARGIN, 2000000, inner, 1000000, facts.get("title", "中文讨论记录分析"), 40)
     lines = [facts.get("dates", ""), facts.get("counts", "")]
     lines.append(f"{len(entries)} 张图，来自 {len({e['notebook'] for e in entries})} 个笔记本")
     text(cover, MARGIN, 3200000, inner, 1500000, [line for line in lines if line], 20,
@@ -142,38 +169,59 @@ def build_deck(root: Path, entries: list[dict], path: Path | None = None,
     made = "; ".join(sorted({e["made_with"] for e in entries if e.get("made_with")}))
     notes(cover, "Generated by `make run` from the project's transcripts; every figure is a "
                  "registered function of analysis/charts/."
-                 + (f"\nMade with {made} (requirements.lock)." if made else ""))
+                 + (f"\nMade with {made}." if made else ""))
 
-    findings = _takeaways(entries)
+    findings = takeaways(entries)
+    first_figure = 2 + len(findings)  # slide number of the first figure slide (cover = 1)
+    slide_of, section_seen = {}, set()
+    for entry in entries:  # figure slides follow their section's slide
+        if entry.get("section") not in section_seen:
+            section_seen.add(entry.get("section"))
+            first_figure += 1
+        slide_of[entry["name"]] = first_figure
+        first_figure += 1
     for number, entry in enumerate(findings, 1):
+        evidence = entry["evidence"]
         slide = deck.slides.add_slide(blank)
-        text(slide, MARGIN, 400000, inner, 500000, f"要点 {number} / {len(findings)}", 16,
+        text(slide, MARGIN, 300000, inner, 400000, f"要点 {number} / {len(findings)}", 14,
              color="777777")
-        text(slide, MARGIN, 1500000, inner, 1800000, entry["title"], 36, bold=True)
-        text(slide, MARGIN, 3600000, inner, 1800000,
-             [entry["caption"], *_for_slide(entry["notes"]).split("\n")[:6]], 16, color="444444")
-        notes(slide, f"见图：{entry['title']}\n{entry['notes']}")
+        size, _ = fit_title(entry["title"], inner, ((36, 2), (32, 2), (28, 3)))
+        text(slide, MARGIN, 800000, inner, 1450000, entry["title"], size)
+        text(slide, MARGIN, 2350000, inner, 850000, _for_slide(evidence["measure"]), 20,
+             color="444444")
+        if evidence.get("quote"):
+            frame = text(slide, MARGIN + 400000, 3400000, inner - 800000, 2700000,
+                         f"“{_for_slide(evidence['quote'])}”", 28, color="222222")
+            run = frame.add_paragraph().add_run()
+            run.text = f"—— {evidence['speaker']}"
+            run.font.size = Pt(20)
+            _typeface(run)
+        text(slide, MARGIN, SLIDE_H - 650000, inner, 400000,
+             f"图见第 {slide_of[entry['name']]} 页", 14, color="777777")
+        notes(slide, "\n".join(part for part in (
+            f"见图：{entry['title']}", f"度量：{evidence['measure']}",
+            f"原话：{evidence.get('quote', '')}（{evidence.get('speaker', '')}）"
+            if evidence.get("quote") else "", entry["notes"]) if part))
 
     section = None
     for entry in entries:
         if entry.get("section") != section:
             section = entry.get("section")
             slide = deck.slides.add_slide(blank)
-            text(slide, MARGIN, 2600000, inner, 1200000, section or "", 40, bold=True)
+            text(slide, MARGIN, 2600000, inner, 1200000, section or "", 40)
             names = [e["title"] for e in entries if e.get("section") == section]
             text(slide, MARGIN, 3800000, inner, 2400000, names[:6], 14, color="555555")
         slide = deck.slides.add_slide(blank)
-        text(slide, MARGIN, 120000, inner, 620000, entry["title"], 24, bold=True)
-        top, bottom = 800000, 760000
-        room_h = SLIDE_H - top - bottom
-        band = entry.get("title_band", 0.0)  # the slide's own title replaces the chart's
+        size, _ = fit_title(entry["title"], inner)
+        title_h = int(SLIDE_TITLE_IN * EMU_IN)
+        # one paragraph, wrapped by the renderer: explicit breaks would wrap twice where the
+        # renderer's font is a little wider than the one measured
+        text(slide, MARGIN, 40000, inner, title_h - 40000, entry["title"], size)
         with Image.open(root / "figures" / entry["png"]) as image:
-            ratio = image.width / (image.height * (1 - band))
-        pic_w = min(SLIDE_W - MARGIN, int(room_h * ratio))
-        pic_h = int(pic_w / ratio)
-        picture = slide.shapes.add_picture(str(root / "figures" / entry["png"]),
-                                           int((SLIDE_W - pic_w) / 2), top, pic_w, pic_h)
-        picture.crop_top = band
+            fig_w, fig_h = image.width / 200, image.height / 200
+        width_in, height_in = slide_box(fig_w, fig_h, entry.get("title_band", 0.0))
+        picture(slide, entry, 0, title_h, SLIDE_W, int(height_in * EMU_IN) + 1)
+        bottom = int(SLIDE_CAPTION_IN * EMU_IN)
         text(slide, MARGIN, SLIDE_H - bottom + 60000, inner, bottom - 120000, entry["caption"],
              13, color="333333")
         made = entry.get("made_with") and f"Made with {entry['made_with']}."
@@ -189,8 +237,39 @@ def build_deck(root: Path, entries: list[dict], path: Path | None = None,
     return path
 
 
-_UNIT_ID = re.compile(r"\[[a-z0-9_\-]+\.u\d{4}\]\s*")
-_PATH = re.compile(r"\S+/\S+\.(?:yaml|csv|ipynb|py|txt)\b")
+def fit_title(title: str, width_emu: int, steps=TITLE_STEPS) -> tuple[int, list[str]]:
+    """The first (size, most lines) of `steps` at which `title` wraps into that many lines of
+    `width_emu`, measured with the charts' CJK font (a stand-in for the deck's: both are
+    full-width for CJK), and its lines; the last step's lines when none fits."""
+    from PIL import ImageFont
+
+    from analysis.charts.style import register_cjk_font
+
+    font_path = str(register_cjk_font())
+    width_pt = width_emu / 12700 * 0.92  # the text box's insets, and a wider renderer font
+    for size, most in steps:
+        font = ImageFont.truetype(font_path, size)
+        lines, line = [], ""
+        for char in title:
+            # closing punctuation never starts a line (it hangs on the line before)
+            if font.getlength(line + char) > width_pt and line and char not in _CLOSING:
+                # break before a Latin word rather than inside it
+                cut = max(line.rfind(" "), 0) if char.isascii() and char.isalnum() else 0
+                if cut and line[cut - 1:cut].isascii():
+                    lines.append(line[:cut + 1])  # the space stays, at the line's end
+                    line = line[cut + 1:] + char
+                    continue
+                lines.append(line)
+                line = char
+            else:
+                line += char
+        lines.append(line)
+        if len(lines) <= most or (size, most) == steps[-1]:
+            return size, ["".join(lines)] if len(lines) == 1 else lines
+    raise AssertionError("unreachable")
+
+
+_CLOSING = set("」』）)]】〕》〉。，、：；！？,.:;!?%％")
 
 
 def _for_slide(text: str) -> str:
@@ -199,33 +278,41 @@ def _for_slide(text: str) -> str:
     return _PATH.sub("", _UNIT_ID.sub("", text)).strip()
 
 
-def _takeaways(entries: list[dict]) -> list[dict]:
-    """Up to TAKEAWAYS findings, spread over the sections: each section's findings in turn
-    (its later charts first: the overview's counts matter less than what was said)."""
-    by_section: dict[str, list[dict]] = {}
-    for entry in entries:
-        if entry.get("finding", True):
-            by_section.setdefault(entry.get("section", ""), []).append(entry)
-    queues = [list(reversed(items)) for items in reversed(list(by_section.values()))]
-    chosen = []
-    while len(chosen) < TAKEAWAYS and any(queues):
-        for queue in queues:
-            if queue and len(chosen) < TAKEAWAYS:
-                chosen.append(queue.pop(0))
-    return sorted(chosen, key=lambda e: e["order"])
+_UNIT_ID = re.compile(r"\[[a-z0-9_\-]+\.u\d{4}\]\s*")
+_PATH = re.compile(r"\S+/\S+\.(?:yaml|csv|ipynb|py|txt)\b")
 
 
-def _east_asian(run) -> None:
-    """Set the run's East-Asian (and Latin) typeface, so CJK text renders in a sans face."""
+def takeaway_score(evidence: dict) -> float:
+    """How strongly a finding stands: its effect (0-1, per chart in docs/charts.md) weighed
+    by the units behind it (full weight from 100 units: log10(n + 1) / 2, at most 1)."""
+    n_weight = min(1.0, math.log10(int(evidence.get("n", 0)) + 1) / 2)
+    return float(evidence.get("effect", 0.0)) * n_weight
+
+
+def takeaways(entries: list[dict]) -> list[dict]:
+    """Up to TAKEAWAYS findings about what was said (charts that give evidence: an effect,
+    n and a quote), the strongest first (`takeaway_score`); counts of the corpus itself (who
+    spoke, how much) are context, not takeaways."""
+    candidates = [e for e in entries if e.get("finding", True) and e.get("evidence")
+                  and takeaway_score(e["evidence"]) > 0]
+    ranked = sorted(candidates, key=lambda e: (-takeaway_score(e["evidence"]), e["order"]))
+    return ranked[:TAKEAWAYS]
+
+
+def _typeface(run) -> None:
+    """Set the run's Latin, East-Asian and complex-script typeface to DECK_FONT, with the
+    hints that pick a Chinese sans where it is missing."""
     from pptx.oxml.ns import qn
 
     properties = run._r.get_or_add_rPr()
-    for tag in ("a:latin", "a:ea"):
+    for tag in ("a:latin", "a:ea", "a:cs"):
         node = properties.find(qn(tag))
         if node is None:
             node = properties.makeelement(qn(tag), {})
             properties.append(node)
-        node.set("typeface", EA_FONT)
+        node.set("typeface", DECK_FONT)
+        for key, value in FONT_HINTS.items():
+            node.set(key, value)
 
 
 def corpus_facts(project: Project | None = None) -> dict:
@@ -245,6 +332,39 @@ def corpus_facts(project: Project | None = None) -> dict:
     counts = (f"{len(corpus.events)} 场活动 · {len(people)} 位发言者 · {len(corpus.units):,} 个分析单元"
               f" · {int(corpus.events['n_chars'].sum()):,} 字")
     return {"title": title, "dates": dates, "counts": counts}
+
+
+def deck_pdf(deck: Path, folder: Path) -> Path:
+    """Render `deck` to folder/<name>.pdf with LibreOffice, its fontconfig given the charts'
+    Noto Sans CJK SC as DECK_FONT (a machine without Chinese fonts would draw boxes): how
+    the deck looks where DECK_FONT is missing. Needs `soffice` on the PATH."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from analysis.charts.style import register_cjk_font
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise FileNotFoundError("soffice (LibreOffice) is not on the PATH -> install "
+                                "LibreOffice to render the deck, or open deck.pptx directly")
+    font = register_cjk_font()
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = Path(tmp) / "fonts.conf"
+        conf.write_text(f"""<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <dir>{font.parent}</dir>
+  <cachedir>{tmp}/cache</cachedir>
+  <alias binding="same"><family>{DECK_FONT}</family><prefer><family>Noto Sans CJK SC</family></prefer></alias>
+</fontconfig>
+""", encoding="utf-8")
+        env = {**os.environ, "FONTCONFIG_FILE": str(conf), "HOME": tmp}
+        subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(folder),
+                        str(deck)], env=env, check=True, capture_output=True, timeout=600)
+    return folder / f"{deck.stem}.pdf"
 
 
 def _restamp_zip(data: bytes, path: Path) -> None:
