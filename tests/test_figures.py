@@ -30,7 +30,7 @@ def test_manifest_lists_every_registered_figure_in_registry_order():
     from analysis.charts.registry import REGISTRY
 
     entries = figure_manifest(ROOT)
-    assert len(entries) >= 15
+    assert len(entries) >= 13
     assert [e["name"] for e in entries] == [n for n in REGISTRY if (ROOT / "figures" /
                                                                     f"{n}.png").is_file()]
     notebooks = [e["notebook"] for e in entries]
@@ -74,10 +74,11 @@ def test_deck_is_byte_stable_with_cover_takeaways_sections_and_a_slide_per_figur
     deck = _slides(first)
     sections = len({e["section"] for e in entries})
     chosen = takeaways(entries)
-    assert 3 <= len(chosen) <= TAKEAWAYS  # the example has findings about what was said
+    assert 2 <= len(chosen) <= TAKEAWAYS  # the example has findings about what was said
+    assert all(e["evidence"]["n"] >= 10 for e in chosen)
     assert len(deck.slides) == 1 + len(chosen) + sections + len(entries)
     cover = " ".join(s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame)
-    assert facts["dates"] in cover and "场活动" in cover and "个分析单元" in cover
+    assert facts["dates"] in cover and "场活动" in cover and "位发言者" in cover
     assert "2023" in facts["dates"]
 
 
@@ -131,7 +132,7 @@ def test_slide_titles_fit_their_lines_and_takeaways_carry_a_quote_and_its_speake
         assert entry["evidence"]["quote"] and "——" in shown, shown[:300]
         page = int(re.search(r"图见第 (\d+) 页", shown).group(1))  # its chart's slide
         chart_slide = deck.slides[page - 1]
-        heading = chart_slide.shapes[0].text_frame.text
+        heading = chart_slide.shapes[0].text_frame.text.replace("\u2060", "")
         assert heading == entry["title"], (heading, entry["title"])
         assert any(shape.shape_type == 13 for shape in chart_slide.shapes)
         assert entry["evidence"]["measure"] in slide.notes_slide.notes_text_frame.text
@@ -163,7 +164,8 @@ def test_deck_slides_show_each_chart_once_under_its_finding_with_notes(tmp_path)
     assert len(figure_slides) == len(entries)
     for entry, slide in zip(entries, figure_slides):
         texts = [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
-        assert texts[0].replace("\n", "") == entry["title"] and entry["caption"] in texts[1]
+        # word joiners keep quoted terms whole on one line; they are not text
+        assert texts[0].replace("\u2060", "") == entry["title"] and entry["caption"] in texts[1]
         assert "figures/" not in texts[1] and ".ipynb" not in texts[1]  # no file paths
         assert entry["caption"] in slide.notes_slide.notes_text_frame.text
         (picture,) = [shape for shape in slide.shapes if shape.shape_type == 13]  # picture
@@ -240,7 +242,7 @@ def test_a_lexicon_change_is_caught_by_nbval_and_by_the_figure_check(tmp_path):
     # the untouched notebooks' charts still pass, and so do the estimated topic charts: the
     # example's estimates rest on its readers' labels, which a keyword edit does not move
     assert "01_speakers_by_role" not in figures.stdout
-    for name in ("03_topics_overall", "03_topics_by_event", "03_topics_by_speaker"):
+    for name in ("03_topics_overall", "03_topics_by_event", "03_topics_by_role"):
         assert name not in figures.stdout
 
 
@@ -321,7 +323,7 @@ def test_turn_taking_charts_are_drawn_only_where_turns_repeat():
         assert not REGISTRY[name].available(named_only), name
         assert REGISTRY[name].available(finance), name
         chart = render(name, finance)
-        assert chart.finding and chart.title and chart.notes, name
+        assert chart.title and chart.notes, name  # a finding only where its interval holds
 
 
 def test_a_figure_the_corpus_cannot_support_is_withdrawn_not_left_stale(tmp_path, capsys):
@@ -340,24 +342,19 @@ def test_a_figure_the_corpus_cannot_support_is_withdrawn_not_left_stale(tmp_path
     assert (tmp_path / "01_talk_time.png").is_file()
 
 
-def test_entity_network_is_withdrawn_where_no_entities_are_named_together(make_seeds, capsys,
-                                                                          tmp_path):
+def test_entities_named_together_need_repeated_co_mentions(make_seeds):
     """A short episode on another subject names no pair of entities often enough: the
-    network is not drawn as an empty frame but withdrawn with its reason."""
+    notebook's table of entities named together is empty, the example's is not."""
     from analysis import load_corpus
-    from analysis.charts.registry import REGISTRY, Context, show
+    from analysis.charts.registry import Context
 
     root = make_seeds("events:\n  - event_id: talk\n    title: t\n    date: 2024-01\n"
                       "    organiser: o\n    format: f\n    file: talk.txt\n    parser: auto\n",
                       {"talk.txt": "主持人：今天聊聊新能源车的下半场。\n嘉宾：价格战还会继续。\n"
                                    "主持人：OpenAI 呢？\n嘉宾：那是另一个行业了。\n"})
-    ctx = Context(load_corpus(root))
-    assert ctx.entity_graph.number_of_edges() == 0
-    assert REGISTRY["05_entity_network"].conditional
-    assert show("05_entity_network", ctx, folder=tmp_path) is None
-    assert "mentioned together" in capsys.readouterr().out
+    assert Context(load_corpus(root)).entity_graph.number_of_edges() == 0
     example = Context(load_corpus(ROOT / "tests" / "fixtures" / "example"))
-    assert REGISTRY["05_entity_network"].available(example)
+    assert example.entity_graph.number_of_edges() > 0
 
 
 def test_a_chart_drawn_for_another_project_goes_to_that_projects_output(tmp_path):

@@ -371,7 +371,7 @@ def test_many_events_are_pooled_by_period_or_series(archive):
     assert set(groups.of) == set(archive.events["event_id"])
     assert sum(groups.sizes.values()) == 40
     assert groups.order == sorted(groups.order)  # date order
-    assert "40 events in 24 month groups" in groups.caption("x")
+    assert "40 场活动按月分为 24 组" in groups.caption("x")
     by_series = describe.event_groups(archive, 8, prefer="series")
     assert by_series.kind == "series" and by_series.order == ["A台", "B台"]
     assert describe.event_groups(archive, 10).kind == "quarter"

@@ -38,6 +38,9 @@ def bar_chart(
     annotate: bool = True,
     fmt: str = "{:,.0f}",
     interval: tuple[str, str] | None = None,
+    hatched: Sequence[bool] | None = None,
+    hatch_label: str = "",
+    labels: Sequence[str] | None = None,
 ) -> Figure:
     """Draw one bar per row of ``df``, categories in row order.
 
@@ -61,6 +64,9 @@ def bar_chart(
         fmt: :meth:`str.format` pattern for the annotations.
         interval: Columns (low, high) of an interval around each value, drawn as a
             whisker; the value is then written past the whisker's end.
+        hatched: Per row, whether its bar is striped (e.g. an inferred speaker), keyed in
+            a legend as ``hatch_label``.
+        labels: The text written at each bar's end instead of ``fmt`` of its value.
 
     Returns:
         The figure.
@@ -81,6 +87,14 @@ def bar_chart(
         bars = ax.barh(positions, values, color=bar_colors)
     else:
         bars = ax.bar(positions, values, color=bar_colors)
+    if hatched is not None and any(hatched):
+        for bar, striped in zip(bars, hatched):
+            if striped:
+                bar.set_hatch("//")
+                bar.set_edgecolor("white")
+        fig.legend(handles=[mpl.patches.Patch(facecolor="#777777", hatch="//",
+                                              edgecolor="white", label=hatch_label)],
+                   loc="outside lower center", frameon=False)
     _style_category_axis(fig, ax, positions, categories, horizontal)
     ends = values
     if interval is not None:
@@ -95,7 +109,8 @@ def bar_chart(
         ends = np.fmax(values, high)
     _style_value_axis(ax, ends, horizontal)
     if annotate:
-        labels = ["" if math.isnan(v) else fmt.format(v) for v in values]
+        labels = list(labels) if labels is not None else [
+            "" if math.isnan(v) else fmt.format(v) for v in values]
         if interval is None:
             ax.bar_label(bars, labels=labels, padding=4, fontsize=mpl.rcParams["xtick.labelsize"])
         else:  # past the whisker, so the number never sits on it
@@ -125,6 +140,8 @@ def stacked_bar_chart(
     xlabel: str | None = None,
     ylabel: str | None = None,
     totals: Mapping[str, str] | None = None,
+    legend: bool = False,
+    segment_labels: bool = True,
 ) -> Figure:
     """Draw stacked bars from a tidy (long) frame.
 
@@ -147,6 +164,9 @@ def stacked_bar_chart(
         ylabel: Label of the vertical axis.
         totals: Text written after each horizontal bar's end, by bar (e.g. the number a
             title quotes), the value axis widened to hold it.
+        legend: A legend even when every segment kind is labelled somewhere (thin
+            segments elsewhere stay unlabelled).
+        segment_labels: Name segments inside the bars (else the legend alone keys them).
 
     Returns:
         The figure.
@@ -177,22 +197,31 @@ def stacked_bar_chart(
     if horizontal and totals:
         _bar_end_labels(fig, ax, positions, base, [totals.get(k, "") for k in bar_keys])
 
-    if horizontal and len(segment_keys) <= 4:
+    if horizontal and len(segment_keys) <= 4 and segment_labels:
         # direct labels inside segments wide enough to hold them; a legend only when some
         # category could not be labelled anywhere
         total = float(base.max()) or 1.0
         left = np.zeros(len(bar_keys))
-        labelled = set()
+        labelled, written = set(), []
         for key in segment_keys:
             part = table[key].to_numpy(dtype=float)
             dark = sum(int(palette[str(key)][k:k + 2], 16) for k in (1, 3, 5)) < 380
             for i, width in enumerate(part):
                 if width / total >= 0.12:
-                    ax.text(left[i] + width / 2, positions[i], str(key), ha="center",
-                            va="center", fontsize=SMALL_PT, color="white" if dark else "#222222")
-                    labelled.add(key)
+                    written.append((ax.text(left[i] + width / 2, positions[i], str(key),
+                                            ha="center", va="center", fontsize=SMALL_PT,
+                                            color="white" if dark else "#222222"),
+                                    left[i], width, key))
             left += part
-        if labelled == set(segment_keys):
+        fig.canvas.draw()  # a label stays only where it fits inside its segment
+        renderer = fig.canvas.get_renderer()
+        for label, start, width, key in written:
+            span = ax.transData.transform((start + width, 0))[0] - ax.transData.transform((start, 0))[0]
+            if label.get_window_extent(renderer).width > span - 6:
+                label.remove()
+            else:
+                labelled.add(key)
+        if labelled == set(segment_keys) and not legend:
             if xlabel:
                 ax.set_xlabel(xlabel)
             if ylabel:
@@ -200,6 +229,9 @@ def stacked_bar_chart(
             return fig
 
     handles, labels = ax.get_legend_handles_labels()
+    drawn_keys = {str(k) for k in segment_keys if table[k].sum() > 0}
+    handles, labels = (list(x) for x in zip(*[(h, l) for h, l in zip(handles, labels)
+                                               if l in drawn_keys])) if drawn_keys else ([], [])
     if not horizontal:
         # Bottom segment last, so the legend reads in the same order as the stack.
         handles, labels = handles[::-1], labels[::-1]
@@ -403,6 +435,8 @@ def diverging_bars(
         ax.set_yticks(y, labels)
         ax.invert_yaxis()
         ax.set_xlim(-limit * 1.1, limit * 1.1)
+        # passages against run left of 0: counted, not negative
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{abs(v):g}"))
         ax.tick_params(axis="y", length=0, labelsize=SMALL_PT)
         ax.tick_params(axis="x", labelsize=SMALL_PT)
         ax.grid(False)
@@ -413,12 +447,11 @@ def diverging_bars(
     handles = [mpl.patches.Patch(color=STANCE_COLORS["con"], label="反对"),
                mpl.patches.Patch(color=STANCE_COLORS["mixed"], label="中立/两面"),
                mpl.patches.Patch(color=STANCE_COLORS["pro"], label="支持")]
-    if split:
-        handles.append(mpl.patches.Patch(facecolor="#555555", label="实心：已确认"))
-        if automatic:  # the outlined key only where something is outlined
-            handles.append(mpl.patches.Patch(facecolor="white", edgecolor="#555555",
-                                             linewidth=1.6, label="空心：自动（未审）"))
-    if len(df) and (n_all := df["n_con"] + df["n_neutral"] + df["n_pro"]).lt(min_n).any():
+    if split and automatic:  # solid against outlined, only where something is outlined
+        handles.append(mpl.patches.Patch(facecolor=STANCE_COLORS["pro"], label="实心：已确认"))
+        handles.append(mpl.patches.Patch(facecolor="white", edgecolor=STANCE_COLORS["pro"],
+                                         linewidth=1.6, label="空心：自动（未审）"))
+    if len(df) and (df["n_con"] + df["n_neutral"] + df["n_pro"]).lt(min_n).any():
         handles.append(mpl.patches.Patch(facecolor=MUTED, edgecolor="#AAAAAA", hatch="///",
                                          label=f"不足 {min_n} 个单元"))
     # a footnote (what is not drawn) heads the key, where the layout keeps room for it
@@ -439,8 +472,8 @@ def diverging_bars(
 def share_bars(rows: list[tuple[str, list[tuple[str, float, str]]]], *, title: str,
                subtitle: str | None = None, xlabel: str | None = None,
                legend: Mapping[str, str] | None = None, min_label: float = 0.07) -> Figure:
-    """100 % bars: one row per group, segments (name, share, colour[, (low, high)]) in the
-    given order, each segment wide enough (`min_label`) labelled with its name and share
+    """100 % bars: one row per group, segments (name, share, colour[, (low, high)[, hatched]])
+    in the given order (hatched: an inferred person, keyed by `legend`), each segment wide enough (`min_label`) labelled with its name and share
     (and its interval, when the segment has one) inside it
     (direct labels instead of a legend; `legend` adds entries for colours that mean a kind,
     such as pools)."""
@@ -448,13 +481,15 @@ def share_bars(rows: list[tuple[str, list[tuple[str, float, str]]]], *, title: s
     placed = []
     for i, (_, segments) in enumerate(rows):
         left = 0.0
-        for name, share, color, *span in segments:
+        for name, share, color, *rest in segments:
+            span = rest[:1]
+            hatched = len(rest) > 1 and rest[1]
             ax.barh(i, share * 100, left=left * 100, color=color, edgecolor="white",
-                    linewidth=0.8)
+                    linewidth=0.8, hatch="//" if hatched else None)
             if share >= min_label:
                 interval = (f"（{span[0][0] * 100:.0f}–{span[0][1] * 100:.0f}%）"
-                            if span and span[0][1] - span[0][0] >= 0.005 else "")
-                placed.append((i, left, share, color, name, interval))
+                            if span and span[0] and span[0][1] - span[0][0] >= 0.005 else "")
+                placed.append((i, left, share, color, name, interval, hatched))
             left += share
     ax.set_yticks(range(len(rows)), [label for label, _ in rows])
     ax.invert_yaxis()
@@ -464,7 +499,9 @@ def share_bars(rows: list[tuple[str, list[tuple[str, float, str]]]], *, title: s
     if xlabel:
         ax.set_xlabel(xlabel)
     if legend:
-        handles = [mpl.patches.Patch(color=c, label=l) for l, c in legend.items()]
+        handles = [mpl.patches.Patch(facecolor=c[0], hatch=c[1], edgecolor="white", label=l)
+                   if isinstance(c, tuple) else mpl.patches.Patch(color=c, label=l)
+                   for l, c in legend.items()]
         fig.legend(handles=handles, loc="outside lower center", ncols=len(handles),
                    frameon=False)
     _label_segments(fig, ax, placed)
@@ -479,15 +516,21 @@ def _label_segments(fig: Figure, ax: Axes, placed: list) -> None:
     renderer = fig.canvas.get_renderer()
     to_px = ax.transData.transform
     row_px = abs(to_px((0, 1))[1] - to_px((0, 0))[1]) * 0.8  # a bar is 0.8 of its row
-    for i, left, share, color, name, interval in placed:
+    for i, left, share, color, name, interval, hatched in placed:
+        if not name:  # an unnamed segment (the rest of a share) needs no label
+            continue
         width_px = to_px(((left + share) * 100, 0))[0] - to_px((left * 100, 0))[0]
         dark = sum(int(color[k:k + 2], 16) for k in (1, 3, 5)) < 380
         pct = f"{share * 100:.0f}%"
         for text in (f"{_wrap(name, 10)}\n{pct}{interval}", f"{name} {pct}{interval}",
                      f"{name} {pct}", pct):
             label = ax.text((left + share / 2) * 100, i, text, ha="center", va="center",
-                            fontsize=SMALL_PT, color="white" if dark else "#222222")
+                            fontsize=SMALL_PT, color="white" if dark else "#222222",
+                            # a plain patch of the segment's colour behind it: legible over
+                            # stripes and over reference lines
+                            bbox=dict(boxstyle="round,pad=0.15", facecolor=color,
+                                      edgecolor="none"), zorder=3)
             box = label.get_window_extent(renderer)
-            if box.width <= width_px - 4 and box.height <= row_px + 2:
+            if box.width <= width_px - 12 and box.height <= row_px + 2:  # its patch too
                 break
             label.remove()

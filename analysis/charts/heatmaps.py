@@ -37,7 +37,9 @@ def panel_heatmaps(panels: Mapping[str, pd.DataFrame], *, title: str,
             ax.set_yticks(range(matrix.shape[0]), [str(r) for r in matrix.index], fontsize=SMALL_PT)
         else:
             ax.set_yticks([])
-        ax.set_title(_wrap(str(key), 16), fontsize=SMALL_PT)
+        # a panel's title fills its width: a CJK character is about one em wide
+        ax.set_title(_wrap(str(key), int(0.85 * fig.get_figwidth() / axes.shape[1]
+                                         / (SMALL_PT / 72))), fontsize=SMALL_PT)
         ax.grid(False)
         if xlabel:
             ax.set_xlabel(xlabel, fontsize=SMALL_PT)
@@ -72,6 +74,8 @@ def heatmap(
     ylabel: str | None = None,
     few_label: str = "不足 3 个单元（灰）",
     inferred_label: str = "推断的发言者（斜线）",
+    blank: pd.DataFrame | None = None,
+    ticks: Mapping[float, str] | None = None,
 ) -> Figure:
     """A labelled heatmap of `matrix` (rows x columns, in their order).
 
@@ -80,7 +84,10 @@ def heatmap(
     names the two ends of the colour bar (e.g. 反对, 支持). Cells where `faded` is True (too
     few units to read) are muted to grey, their numbers kept; every cell of a row where
     `faded_rows` is True keeps its colour under thin stripes (an inferred speaker); a missing
-    value shows a grey dash. A legend under the chart names each encoding used. `vmax` caps
+    value shows a grey dash; a cell where `blank` is True is left empty (no value by design,
+    such as the mirrored half of a symmetric matrix). A legend under the chart names each
+    encoding used; `ticks` labels the colour bar ({value: text}, e.g. a log scale in its
+    own units). `vmax` caps
     the colour scale (cells above it take the darkest colour, their numbers still say the
     value).
     """
@@ -114,6 +121,8 @@ def heatmap(
     for i in range(matrix.shape[0]):
         for j in range(matrix.shape[1]):
             value = values[i, j]
+            if blank is not None and bool(blank.iat[i, j]):
+                continue
             if not np.isfinite(value):  # no data: a dash on white, unlike any value
                 ax.text(j, i, "—", ha="center", va="center", fontsize=SMALL_PT, color="#BBBBBB")
                 used.add("blank")
@@ -151,6 +160,8 @@ def heatmap(
     if handles:
         fig.legend(handles=handles, loc="outside lower center", ncols=len(handles),
                    frameon=False, fontsize=SMALL_PT)
+    if ticks:
+        bar.set_ticks(list(ticks), labels=list(ticks.values()))
     if scale_ends:
         low, high = norm.vmin, norm.vmax
         bar.set_ticks([low, (low + high) / 2, high],

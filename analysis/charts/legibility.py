@@ -31,8 +31,8 @@ MIN_SLIDE_PT = 12
 """Smallest font an audience reads on a projected 16:9 slide."""
 
 SLIDE_W_IN, SLIDE_H_IN = 13.333, 7.5
-SLIDE_TITLE_IN = 0.875   # the slide's own title, above the picture
-SLIDE_CAPTION_IN = 0.83  # the caption under the picture
+SLIDE_TITLE_IN = 0.8     # the slide's own title, above the picture
+SLIDE_CAPTION_IN = 0.62  # the caption under the picture (two lines at 13 pt)
 SLIDE_SIDE_IN = 0.25
 
 
@@ -107,7 +107,7 @@ def problems(fig: Figure, *, min_pt: float | None = None) -> list[tuple[str, str
     return found
 
 
-def _corners(text: Text, box, renderer, shrink: float = 2.0) -> np.ndarray:
+def _corners(text: Text, box, renderer, shrink: float = 0.5) -> np.ndarray:
     """The four corners (pixels) of a text's own rectangle, rotated as drawn and shrunk by
     `shrink` pixels a side (touching is not overlapping): a slanted label's axis-aligned box
     would overlap its neighbours' even where the glyphs do not."""

@@ -44,11 +44,19 @@ def line_chart(
         ax.plot(xs, ys, marker="o", linewidth=2.5, color=colour)
         ends.append([ys[-1], str(name), colour, xs[-1]])
     if timed:
-        locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         span = max(positions.values()) - min(positions.values()) or 30.0
-        ax.set_xlim(min(positions.values()) - 0.02 * span, max(positions.values()) + 0.02 * span)
+        if span > 730:  # over two years: a tick and its label at every year's start
+            ax.xaxis.set_major_locator(mdates.YearLocator())
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        else:
+            locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        left = min(positions.values()) - 0.02 * span
+        if span > 730:  # from the first year's start, so that year has its tick too
+            left = min(left, float(mdates.date2num(pd.Timestamp(
+                mdates.num2date(min(positions.values())).year, 1, 1))))
+        ax.set_xlim(left, max(positions.values()) + 0.02 * span)
     else:
         ax.set_xticks(range(len(categories)),
                       [_wrap(str(c), 12) for c in categories])

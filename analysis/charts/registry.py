@@ -16,6 +16,7 @@ The figure functions live in one module per notebook (`corpus`, `terms`, `topics
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -70,6 +71,9 @@ FINDING_MIN_UNITS = 10
 """A finding title names a group only if it has at least this many units."""
 QUOTE_CHARS = 90
 """Longest quote a takeaway slide shows (longer sentences are cut at commas)."""
+_SAID_BY = re.compile(r"^[^，。,.:：\s]{1,8}[:：]\s*")
+_REPORTED = re.compile(r"^[…\s]*(他|她|有人|据|对方|别人)(说|讲|提到|表示|认为)")
+"""Reported speech: someone else's words, not the speaker's, so never a quote under their name."""
 
 
 def figure(name: str, notebook: str, section: str, *, available=None, unavailable: str = ""):
@@ -193,12 +197,13 @@ class Context:
         ranked = spoken.assign(_order=order.to_numpy()).sort_values("_order", kind="stable")
         labels = dict(zip(self.corpus.events["event_id"], self.corpus.events["label"]))
         for row in ranked.itertuples():
-            text = str(row.text)
+            # the speaker's own words: a "姓名：" the transcript repeats inside the text goes
+            text = _SAID_BY.sub("", " ".join(str(row.text).split()))
             if term and term not in text:
                 continue
             clause = term or text[:12]
             quote = whole_quote(text, clause, limit=QUOTE_CHARS, anchor=term)
-            if len(quote) >= 8:
+            if len(quote) >= 8 and not _REPORTED.match(quote):
                 return quote, f"{self.who(row.speaker_id)}，{labels.get(row.event_id, row.event_id)}"
         return "", ""
 
@@ -284,6 +289,29 @@ def _asking_turns(ctx: Context) -> pd.DataFrame:
     marked = spoken["text"].str.contains("[？?]", regex=True) | (spoken["kind"] == "question")
     visible = set(spoken.loc[marked, "event_id"])
     return ctx.turns[ctx.turns["event_id"].isin(visible)]
+
+
+_VALIDATED = (
+    (re.compile(r"^readers' labels on all (\d+) units$"), r"全部 \1 个单元有读者标注"),
+    (re.compile(r"^readers' labels on (\d+) of (\d+) units; the rest (.*)$"),
+     r"\2 个单元中 \1 个有读者标注；其余：\3"),
+    (re.compile(r"calibrated on (\d+) labelled units of this project"),
+     r"用本项目 \1 个标注单元校准"),
+    (re.compile(r"calibrated elsewhere \((\d+) labelled units\), not validated on this project"),
+     r"校准自别处（\1 个标注单元），未在本项目验证"),
+    (re.compile(r"calibrated on the example's labels, not validated on this project"),
+     "用示例项目的标注校准，未在本项目验证"),
+    (re.compile(r"uncalibrated keyword shares: label units of this project to calibrate"),
+     "未校准的关键词比例：标注本项目的单元后才能校准"),
+)
+
+
+def validated_zh(text: str) -> str:
+    """A chart's line on what its numbers were validated on, in Chinese (the estimates
+    state it in English, for the notebooks' tables)."""
+    for pattern, replacement in _VALIDATED:
+        text = pattern.sub(replacement, text)
+    return "依据：" + text
 
 
 def draw(name: str, ctx: Context, *, save: bool = True, folder=None) -> Figure:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.charts.bars import diverging_bars
-from analysis.charts.registry import Chart, Context, Evidence, figure
+from analysis.charts.registry import FINDING_MIN_UNITS, Chart, Context, Evidence, figure
 from analysis.charts.style import SMALL_PT, _wrap, new_figure
 from analysis.estimates.intervals import wilson_low
 from analysis.estimates.stances import FEW_ROWS, shown_rows
@@ -19,6 +19,12 @@ from analysis.estimates.stances import FEW_ROWS, shown_rows
 TABLE_ROWS = 8  # stance rows a chart lists as a table (the notebook lists them all)
 TABLE_LINES = 17  # text lines a table figure holds at SMALL_PT
 PANEL_ROWS = 12  # at most this many groups per target panel: the ones with most rows
+
+
+def _named(ctx: Context) -> set:
+    """Speakers whose words a slide may quote under their name: people, not inferred."""
+    speakers = ctx.speakers
+    return set(speakers.index[speakers["is_person"] & (speakers["inferred_share"] <= 0.5)])
 
 
 def _unnamed(ctx: Context) -> int:
@@ -89,19 +95,21 @@ def stance_minor_rows(ctx: Context, by: str = "speaker_id", *,
             .reset_index(drop=True))
 
 
-def _quotes(rows: pd.DataFrame) -> dict[str, pd.Series]:
+def _quotes(rows: pd.DataFrame, named: set | frozenset = frozenset()) -> dict[str, pd.Series]:
     """Per target, the row whose whole sentence a chart quotes: a row on the side most of
-    the target's drawn rows take (a quote must not contradict its bars), then confirmed rows whose value
+    the target's drawn rows take (a quote must not contradict its bars), then a row a named
+    person said (`named`: not inferred, not a seat), then confirmed rows whose value
     the lexicon's evidence states first (a flipped row's sentence may say the opposite),
     then the most probable, then the strongest cue; a sentence already quoted for another
     target is not quoted again."""
     agrees = rows["lexicon_stance"] == rows["stance"]
     lean = np.sign(rows.groupby("target")["stance"].transform("sum"))
     ranked = rows.assign(sure=(rows["status"] == "confirmed") & agrees, agrees=agrees,
-                         strength=rows["score"].abs(),
+                         strength=rows["score"].abs(), named=rows["speaker_id"].isin(named),
                          majority=(lean == 0) | (rows["stance"] == lean))
-    ranked = ranked.sort_values(["majority", "sure", "agrees", "probability", "strength",
-                                 "unit_id"], ascending=[False, False, False, False, False, True])
+    ranked = ranked.sort_values(["majority", "named", "sure", "agrees", "probability",
+                                 "strength", "unit_id"],
+                                ascending=[False, False, False, False, False, False, True])
     used, chosen = set(), {}
     for target, part in ranked.groupby("target", sort=True):
         for row in part.itertuples():
@@ -112,44 +120,22 @@ def _quotes(rows: pd.DataFrame) -> dict[str, pd.Series]:
     return chosen
 
 
-def _waiting_figure(title: str, subtitle: str, waiting: pd.DataFrame, threshold: float,
-                    precision: float):
-    """No stance to show yet: per target, how many suggestions wait and how likely the
-    likeliest is, and how to review them."""
-    fig = new_figure(title, subtitle)[0]
-    ax = fig.axes[0]
-    ax.axis("off")
-    why = (f"立场模型在带标注的样本上达不到要求的精确度（{precision:.0%}），所以阈值为 1："
-           "没有自动立场，只画分析者确认的。" if threshold >= 1
-           else f"自动立场需要概率 ≥ {threshold:.2f}（精确度 {precision:.0%}）。")
-    ax.text(0.02, 0.97, _wrap("还没有分析者确认的立场，也没有概率达到阈值的自动立场。" + why
-                              + "在 JupyterLab 中运行 analysis.review_stances() 逐条审阅建议；"
-                              "确认的立场会画在这里。", 56),
-            fontsize=15, color="#333333", va="top", transform=ax.transAxes)
-    if waiting.empty:
-        return fig
-    cells = [[r.name, f"{r.n}", f"{r.top:.2f}"] for r in waiting.itertuples()]
-    table = ax.table(cellText=cells, colLabels=["议题", "待审建议（段）",
-                                                f"最高概率（阈值 {threshold:.2f}）"],
-                     colWidths=[0.3, 0.2, 0.2], cellLoc="left",
-                     bbox=[0.02, 0.72 - 0.08 * (len(cells) + 1), 0.65, 0.08 * (len(cells) + 1)])
-    table.auto_set_font_size(False)
-    table.set_fontsize(14)
-    for cell in table.get_celld().values():
-        cell.set_edgecolor("#dddddd")
-    return fig
-
-
 def _table_cells(minor: pd.DataFrame, limit: int = TABLE_ROWS) -> tuple[list, list]:
     """The table's rows (at most `limit`, whole rows only, within TABLE_LINES text lines at
     SMALL_PT) and each row's height in lines, the header's first."""
     cells, lines = [], [1]
+    status = minor["status"].nunique() > 1  # a status column only when statuses differ
     for r in minor.head(limit).itertuples():
-        row = [_wrap(r.who, 8), _wrap(r.target_name, 8), r.value, {"confirmed": "已确认", "automatic": "自动"}.get(
-            r.status, r.status), _wrap(r.quote, 36)]
+        quote = _wrap(" ".join(str(r.quote).split()), 34 if not status else 30)
+        row = [_wrap(r.who, 10), _wrap(r.target_name, 8), r.value,
+               *([{"confirmed": "已确认", "automatic": "自动"}.get(r.status, r.status)]
+                 if status else []), quote]
         height = max(str(c).count("\n") + 1 for c in row)
-        if sum(lines) + height > TABLE_LINES:  # only whole rows, at a legible size
+        if sum(lines) + height > TABLE_LINES and cells:  # only whole rows, at a legible size
             break
+        if sum(lines) + height > TABLE_LINES:  # the first row alone: its quote cut to fit
+            row[-1] = "\n".join(row[-1].split("\n")[:TABLE_LINES - 1]) + "…"
+            height = min(height, TABLE_LINES - 1)
         cells.append(row)
         lines.append(height)
     return cells, lines
@@ -163,8 +149,11 @@ def _table_figure(title: str, subtitle: str, minor: pd.DataFrame, limit: int = T
     cells, lines = _table_cells(minor, limit)
     limit = len(cells)
     top = 0.93 if len(minor) > limit else 1.0
-    table = ax.table(cellText=cells, colLabels=["谁", "议题", "立场", "状态", "原话"],
-                     colWidths=[0.14, 0.14, 0.06, 0.07, 0.59], cellLoc="left",
+    status = len(cells[0]) == 5 if cells else False
+    table = ax.table(cellText=cells, colLabels=["谁", "议题", "立场", *(["状态"] if status else []),
+                                                "原话"],
+                     colWidths=[0.17, 0.13, 0.06, *([0.07] if status else []),
+                                0.57 if status else 0.64], cellLoc="left",
                      bbox=[0, 1 - top * sum(lines) / TABLE_LINES, 1, top * sum(lines) / TABLE_LINES])
     table.auto_set_font_size(False)
     table.set_fontsize(SMALL_PT)
@@ -172,7 +161,7 @@ def _table_figure(title: str, subtitle: str, minor: pd.DataFrame, limit: int = T
         cell.set_edgecolor("#dddddd")
         cell.set_height(lines[r] / sum(lines))
     if len(minor) > limit:
-        ax.text(0, 0.0, f"另有 {len(minor) - limit} 段，见笔记本中图下的表", fontsize=SMALL_PT,
+        ax.text(0, 0.0, f"另有 {len(minor) - limit} 段未列出（见讲者备注）", fontsize=SMALL_PT,
                 color="#666666", transform=ax.transAxes, va="bottom")
     return fig
 
@@ -193,14 +182,17 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
     n_automatic = int((rows["status"] == "automatic").sum())
     n_suggested = int((all_rows["status"] == "suggested").sum())
     left_out = _unnamed(ctx) if by == "speaker_id" else 0
-    subtitle = (f"Solid: confirmed ({n_confirmed}) · outlined: automatic ({n_automatic}) · "
-                f"{n_suggested} suggested, not drawn"
-                + (f" · {left_out} by unnamed speakers left out" if left_out else ""))
+    subtitle = (f"实心：已确认 {n_confirmed} 段 · 空心：自动判断 {n_automatic} 段 · "
+                f"待审的 {n_suggested} 段不画"
+                + (f" · 非具名发言者的 {left_out} 段不计" if left_out else ""))
     best, evidence = None, None
     for entry in drawn.itertuples():
         for side, k in (("pro", entry.n_pro), ("con", entry.n_con)):
             low = wilson_low(k, entry.n)
-            if low > 0.5 and (best is None or (low, entry.n) > (best[0], best[1].n)):
+            # a stance is a finding with FINDING_MIN_UNITS passages, its majority holding at
+            # the low end of the interval
+            if (low > 0.5 and entry.n >= FINDING_MIN_UNITS
+                    and (best is None or (low, entry.n) > (best[0], best[1].n))):
                 best = (low, entry, side)
     if best is not None:
         _, entry, side = best
@@ -213,7 +205,7 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
         k = entry.n_pro if side == "pro" else entry.n_con
         value = 1 if side == "pro" else -1
         said = behind[behind["stance"] == value]
-        person = said["speaker_id"].map(ctx.speakers["is_person"]).fillna(False).astype(bool)
+        person = said["speaker_id"].isin(_named(ctx))
         said = said.assign(unsure=said["status"] != "confirmed", unnamed=~person).sort_values(
             ["unsure", "unnamed", "probability", "unit_id"], ascending=[True, True, False, True])
         quote = said.iloc[0] if len(said) else None
@@ -227,11 +219,13 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
             speaker=(f"{ctx.who(quote.speaker_id)}，{labels_of.get(quote.event_id, quote.event_id)}"
                      if quote is not None else ""))
     elif not drawn.empty:
-        title = f"{who}的立场：没有哪一方在 90% 区间上占多数"
+        title = (f"{who}的立场：没有哪一方在 90% 区间上占多数"
+                 if (drawn["n"] >= FINDING_MIN_UNITS).any() else
+                 f"{who}的立场：没有一组在一个议题上有 {FINDING_MIN_UNITS} 段表态，不足以下结论")
         behind = rows[rows.set_index(["group", "target"]).index.isin(
             pd.MultiIndex.from_frame(drawn[["group", "target"]]))]
     else:
-        nobody = "具名发言者中没有人" if by == "speaker_id" else "没有哪场活动"
+        nobody = "发言者中没有人" if by == "speaker_id" else "没有哪场活动"
         title = (f"{who}的立场：{nobody}在一个议题上有 {FEW_ROWS} 段以上的表态，"
                  + (f"共 {len(minor)} 段，表中列出 {listed} 段"
                     if len(minor) > (listed := len(_table_cells(minor)[0]))
@@ -246,26 +240,16 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
     if len(minor) and not drawn.empty:
         notes += "\n不足 3 段、未画出的：\n" + "\n".join(
             f"{r.who}｜{r.target_name}｜{r.value}｜{r.quote}" for r in minor.itertuples())
-    if drawn.empty and minor.empty:
-        waiting = all_rows[all_rows["status"] == "suggested"].groupby("target").agg(
-            n=("unit_id", "size"), top=("probability", "max"))
-        waiting = waiting.reindex([t for t in ctx.cues.ids if t in waiting.index])
-        waiting = waiting.assign(name=[ctx.target_names[t] for t in waiting.index])
-        model = ctx.stance_rows.attrs["stance_model"]
-        return Chart(_waiting_figure(title, subtitle, waiting, model.threshold,
-                                     model.precision), title,
-                     f"还没有可以显示的立场：各议题待审的建议数（阈值 {model.threshold:.2f}）。",
-                     notes=notes, finding=False)
     if drawn.empty:
         fig = _table_figure(title, subtitle, minor)
         return Chart(fig, title, f"{who}的已确认立场，每行一段发言（不足 {FEW_ROWS} 段，"
                      "不画成条形）：立场、状态和完整原话。", notes=notes, finding=False)
     chosen = _quotes(rows[rows.set_index(["group", "target"]).index.isin(
-        pd.MultiIndex.from_frame(drawn[["group", "target"]]))])
+        pd.MultiIndex.from_frame(drawn[["group", "target"]]))], named=_named(ctx))
     quotes = {t: r.quote for t, r in chosen.items()}
     footnote = "；".join(part for part in (
-        f"另有 {len(minor)} 段属于不足 {FEW_ROWS} 段的人或活动，见笔记本中图下的表" if len(minor) else "",
-        f"每个议题最多画行数最多的 {PANEL_ROWS} 个，另有 {hidden} 个见笔记本" if hidden else "")
+        f"另有 {len(minor)} 段属于不足 {FEW_ROWS} 段的人或活动，未画出" if len(minor) else "",
+        f"每个议题最多画行数最多的 {PANEL_ROWS} 个，另有 {hidden} 个未画出" if hidden else "")
         if part)
     fig = diverging_bars(drawn, facet="target", label="label", title=title, subtitle=subtitle,
                          facet_titles=ctx.target_names, quotes=quotes,
@@ -276,15 +260,35 @@ def _stance_splits(ctx: Context, by: str, who: str, caption: str) -> Chart:
     return Chart(fig, title, caption, notes=notes, finding=best is not None, evidence=evidence)
 
 
-@figure("04_stances_by_speaker", "04_stances.ipynb", "立场")
+def _shown_by(by: str):
+    """A stance chart needs a group (a person for the speaker chart) with FINDING_MIN_UNITS
+    shown rows on a target: bars of three to six passages read as findings they are not. shown rows are confirmed by an analyst or automatic
+    (at or above the stance model's threshold); suggestions wait in the review queue, and
+    groups with fewer rows are the table under the chart in the notebook."""
+    def available(ctx: Context) -> bool:
+        if not len(shown_rows(ctx.stance_rows)):
+            return False
+        counts = stance_counts(ctx, by)
+        return bool(len(counts)) and bool((counts["n"] >= FINDING_MIN_UNITS).any())
+    return available
+
+
+NOTHING_SHOWN = ("no person or event has 10 shown stance rows on a target yet (shown: confirmed, "
+                 "or automatic at the stance model's threshold) -> the table below lists the "
+                 "rows there are; review suggestions with analysis.review_stances() in JupyterLab")
+
+
+@figure("04_stances_by_speaker", "04_stances.ipynb", "立场", available=_shown_by("speaker_id"),
+        unavailable=NOTHING_SHOWN)
 def stances_by_speaker(ctx: Context) -> Chart:
     return _stance_splits(ctx, "speaker_id", "发言者",
-                          f"至少有 {FEW_ROWS} 段表态的具名发言者在各议题上的立场：左为反对、右为支持、灰为两面；"
+                          f"至少有 {FEW_ROWS} 段表态的发言者在各议题上的立场：左为反对、右为支持、灰为两面；"
                           "实心为分析者确认，空心为自动判断（概率达到阈值），待审的建议不画；"
                           "每个议题下引一句原话（整句，过长时在逗号处截取）。")
 
 
-@figure("04_stances_by_event", "04_stances.ipynb", "立场")
+@figure("04_stances_by_event", "04_stances.ipynb", "立场", available=_shown_by("event_group"),
+        unavailable=NOTHING_SHOWN)
 def stances_by_event(ctx: Context) -> Chart:
     return _stance_splits(ctx, "event_group", "各场活动",
                           "各场活动在各议题上的表态行（低契合的活动不计）：左为反对、右为支持、灰为两面；"

@@ -316,8 +316,15 @@ def _add_titles(fig: Figure, title: str, subtitle: str | None) -> None:
         path_effects=[patheffects.withStroke(linewidth=0.6, foreground=mpl.rcParams["text.color"])],
     )
     heading.set_in_layout(False)
+    fig.title_text = title  # read by save(): the title as one line, however it is wrapped
+    wide = heading.get_window_extent(renderer).width / (0.96 * fig.bbox.width)
+    if wide > 1:  # a long title wraps onto two lines rather than run past the edges
+        heading.set_text(_wrap(title, math.ceil(len(title) / math.ceil(wide)) + 2))
     fig.subtitle = subtitle  # read by save() as the default caption
     y -= heading.get_window_extent(renderer).height / fig.bbox.height
+    # the slide deck crops the title off this band (its own title replaces it); the
+    # subtitle stays on the slide, with the keys and the n it states
+    fig.title_band = 1 - y + _TITLE_GAP / 2 / height_in
     if subtitle:
         y -= _TITLE_GAP / height_in
         sub = fig.text(0.5, y, subtitle, ha="center", va="top", fontsize=_SUBTITLE_SIZE, color=_SUBTITLE_COLOR)
@@ -329,7 +336,6 @@ def _add_titles(fig: Figure, title: str, subtitle: str | None) -> None:
         y -= sub.get_window_extent(renderer).height / fig.bbox.height
     y -= _BELOW_TITLES / height_in
     fig.get_layout_engine().set(rect=(0, 0, 1, y))
-    fig.title_band = 1 - y  # read by save(): the slide deck crops the titles off this band
 
 
 def save(fig: Figure, name: str, *, caption: str | None = None, notes: str = "",
@@ -378,7 +384,8 @@ def save(fig: Figure, name: str, *, caption: str | None = None, notes: str = "",
     png, svg = figure_paths(name, folder)
     png.parent.mkdir(parents=True, exist_ok=True)
     stable = {"savefig.bbox": "standard", "svg.hashsalt": _SVG_HASHSALT, "svg.fonttype": "path"}
-    title = fig._suptitle.get_text() if fig._suptitle is not None else name
+    title = getattr(fig, "title_text", None) or (
+        fig._suptitle.get_text() if fig._suptitle is not None else name)
     caption = caption or getattr(fig, "subtitle", None) or ""
     with mpl.rc_context(stable):
         band = f"{getattr(fig, 'title_band', 0.0):.4f}"

@@ -102,11 +102,13 @@ class EventGroups:
         """A caption fragment saying how events were pooled ('' when they were not)."""
         if self.kind == "event":
             return ""
-        return f"{len(self.of)} events in {len(self.order)} {self.kind} groups (events in brackets)"
+        by = {"series": "系列", "month": "月", "quarter": "季度", "half": "半年",
+              "year": "年"}.get(self.kind, self.kind)
+        return f"{len(self.of)} 场活动按{by}分为 {len(self.order)} 组"
 
     def caption(self, text: str) -> str:
         """A chart's subtitle, saying how events were pooled when they were."""
-        return f"{text}; {self.note}" if self.note else text
+        return f"{text}；{self.note}" if self.note else text
 
 
 def event_groups(corpus: Corpus, max_groups: int = 20, *, prefer: str = "period",
@@ -134,7 +136,7 @@ def event_groups(corpus: Corpus, max_groups: int = 20, *, prefer: str = "period"
     of = dict(zip(events["event_id"], keys))
     order = list(dict.fromkeys(keys))  # events are in date order
     sizes = keys.value_counts().to_dict()
-    labels = {g: f"{g}（{sizes[g]}）" for g in order}
+    labels = {g: f"{g}（{sizes[g]} 场）" for g in order}
     return EventGroups(kind, of, order, labels, {g: int(sizes[g]) for g in order})
 
 
