@@ -233,6 +233,10 @@ def talk_time(ctx: Context) -> Chart:
     keep = list(largest["event_id"])[:MAX_ROWS]
     events = events[events["event_id"].isin(set(keep))].sort_values(["date", "metadata_order"])
     two_lines = len(events) <= 8
+    if not two_lines:  # many rows: the most dominated floors first, where the title's count is
+        top_share = shares[person].groupby("event_id")["estimate"].max()
+        events = events.assign(_top=events["event_id"].map(top_share)).sort_values(
+            ["_top", "event_id"], ascending=[False, True])
     dominated = crowded = 0
     for event in events.itertuples():
         part = shares[shares["event_id"] == event.event_id]
@@ -270,7 +274,8 @@ def talk_time(ctx: Context) -> Chart:
              if crowded else "各场活动的发言时间分配")
     inferred = bool(spans)
     total = len(ctx.corpus.events) - len(faceless)
-    shown = f"；{total} 场中字数最多的 {len(rows)} 场" if len(rows) < total else ""
+    shown = (f"；{total} 场中字数最多的 {len(rows)} 场" if len(rows) < total else "") + (
+        "，按说得最多的一人所占比例排列" if not two_lines else "")
     fig = share_bars(rows, title=title,
                      subtitle="每人占本场发言字数的比例（列出占 10% 以上的人；浅灰：其他个人；深灰：无法归于个人）"
                               + shown + ("；斜线：推断的发言者（期望字数）" if inferred else ""),

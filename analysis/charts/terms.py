@@ -3,6 +3,8 @@ are a table in the notebook, distinctive terms a chart of notebook 05)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from analysis.charts.heatmaps import heatmap
 from analysis.charts.registry import Chart, Context, Evidence, figure
 
@@ -49,11 +51,15 @@ def entity_heatmap(ctx: Context) -> Chart:
     mentioned = (counts[counts["entity"].isin(top_entities)]
                  .pivot(index="entity", columns="event_id", values="n")
                  .reindex(index=top_entities, columns=columns.events["event_id"]).fillna(0))
-    fig = heatmap(matrix.rename(columns=labels), fmt="{:.1f}", cmap="Blues",
+    # the colour scale ends at the 95th percentile: one outlier cell takes the darkest blue
+    # (its number still says its value) instead of paling every other cell
+    values = matrix.to_numpy().ravel()
+    cap = float(np.percentile(values[values > 0], 95)) if (values > 0).any() else None
+    fig = heatmap(matrix.rename(columns=labels), fmt="{:.1f}", cmap="Blues", vmax=cap,
                   faded=(mentioned < MIN_TERM_COUNT).rename(columns=labels),
                   few_label=f"不足 {MIN_TERM_COUNT} 次提及（灰）",
                   colorbar_label="每万字提及次数", title=title,
-                  subtitle=ctx.many.caption("各场活动每万字提及各实体的次数；灰：不足 5 次"))
+                  subtitle=ctx.many.caption("各场活动每万字提及各实体的次数；灰：不足 5 次；最深的蓝为第 95 百分位及以上"))
     return Chart(fig, title, f"提及最多的 {len(top_entities)} 个实体在各场活动中每万字被提及的次数（各种写法归为同一名称）。",
                  notes=(f"{evidence.measure}；例：{evidence.quote}（{evidence.speaker}）。"
                         if evidence is not None else "") + (f"最密的格子：{best['entity']} 在 {labels[best['event_id']]} 共 "

@@ -109,6 +109,7 @@ def topics_by_event(ctx: Context) -> Chart:
                                                       group=best[0], where=groups.labels[best[0]]))
 
 
+UNKNOWN_ROLE = "unknown"  # the role table's id for a person whose role is not known
 _SURE_RULE = f"（需≥{FINDING_MIN_UNITS} 个单元、区间≤{WIDE * 100:.0f} 个百分点）"
 """What a heatmap's title rule asks of a group before it names its leader, said in the title
 that names none."""
@@ -215,8 +216,9 @@ def topics_by_role(ctx: Context) -> Chart:
     # a role with a handful of units would print 100% from one remark: not drawn
     sizes = est.groupby("role")["n_units"].first()
     small = sorted(r for r, n in sizes.items() if n < FINDING_MIN_UNITS)
-    # seats (anonymous, editors, unlabelled) are not roles people hold: not drawn either
-    est = est[~est["role"].isin(small) & ~est["role"].isin(ctx.roles.pools)]
+    # seats (anonymous, editors, unlabelled) and people of unknown role hold no role: not drawn
+    est = est[~est["role"].isin(small) & ~est["role"].isin(ctx.roles.pools)
+              & (est["role"] != UNKNOWN_ROLE)]
     shown = [r for r in role_names if r in set(est["role"])]
     people = est[~est["role"].isin(ctx.roles.pools)]
     title, found, best = _group_leader_title(
@@ -227,7 +229,7 @@ def topics_by_role(ctx: Context) -> Chart:
         subtitle=_group_subtitle(est, "角色") + _leaders_counted(
             est, "role", est.groupby("role")["n_units"].first()))
     measure = "各话题所占比例的估计" if est["low"].notna().all() else "按关键词编码到各话题的比例（未校准）"
-    return Chart(fig, title, f"各角色（不含匿名、编者、未标注等席位）的发言中{measure}；{grey}的格子为灰色"
+    return Chart(fig, title, f"各角色（不含身份未知的人和匿名、编者、未标注等席位）的发言中{measure}；{grey}的格子为灰色"
                              + (f"；不足 {FINDING_MIN_UNITS} 个单元的角色（{'、'.join(role_names.get(r, r) for r in small)}）不画。"
                                 if small else "。"),
                  notes=_calibration_note(est) + f"灰色：{grey}。", finding=found,
